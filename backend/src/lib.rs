@@ -1,0 +1,34 @@
+//! dc's back end: the SSA IR (`ir`), its passes, register allocation, the
+//! per-ISA code generators behind one `isa::Isa` trait, the in-memory object
+//! (`obj`), ELF writing (`elf`) and the static linker (`link`).
+
+pub mod cfg;
+pub mod ir;
+pub mod isa;
+pub mod obj;
+pub mod print;
+pub mod regalloc;
+pub mod verify;
+
+pub use obj::Arch;
+
+/// Compile a whole IR module for `arch` into an in-memory object: data into
+/// `.rodata`/`.data`, every function into `.text`.
+pub fn compile_module(m: &ir::Module, arch: Arch) -> Result<obj::Object, String> {
+    let isa = isa::for_arch(arch);
+    let mut o = obj::Object::new(arch);
+    o.files = m.files.clone();
+    for d in &m.data {
+        let sec = if d.readonly { obj::Object::RODATA } else { obj::Object::DATA };
+        let off = o.append(sec, &d.bytes, d.align.max(1) as u64);
+        o.define(&d.name, sec, off, d.bytes.len() as u64, d.linkage == ir::Linkage::Global, false);
+        for r in &d.relocs {
+            o.relocs.push(obj::Reloc { section: sec, offset: off + r.offset as u64, kind: obj::RelocKind::Abs64, symbol: r.symbol.clone(), addend: r.addend });
+        }
+    }
+    for f in &m.functions {
+        verify::verify_function(f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
+        isa.compile_function(f, &mut o)?;
+    }
+    Ok(o)
+}
