@@ -154,7 +154,7 @@ impl OutSection {
 type Placement = Vec<Vec<Option<(usize, u64)>>>;
 
 fn align_up(x: u64, a: u64) -> u64 {
-    (x + a - 1) / a * a
+    x.div_ceil(a) * a
 }
 
 /// Which output section an input section goes to, `Ok(None)` for sections
@@ -560,7 +560,8 @@ fn apply_relocations(files: &[InFile], placement: &Placement, outs: &mut [OutSec
                 let at = base + offset;
                 let p = o.addr + at;
                 let sa = s.wrapping_add(r.addend() as u64);
-                let place = o.bytes.get_mut(at as usize..).unwrap_or(&mut []);
+                // Only this input section's bytes: a field must not spill into the next one.
+                let place = o.bytes.get_mut(at as usize..(base + sec.size()) as usize).unwrap_or(&mut []);
                 apply_one(arch, r_type, place, sa, p).map_err(|e| format!("{} against '{}' {}", where_(), sym_name, e))?;
             }
         }

@@ -236,7 +236,7 @@ fn debug_sections_are_kept_unloaded() {
     // A DWARF-style address of code, so the linker must relocate debug info.
     reloc(&mut o, dbg, 8, RelocKind::Abs64, "__dc_entry", 0);
     let obj = elf::write_object(&o).unwrap();
-    let exe = link::link(&[obj.clone()], "_start").unwrap();
+    let exe = link::link(std::slice::from_ref(&obj), "_start").unwrap();
     let f = object::read::File::parse(exe.as_slice()).unwrap();
     use object::read::{Object as _, ObjectSection as _, ObjectSymbol as _};
     let entry = f.symbols().find(|s| s.name() == Ok("__dc_entry")).unwrap().address();
@@ -353,4 +353,13 @@ fn a64_misaligned_load_offset_is_an_error() {
     v.relocs[1].addend = 1;
     let err = link::link_objects(&[o, v], "_start").unwrap_err();
     assert!(err.contains("not aligned to the access size"), "{}", err);
+}
+
+#[test]
+fn relocation_past_its_section_is_an_error() {
+    let mut o = x86_hello();
+    let end = o.sections[0].bytes.len() as u64;
+    reloc(&mut o, TEXT, end - 2, RelocKind::X86PcRel32, "msg", -4);
+    let err = link::link_objects(&[o], "_start").unwrap_err();
+    assert!(err.contains("R_X86_64_PC32 against 'msg' lies outside its section"), "{}", err);
 }
