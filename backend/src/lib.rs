@@ -2,9 +2,12 @@
 //! per-ISA code generators behind one `isa::Isa` trait, the in-memory object
 //! (`obj`), ELF writing (`elf`) and the static linker (`link`).
 
+pub mod asm;
 pub mod cfg;
+pub mod elf;
 pub mod ir;
 pub mod isa;
+pub mod link;
 pub mod obj;
 pub mod print;
 pub mod regalloc;
