@@ -1,6 +1,16 @@
 //! `dc`: the command line. Parses arguments and hands off to the driver.
 
+mod ast;
+mod check;
+mod compile;
+mod diag;
 mod driver;
+mod layout;
+mod lexer;
+mod lower;
+mod parser;
+mod source;
+mod types;
 
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;

@@ -22,7 +22,14 @@ pub fn compile_module(m: &ir::Module, arch: Arch) -> Result<obj::Object, String>
     let mut o = obj::Object::new(arch);
     o.files = m.files.clone();
     for d in &m.data {
-        let sec = if d.readonly { obj::Object::RODATA } else { obj::Object::DATA };
+        let zeroed = !d.readonly && d.relocs.is_empty() && d.bytes.iter().all(|&b| b == 0);
+        let sec = if d.readonly {
+            obj::Object::RODATA
+        } else if zeroed {
+            obj::Object::BSS
+        } else {
+            obj::Object::DATA
+        };
         let off = o.append(sec, &d.bytes, d.align.max(1) as u64);
         o.define(&d.name, sec, off, d.bytes.len() as u64, d.linkage == ir::Linkage::Global, false);
         for r in &d.relocs {
@@ -34,4 +41,19 @@ pub fn compile_module(m: &ir::Module, arch: Arch) -> Result<obj::Object, String>
         isa.compile_function(f, &mut o)?;
     }
     Ok(o)
+}
+
+/// `--emit asm`: every function symbol of `.text` with its disassembly.
+pub fn listing(o: &obj::Object, isa: &dyn isa::Isa) -> String {
+    let text = &o.sections[obj::Object::TEXT.0 as usize].bytes;
+    let mut funcs: Vec<&obj::Symbol> = o.symbols.iter().filter(|s| s.is_func && s.section == Some(obj::Object::TEXT)).collect();
+    funcs.sort_by_key(|s| s.offset);
+    let mut out = String::new();
+    for s in funcs {
+        let end = (s.offset + s.size).min(text.len() as u64) as usize;
+        out.push_str(&format!("{}:\n", s.name));
+        out.push_str(&isa.disassemble(&text[s.offset as usize..end], s.offset));
+        out.push('\n');
+    }
+    out
 }

@@ -1,0 +1,1298 @@
+//! Name resolution and type checking.
+//!
+//! Input: the parsed files of one program (user files, std modules, runtime).
+//! Output: `Checked`, the program plus side tables keyed by AST node address
+//! (the type of every expression, what every name and call resolves to, the
+//! local each binding declares). The lowering reads only `Checked`.
+//!
+//! Rules follow the spec and the digest's wording for diagnostics. Constructs
+//! the code generator cannot lower yet get `not supported yet: <construct>`.
+
+use crate::ast::*;
+use crate::diag::Diagnostics;
+use crate::source::{FileId, SourceMap, Span};
+use crate::types::{prim, TyId, TyKind, Types};
+use std::collections::HashMap;
+
+/// Key of a side table: the address of the AST node (nodes live in the
+/// arena for the whole compilation, so addresses are stable and unique).
+pub fn key<T>(n: &T) -> usize {
+    n as *const T as usize
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LocalId(pub u32);
+
+#[derive(Clone, Debug)]
+pub struct Local {
+    pub name: String,
+    pub ty: TyId,
+    pub mutable: bool,
+}
+
+/// What a `Name` expression refers to.
+#[derive(Copy, Clone, Debug)]
+pub enum NameRes {
+    Local(LocalId),
+    Func(u32),
+}
+
+/// Print family target.
+#[derive(Clone, Debug)]
+pub struct PrintCall {
+    pub fd: i32,
+    pub newline: bool,
+    /// Format mode: the pieces of the literal; the holes take args[1..].
+    pub format: Option<Vec<FmtPiece>>,
+}
+
+/// What a `Call` expression does.
+#[derive(Clone, Debug)]
+pub enum CallRes {
+    Func(u32),
+    Cast(TyId),
+    Print(PrintCall),
+    /// `x.ignore()`: evaluate x, discard it.
+    Ignore,
+    /// `sizeof(T or e)` folded to a constant.
+    Sizeof(u64),
+    PtrAdd,
+    Cstr,
+    /// A runtime-mode intrinsic (`__syscall`, `__rt_state`, ...).
+    Intrinsic(&'static str),
+    /// `__sys_nr("write")`, resolved per target by the lowering.
+    SysNr(String),
+}
+
+pub struct FuncDecl<'a> {
+    pub item: &'a FuncItem<'a>,
+    pub file: FileId,
+    /// The link symbol.
+    pub symbol: String,
+    pub params: Vec<TyId>,
+    pub ret: TyId,
+    pub locals: Vec<Local>,
+    /// Part of the runtime (`rt/`): a runtime service the compiler calls.
+    pub runtime: bool,
+}
+
+#[derive(Default)]
+pub struct Info {
+    pub expr_ty: HashMap<usize, TyId>,
+    pub names: HashMap<usize, NameRes>,
+    pub calls: HashMap<usize, CallRes>,
+    /// Ident node -> local it declares (bindings, params, for binders).
+    pub decls: HashMap<usize, LocalId>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum MainForm {
+    NoArgs,
+    ArgcArgv,
+}
+
+pub struct Checked<'a> {
+    pub sm: SourceMap,
+    pub types: Types,
+    pub funcs: Vec<FuncDecl<'a>>,
+    pub info: Info,
+    pub main: Option<(u32, MainForm)>,
+}
+
+/// One parsed file handed to the checker.
+pub struct ParsedFile<'a> {
+    pub ast: File<'a>,
+    /// Module path for imported files (`std.io`), empty for the root.
+    pub module: String,
+    pub is_root: bool,
+    pub runtime: bool,
+}
+
+const CAST_NAMES: [&str; 12] = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "char", "rune", "float32", "float64"];
+const BUILTINS: [&str; 27] = [
+    "alloc", "free", "move", "print", "println", "printerr", "sizeof", "hash", "spawn", "join", "submit", "async_run", "alloc_bytes",
+    "ptr_add", "cstr", "read_file", "write_file", "read_line", "read_all", "parse_float", "debug_alloc", "debug_free", "debug_leaks",
+    "debug_double_frees", "map", "filter", "fold",
+];
+const MORE_BUILTINS: [&str; 2] = ["reduce", "foreach"];
+
+fn is_builtin(name: &str) -> bool {
+    BUILTINS.contains(&name) || MORE_BUILTINS.contains(&name)
+}
+
+struct Paradigms {
+    procedural: bool,
+    functional: bool,
+    oop: bool,
+}
+
+/// Program-wide tables built before any body is checked.
+struct Globals {
+    /// Exported (and root-file) functions by name.
+    global: HashMap<String, u32>,
+    /// Private functions per file.
+    private: HashMap<(u32, String), u32>,
+    /// Runtime functions by name (visible to runtime files only).
+    runtime: HashMap<String, u32>,
+}
+
+pub fn check<'a>(sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() } };
+    c.collect(files);
+    let main = c.find_main(files);
+    for i in 0..c.funcs.len() {
+        let f = &files.iter().find(|f| f.ast.file == c.funcs[i].file).unwrap();
+        let par = paradigms(&f.ast, c.diags, f.runtime);
+        c.check_func(i as u32, &par, f.runtime);
+    }
+    let Checker { types, funcs, info, .. } = c;
+    Checked { sm, types, funcs, info, main }
+}
+
+fn paradigms(f: &File, diags: &mut Diagnostics, runtime: bool) -> Paradigms {
+    let mut p = Paradigms { procedural: false, functional: false, oop: false };
+    let mut any = false;
+    for d in f.directives {
+        if let DirectiveKind::Paradigm(id) = &d.kind {
+            any = true;
+            match id.name {
+                "procedural" => p.procedural = true,
+                "functional" => p.functional = true,
+                "oop" => p.oop = true,
+                other if !runtime => diags.error(id.span, format!("unknown paradigm '{}'", other)),
+                _ => {}
+            }
+        }
+    }
+    if !any {
+        p.procedural = true;
+    }
+    p
+}
+
+struct Checker<'a, 'd> {
+    types: Types,
+    funcs: Vec<FuncDecl<'a>>,
+    info: Info,
+    diags: &'d mut Diagnostics,
+    g: Globals,
+}
+
+/// A local's checking state.
+struct LocalState {
+    name: String,
+    ty: TyId,
+    mutable: bool,
+    used: bool,
+    /// Unused-variable checking applies to let-style bindings only.
+    check_unused: bool,
+    span: Span,
+}
+
+struct FnCx<'p> {
+    locals: Vec<LocalState>,
+    scopes: Vec<Vec<LocalId>>,
+    ret: TyId,
+    loops: u32,
+    file: FileId,
+    par: &'p Paradigms,
+    runtime: bool,
+}
+
+impl<'p> FnCx<'p> {
+    fn lookup(&self, name: &str) -> Option<LocalId> {
+        for s in self.scopes.iter().rev() {
+            for &id in s.iter().rev() {
+                if self.locals[id.0 as usize].name == name {
+                    return Some(id);
+                }
+            }
+        }
+        None
+    }
+}
+
+fn int_range(bits: u8, signed: bool) -> (i128, i128) {
+    if signed {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    } else {
+        (0, (1i128 << bits) - 1)
+    }
+}
+
+impl<'a, 'd> Checker<'a, 'd> {
+    fn err(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.error(span, msg);
+    }
+
+    fn tyname(&self, t: TyId) -> String {
+        self.types.display(t, &|_| "<type>".to_string())
+    }
+
+    // ----- declarations -------------------------------------------------
+
+    fn collect(&mut self, files: &[ParsedFile<'a>]) {
+        for (fi, f) in files.iter().enumerate() {
+            for item in f.ast.items {
+                match item {
+                    Item::Func(func) => self.declare_func(fi as u32, f, func),
+                    Item::Struct(s) => self.err(s.span, "not supported yet: structs"),
+                    Item::Enum(s) => self.err(s.span, "not supported yet: enums"),
+                    Item::Interface(s) => self.err(s.span, "not supported yet: interfaces"),
+                    Item::Impl(s) => self.err(s.span, "not supported yet: impl blocks"),
+                    Item::Foreign(s) => self.err(s.span, "not supported yet: foreign functions"),
+                    Item::Monad(s) => self.err(s.span, "not supported yet: monad blocks"),
+                }
+            }
+        }
+    }
+
+    fn declare_func(&mut self, fi: u32, f: &ParsedFile<'a>, func: &'a FuncItem<'a>) {
+        let name = func.name.name;
+        if !f.runtime {
+            if is_builtin(name) {
+                self.err(func.name.span, format!("'{}' is a builtin; a function cannot take its name", name));
+                return;
+            }
+            if CAST_NAMES.contains(&name) {
+                self.err(func.name.span, format!("'{}' is a primitive type name; a function cannot take it", name));
+                return;
+            }
+        }
+        if !func.generics.is_empty() {
+            self.err(func.span, "not supported yet: generic functions");
+            return;
+        }
+        if func.is_async {
+            self.err(func.span, "not supported yet: async functions");
+            return;
+        }
+        let mut params = Vec::new();
+        for p in func.params {
+            if p.using {
+                self.err(p.span, "not supported yet: using parameters");
+            }
+            params.push(self.resolve_type(p.ty));
+        }
+        let ret = self.resolve_type(func.ret);
+        let id = self.funcs.len() as u32;
+        let exported = func.vis != Visibility::Private || f.is_root;
+        let symbol = if f.runtime || exported { name.to_string() } else { format!("{}.{}", name, fi) };
+        let table_dup = if f.runtime {
+            self.g.runtime.insert(name.to_string(), id)
+        } else if exported {
+            self.g.global.insert(name.to_string(), id)
+        } else {
+            self.g.private.insert((fi, name.to_string()), id)
+        };
+        if table_dup.is_some() {
+            self.err(func.name.span, format!("duplicate definition of '{}'", name));
+        }
+        self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), runtime: f.runtime });
+        let _ = fi;
+    }
+
+    fn find_main(&mut self, files: &[ParsedFile<'a>]) -> Option<(u32, MainForm)> {
+        let root = files.iter().find(|f| f.is_root)?;
+        let id = *self.g.global.get("main")?;
+        let f = &self.funcs[id as usize];
+        if f.file != root.ast.file {
+            return None;
+        }
+        let item = f.item;
+        let ret_ok = f.ret == prim::I32 || f.ret == prim::I64;
+        let form = match f.params.as_slice() {
+            [] => MainForm::NoArgs,
+            [a, b] if *a == prim::I32 && matches!(self.types.kind(*b), TyKind::Slice(e) if *e == prim::STR) => MainForm::ArgcArgv,
+            _ => {
+                self.err(item.name.span, "main takes no parameters or (argc: int32, argv: string[]); the allocator form is not supported yet");
+                return None;
+            }
+        };
+        if !ret_ok {
+            self.err(item.ret.span, "main returns int32 (or int64), the process exit status");
+            return None;
+        }
+        Some((id, form))
+    }
+
+    fn resolve_type(&mut self, t: &Type) -> TyId {
+        match &t.kind {
+            TypeKind::Named { name, args } => {
+                if let Some(p) = Types::primitive(name.name) {
+                    if !args.is_empty() {
+                        self.err(t.span, format!("'{}' takes no type arguments", name.name));
+                    }
+                    return p;
+                }
+                self.err(name.span, format!("unknown type '{}'; no type of that name is declared or imported", name.name));
+                prim::ERR
+            }
+            TypeKind::Ptr(inner) => {
+                if matches!(inner.kind, TypeKind::Void) {
+                    return prim::VOIDPTR;
+                }
+                let i = self.resolve_type(inner);
+                self.types.ptr(i)
+            }
+            TypeKind::RawPtr(inner) => {
+                let i = self.resolve_type(inner);
+                self.types.raw_ptr(i)
+            }
+            TypeKind::Slice(inner) => {
+                let i = self.resolve_type(inner);
+                self.types.slice(i)
+            }
+            TypeKind::Array { elem, len } => {
+                let i = self.resolve_type(elem);
+                self.types.array(i, *len)
+            }
+            TypeKind::Tuple(ts) => {
+                let v: Vec<TyId> = ts.iter().map(|t| self.resolve_type(t)).collect();
+                self.types.tuple(v)
+            }
+            TypeKind::Func { params, ret } => {
+                let v: Vec<TyId> = params.iter().map(|t| self.resolve_type(t)).collect();
+                let r = self.resolve_type(ret);
+                self.types.func(v, r)
+            }
+            TypeKind::Void | TypeKind::Unit => prim::VOID,
+            TypeKind::Collector(_) => {
+                self.err(t.span, "not supported yet: collector types");
+                prim::ERR
+            }
+            TypeKind::Infer => prim::ERR,
+        }
+    }
+
+    // ----- bodies -------------------------------------------------------
+
+    fn check_func(&mut self, id: u32, par: &Paradigms, runtime: bool) {
+        let (item, file, params, ret) = {
+            let f = &self.funcs[id as usize];
+            (f.item, f.file, f.params.clone(), f.ret)
+        };
+        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime };
+        for (p, &ty) in item.params.iter().zip(&params) {
+            self.declare(&mut cx, &p.name, ty, false, false);
+        }
+        self.block_stmts(&mut cx, item.body);
+        if ret != prim::VOID && ret != prim::ERR && !block_returns(item.body) {
+            self.err(item.body.span, "not all paths in this function return a value");
+        }
+        self.close_scope(&mut cx);
+        self.funcs[id as usize].locals = cx.locals.into_iter().map(|l| Local { name: l.name, ty: l.ty, mutable: l.mutable }).collect();
+    }
+
+    fn declare(&mut self, cx: &mut FnCx, id: &Ident, ty: TyId, mutable: bool, check_unused: bool) -> LocalId {
+        let scope = cx.scopes.last().unwrap();
+        if id.name != "_" && scope.iter().any(|l| cx.locals[l.0 as usize].name == id.name) {
+            self.err(id.span, format!("'{}' is already declared in this scope", id.name));
+        }
+        let lid = LocalId(cx.locals.len() as u32);
+        cx.locals.push(LocalState { name: id.name.to_string(), ty, mutable, used: false, check_unused, span: id.span });
+        cx.scopes.last_mut().unwrap().push(lid);
+        self.info.decls.insert(key(id), lid);
+        lid
+    }
+
+    fn close_scope(&mut self, cx: &mut FnCx) {
+        let s = cx.scopes.pop().unwrap();
+        for l in s {
+            let st = &cx.locals[l.0 as usize];
+            if st.check_unused && !st.used && st.name != "_" {
+                let (span, name) = (st.span, st.name.clone());
+                self.err(span, format!("unused variable '{}'", name));
+            }
+        }
+    }
+
+    fn block(&mut self, cx: &mut FnCx, b: &'a Block<'a>) {
+        cx.scopes.push(Vec::new());
+        self.block_stmts(cx, b);
+        self.close_scope(cx);
+    }
+
+    fn block_stmts(&mut self, cx: &mut FnCx, b: &'a Block<'a>) {
+        for s in b.stmts {
+            self.stmt(cx, s);
+        }
+    }
+
+    fn gate(&mut self, cx: &FnCx, ok: bool, span: Span, what: &str, p: &str) {
+        if !ok && !cx.runtime {
+            self.err(span, format!("{} requires the {} paradigm; add '@paradigm {}'", what, p, p));
+        }
+    }
+
+    fn stmt(&mut self, cx: &mut FnCx, s: &'a Stmt<'a>) {
+        match &s.kind {
+            StmtKind::Let(b) => self.let_stmt(cx, s, b),
+            StmtKind::Assign { place, value } => {
+                let pt = self.place(cx, place);
+                let vt = self.expr(cx, value, Some(pt));
+                if !self.assignable(vt, pt) {
+                    self.err(value.span, "assignment type mismatch");
+                }
+            }
+            StmtKind::CompoundAssign { op, place, value } => {
+                let pt = self.place(cx, place);
+                self.mark_read(cx, place);
+                let vt = self.expr(cx, value, Some(pt));
+                if pt == prim::STR && *op == BinOp::Add {
+                    if vt != prim::STR && vt != prim::ERR {
+                        self.err(value.span, "assignment type mismatch");
+                    }
+                } else {
+                    self.binary_types(*op, pt, vt, s.span, Some(value));
+                }
+            }
+            StmtKind::IncDec { place, .. } => {
+                let pt = self.place(cx, place);
+                self.mark_read(cx, place);
+                if !self.types.is_integral(pt) && pt != prim::ERR {
+                    self.err(place.span, format!("'++' and '--' need an integer, not {}", self.tyname(pt)));
+                }
+            }
+            StmtKind::If(i) => self.if_stmt(cx, i),
+            StmtKind::While { cond, body } => {
+                self.gate(cx, cx.par.procedural, s.span, "the 'while' loop", "procedural");
+                let t = self.expr(cx, cond, Some(prim::BOOL));
+                if t != prim::BOOL && t != prim::ERR {
+                    self.err(cond.span, "while condition must be a bool");
+                }
+                cx.loops += 1;
+                self.block(cx, body);
+                cx.loops -= 1;
+            }
+            StmtKind::DoWhile { body, cond } => {
+                self.gate(cx, cx.par.procedural, s.span, "the 'do while' loop", "procedural");
+                cx.loops += 1;
+                self.block(cx, body);
+                cx.loops -= 1;
+                let t = self.expr(cx, cond, Some(prim::BOOL));
+                if t != prim::BOOL && t != prim::ERR {
+                    self.err(cond.span, "while condition must be a bool");
+                }
+            }
+            StmtKind::For(f) => {
+                self.gate(cx, cx.par.procedural, s.span, "the 'for' loop", "procedural");
+                let ExprKind::Range { lo, hi, .. } = &f.iter.unparen().kind else {
+                    let t = self.expr(cx, f.iter, None);
+                    if t != prim::ERR {
+                        self.err(f.iter.span, format!("not supported yet: for loops over {}", self.tyname(t)));
+                    }
+                    return;
+                };
+                let (lt, ht) = self.operands(cx, lo, hi);
+                let ty = if lt == prim::ERR { ht } else { lt };
+                if !(self.types.is_integral(ty) || ty == prim::ERR) || (lt != ht && lt != prim::ERR && ht != prim::ERR) {
+                    self.err(f.iter.span, "a range needs two integers of the same type");
+                }
+                if let Some(second) = &f.second {
+                    self.err(second.span, "two loop names bind a map's key and value; this iterand has only elements");
+                }
+                self.info.expr_ty.insert(key(f.iter), ty);
+                cx.scopes.push(Vec::new());
+                self.declare(cx, &f.first, ty, false, false);
+                cx.loops += 1;
+                self.block(cx, f.body);
+                cx.loops -= 1;
+                self.close_scope(cx);
+            }
+            StmtKind::Match(m) => self.err(m.span, "not supported yet: match"),
+            StmtKind::Return(v) => {
+                let ret = cx.ret;
+                match v {
+                    None => {
+                        if ret != prim::VOID && ret != prim::ERR {
+                            self.err(s.span, "missing return value");
+                        }
+                    }
+                    Some(e) => {
+                        let t = self.expr(cx, e, Some(ret));
+                        if ret == prim::VOID {
+                            if t != prim::VOID {
+                                self.err(e.span, "return type does not match the function's return type");
+                            }
+                        } else if !self.assignable(t, ret) {
+                            self.err(e.span, "return type does not match the function's return type");
+                        }
+                    }
+                }
+            }
+            StmtKind::Break => {
+                self.gate(cx, cx.par.procedural, s.span, "the 'break' statement", "procedural");
+                if cx.loops == 0 {
+                    self.err(s.span, "break is only legal inside a loop");
+                }
+            }
+            StmtKind::Continue => {
+                self.gate(cx, cx.par.procedural, s.span, "the 'continue' statement", "procedural");
+                if cx.loops == 0 {
+                    self.err(s.span, "continue is only legal inside a loop");
+                }
+            }
+            StmtKind::Defer(e) => self.err(e.span, "not supported yet: defer"),
+            StmtKind::Expr(e) => {
+                let t = self.expr(cx, e, None);
+                if t == prim::ERROR {
+                    self.err(e.span, "this expression's error result is ignored; bind it and handle the error with exists, check, or ignore");
+                }
+            }
+        }
+    }
+
+    fn let_stmt(&mut self, cx: &mut FnCx, s: &'a Stmt<'a>, b: &'a Binding<'a>) {
+        if b.mode == BindMode::Mut {
+            self.gate(cx, cx.par.procedural, s.span, "the 'mut' keyword", "procedural");
+        }
+        if b.mode == BindMode::Ref {
+            self.err(s.span, "not supported yet: ref bindings");
+        }
+        if b.names.len() != 1 {
+            self.expr(cx, b.value, None);
+            self.err(s.span, "not supported yet: destructuring bindings");
+            return;
+        }
+        let n = &b.names[0];
+        let ann = n.ty.map(|t| self.resolve_type(t));
+        let vt = self.expr(cx, b.value, ann);
+        let ty = match ann {
+            Some(a) => {
+                if !self.assignable(vt, a) {
+                    self.err(n.name.span, format!("'{}' has a type annotation that does not match its value", n.name.name));
+                }
+                a
+            }
+            None => {
+                if vt == prim::VOID {
+                    self.err(b.value.span, "cannot bind a void value");
+                }
+                vt
+            }
+        };
+        self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+    }
+
+    fn if_stmt(&mut self, cx: &mut FnCx, i: &'a IfStmt<'a>) {
+        let t = self.expr(cx, i.cond, Some(prim::BOOL));
+        if t != prim::BOOL && t != prim::ERR {
+            self.err(i.cond.span, "if condition must be a bool");
+        }
+        self.block(cx, i.then);
+        match &i.els {
+            None => {}
+            Some(Else::Block(b)) => self.block(cx, b),
+            Some(Else::If(ii)) => self.if_stmt(cx, ii),
+        }
+    }
+
+    /// `v` may be stored where `t` is expected.
+    fn assignable(&self, v: TyId, t: TyId) -> bool {
+        if v == t || v == prim::ERR || t == prim::ERR {
+            return true;
+        }
+        match (self.types.kind(v), self.types.kind(t)) {
+            // *void accepts any raw or managed pointer.
+            (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) => true,
+            // char <-> integers convert implicitly, as do rune <-> integers.
+            (TyKind::Int { .. }, TyKind::Char) | (TyKind::Char, TyKind::Int { .. }) => true,
+            (TyKind::Int { .. }, TyKind::Rune) | (TyKind::Rune, TyKind::Int { .. }) => true,
+            _ => false,
+        }
+    }
+
+    /// Type of an assignable place; reports immutability.
+    fn place(&mut self, cx: &mut FnCx, p: &'a Expr<'a>) -> TyId {
+        match &p.unparen().kind {
+            ExprKind::Name(id) => match cx.lookup(id.name) {
+                Some(l) => {
+                    self.info.names.insert(key(p.unparen()), NameRes::Local(l));
+                    let st = &cx.locals[l.0 as usize];
+                    if !st.mutable {
+                        self.err(p.span, format!("cannot assign to immutable '{}'", id.name));
+                    }
+                    let t = st.ty;
+                    self.info.expr_ty.insert(key(p.unparen()), t);
+                    t
+                }
+                None => {
+                    self.err(p.span, format!("cannot assign to undefined name '{}'", id.name));
+                    prim::ERR
+                }
+            },
+            ExprKind::Index { base, .. } => {
+                let bt = self.expr(cx, base, None);
+                match self.types.kind(bt) {
+                    TyKind::Str => {
+                        self.err(p.span, "a string is immutable; build a new one with a StringBuilder");
+                        prim::ERR
+                    }
+                    TyKind::RawPtr(_) | TyKind::Slice(_) => self.expr(cx, p.unparen(), None),
+                    _ => {
+                        // Arrays need a mutable root binding.
+                        if let Some(root) = root_name(base) {
+                            if let Some(l) = cx.lookup(root) {
+                                if !cx.locals[l.0 as usize].mutable {
+                                    self.err(p.span, format!("cannot assign to immutable '{}'", root));
+                                }
+                            }
+                        }
+                        self.expr(cx, p.unparen(), None)
+                    }
+                }
+            }
+            ExprKind::Unary { op: UnOp::Deref, .. } => self.expr(cx, p.unparen(), None),
+            ExprKind::Field { .. } => {
+                self.err(p.span, "not supported yet: field assignment");
+                prim::ERR
+            }
+            _ => {
+                self.err(p.span, "the left side of an assignment must be a place: a name, a field, an index, or a dereference");
+                prim::ERR
+            }
+        }
+    }
+
+    fn mark_read(&mut self, cx: &mut FnCx, p: &Expr) {
+        if let ExprKind::Name(id) = &p.unparen().kind {
+            if let Some(l) = cx.lookup(id.name) {
+                cx.locals[l.0 as usize].used = true;
+            }
+        }
+    }
+
+    // ----- expressions --------------------------------------------------
+
+    fn expr(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, expected: Option<TyId>) -> TyId {
+        let t = self.expr_inner(cx, e, expected);
+        self.info.expr_ty.insert(key(e), t);
+        t
+    }
+
+    /// Type a pair of operands so a bare literal takes the other side's type.
+    fn operands(&mut self, cx: &mut FnCx, l: &'a Expr<'a>, r: &'a Expr<'a>) -> (TyId, TyId) {
+        if is_bare_literal(l) && !is_bare_literal(r) {
+            let rt = self.expr(cx, r, None);
+            let lt = self.expr(cx, l, Some(rt));
+            (lt, rt)
+        } else {
+            let lt = self.expr(cx, l, None);
+            let rt = self.expr(cx, r, Some(lt));
+            (lt, rt)
+        }
+    }
+
+    fn int_literal(&mut self, e: &Expr, value: u64, negative: bool, suffix: Option<LitSuffix>, expected: Option<TyId>) -> TyId {
+        let ty = match suffix {
+            Some(s) => Types::primitive(s.type_name()).unwrap(),
+            None => match expected {
+                Some(t) if self.types.is_integral(t) || self.types.is_float(t) => t,
+                _ => prim::I64,
+            },
+        };
+        if self.types.is_float(ty) {
+            return ty;
+        }
+        let (bits, signed) = match self.types.kind(ty) {
+            TyKind::Int { bits, signed } => (*bits, *signed),
+            TyKind::Char => (8, false),
+            TyKind::Rune => (32, false),
+            _ => (64, true),
+        };
+        let v = if negative { -(value as i128) } else { value as i128 };
+        let (lo, hi) = int_range(bits, signed);
+        // A `u`-suffixed literal names a bit pattern; unsuffixed ones are signed magnitudes.
+        if suffix.is_none() && !negative && value > i64::MAX as u64 && !(expected.is_some() && !signed) {
+            self.err(e.span, "invalid integer literal");
+        } else if v < lo || v > hi {
+            let shown = if negative { format!("-{}", value) } else { value.to_string() };
+            let msg = if negative && !signed {
+                format!("literal {} does not fit in {}; an unsigned type holds no negative value, cast if the wrap is meant", shown, self.tyname(ty))
+            } else if signed {
+                format!("literal {} does not fit in {} bits", shown, bits)
+            } else {
+                format!("literal {} does not fit in {}", shown, self.tyname(ty))
+            };
+            self.err(e.span, msg);
+        }
+        ty
+    }
+
+    fn expr_inner(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, expected: Option<TyId>) -> TyId {
+        match &e.kind {
+            ExprKind::Int { value, suffix } => self.int_literal(e, *value, false, *suffix, expected),
+            ExprKind::Float { suffix, .. } => match (suffix, expected) {
+                (Some(LitSuffix::F32), _) => prim::F32,
+                (Some(_), _) => prim::F64,
+                (None, Some(t)) if t == prim::F32 => prim::F32,
+                _ => prim::F64,
+            },
+            ExprKind::Str(_) => prim::STR,
+            ExprKind::Char(_) => prim::CHAR,
+            ExprKind::Rune(_) => prim::RUNE,
+            ExprKind::Bool(_) => prim::BOOL,
+            ExprKind::Paren(inner) => self.expr(cx, inner, expected),
+            ExprKind::Name(id) => self.name(cx, e, id),
+            ExprKind::Unary { op, operand } => self.unary(cx, e, *op, operand, expected),
+            ExprKind::Binary { op, lhs, rhs } => self.binary(cx, e, *op, lhs, rhs),
+            ExprKind::Call { callee, args } => self.call(cx, e, callee, args, expected),
+            ExprKind::Index { base, index } => self.index(cx, e, base, index),
+            ExprKind::Field { base, name } => {
+                let bt = self.expr(cx, base, None);
+                match (self.types.kind(bt), name.name) {
+                    (TyKind::Slice(_) | TyKind::Array(..), "len") => prim::I64,
+                    _ if bt == prim::ERR => prim::ERR,
+                    _ => {
+                        self.err(e.span, format!("not supported yet: field access on {}", self.tyname(bt)));
+                        prim::ERR
+                    }
+                }
+            }
+            ExprKind::Range { .. } => {
+                self.err(e.span, "a range is only meaningful as an index or a for loop iterand");
+                prim::ERR
+            }
+            ExprKind::FStr(_) => self.unsupported(e, "f-strings"),
+            ExprKind::StructLit { .. } => self.unsupported(e, "struct literals"),
+            ExprKind::Array(_) => self.unsupported(e, "array literals"),
+            ExprKind::Tuple(_) => self.unsupported(e, "tuples"),
+            ExprKind::Unit => prim::VOID,
+            ExprKind::Lambda(_) => self.unsupported(e, "lambdas"),
+            ExprKind::Match(_) => self.unsupported(e, "match"),
+            ExprKind::Do(_) => self.unsupported(e, "do notation"),
+            ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
+            ExprKind::Await(_) => self.unsupported(e, "await"),
+        }
+    }
+
+    fn unsupported(&mut self, e: &Expr, what: &str) -> TyId {
+        self.err(e.span, format!("not supported yet: {}", what));
+        prim::ERR
+    }
+
+    fn name(&mut self, cx: &mut FnCx, e: &Expr, id: &Ident) -> TyId {
+        if let Some(l) = cx.lookup(id.name) {
+            cx.locals[l.0 as usize].used = true;
+            self.info.names.insert(key(e), NameRes::Local(l));
+            return cx.locals[l.0 as usize].ty;
+        }
+        if self.lookup_func(cx, id.name).is_some() {
+            return self.unsupported(e, "functions as values");
+        }
+        self.err(e.span, format!("undefined name '{}'", id.name));
+        prim::ERR
+    }
+
+    fn lookup_func(&self, cx: &FnCx, name: &str) -> Option<u32> {
+        if cx.runtime {
+            if let Some(&f) = self.g.runtime.get(name) {
+                return Some(f);
+            }
+        }
+        let fi = self.funcs.iter().position(|f| f.file == cx.file);
+        let _ = fi;
+        // Private functions of this file, then exported ones.
+        for ((file, n), &id) in self.g.private.iter() {
+            let _ = file;
+            if n == name && self.funcs[id as usize].file == cx.file {
+                return Some(id);
+            }
+        }
+        self.g.global.get(name).copied()
+    }
+
+    fn unary(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, op: UnOp, operand: &'a Expr<'a>, expected: Option<TyId>) -> TyId {
+        if op == UnOp::Neg {
+            if let ExprKind::Int { value, suffix } = &operand.unparen().kind {
+                let t = self.int_literal(e, *value, true, *suffix, expected);
+                self.info.expr_ty.insert(key(operand), t);
+                return t;
+            }
+        }
+        let t = self.expr(cx, operand, if op == UnOp::Deref { None } else { expected });
+        if t == prim::ERR {
+            return t;
+        }
+        match op {
+            UnOp::Neg => {
+                if self.types.is_int(t) && !self.types.is_signed(t) {
+                    self.err(e.span, format!("cannot negate {}; an unsigned value has no negation, cast to a signed width first", self.tyname(t)));
+                } else if !self.types.is_numeric(t) {
+                    self.err(e.span, "unary minus needs a numeric operand");
+                }
+                t
+            }
+            UnOp::Not => {
+                if t != prim::BOOL {
+                    self.err(e.span, "'!' needs a bool operand");
+                }
+                prim::BOOL
+            }
+            UnOp::BitNot => {
+                if !self.types.is_integral(t) {
+                    self.err(e.span, "'~' needs an integer operand");
+                }
+                t
+            }
+            UnOp::Deref => match self.types.kind(t) {
+                TyKind::RawPtr(inner) => *inner,
+                TyKind::Ptr(_) => self.unsupported(e, "managed pointers"),
+                _ => {
+                    self.err(e.span, "cannot dereference a non pointer value");
+                    prim::ERR
+                }
+            },
+        }
+    }
+
+    fn binary(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, op: BinOp, l: &'a Expr<'a>, r: &'a Expr<'a>) -> TyId {
+        if matches!(op, BinOp::And | BinOp::Or) {
+            let lt = self.expr(cx, l, Some(prim::BOOL));
+            let rt = self.expr(cx, r, Some(prim::BOOL));
+            if (lt != prim::BOOL && lt != prim::ERR) || (rt != prim::BOOL && rt != prim::ERR) {
+                self.err(e.span, "logical operators need bool operands");
+            }
+            return prim::BOOL;
+        }
+        let (lt, rt) = self.operands(cx, l, r);
+        self.binary_types(op, lt, rt, e.span, Some(r))
+    }
+
+    /// The result type of `lt op rt`, reporting mismatches.
+    fn binary_types(&mut self, op: BinOp, lt: TyId, rt: TyId, span: Span, rhs: Option<&Expr>) -> TyId {
+        if lt == prim::ERR || rt == prim::ERR {
+            return if op.is_comparison() { prim::BOOL } else { prim::ERR };
+        }
+        let what = match op {
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => "arithmetic".to_string(),
+            _ if op.is_comparison() => "comparison".to_string(),
+            _ => format!("'{}'", op.symbol()),
+        };
+        let mixes = |c: &Self| -> Option<String> {
+            if lt == rt {
+                return None;
+            }
+            let (a, b) = (c.tyname(lt), c.tyname(rt));
+            if c.types.is_int(lt) && c.types.is_int(rt) {
+                if c.types.is_signed(lt) != c.types.is_signed(rt) {
+                    return Some(format!("{} mixes {} and {}; cast to one signedness", what, a, b));
+                }
+                return Some(format!("{} mixes {} and {}; match the widths", what, a, b));
+            }
+            if c.types.is_numeric(lt) && c.types.is_numeric(rt) {
+                return Some(format!("{} mixes {} and {}; match the widths", what, a, b));
+            }
+            None
+        };
+        if op.is_comparison() {
+            if let Some(m) = mixes(self) {
+                self.err(span, m);
+                return prim::BOOL;
+            }
+            if !self.assignable(rt, lt) && !self.assignable(lt, rt) {
+                self.err(span, "comparison needs two operands of the same type");
+                return prim::BOOL;
+            }
+            match self.types.kind(lt) {
+                TyKind::Str if !matches!(op, BinOp::Eq | BinOp::Ne) => self.err(span, "strings compare with == and !=; they have no ordering"),
+                TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "pointers do not compare; compare the values they point to"),
+                TyKind::Error => self.err(span, "an error does not compare; test it with exists()"),
+                TyKind::Array(..) => self.err(span, "cannot compare an array; compare its parts instead"),
+                TyKind::Slice(_) => self.err(span, "cannot compare a slice; compare its parts instead"),
+                _ => {}
+            }
+            return prim::BOOL;
+        }
+        if op == BinOp::Add && lt == prim::STR && rt == prim::STR {
+            return prim::STR;
+        }
+        if let Some(m) = mixes(self) {
+            self.err(span, m);
+            return lt;
+        }
+        let integral = self.types.is_integral(lt) && self.types.is_integral(rt);
+        match op {
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
+                if lt != rt || !(self.types.is_numeric(lt) || integral) {
+                    self.err(span, "arithmetic needs two operands of the same numeric type");
+                }
+            }
+            BinOp::Pow => {
+                if lt != rt || !self.types.is_numeric(lt) {
+                    self.err(span, "'**' needs two operands of the same numeric type");
+                } else if self.types.is_int(lt) {
+                    if let Some(ExprKind::Unary { op: UnOp::Neg, operand }) = rhs.map(|r| &r.unparen().kind) {
+                        if matches!(operand.unparen().kind, ExprKind::Int { .. }) {
+                            self.err(span, "'**' on integers needs a nonnegative exponent");
+                        }
+                    }
+                }
+            }
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor => {
+                if !integral || lt != rt {
+                    self.err(span, "bitwise operators need integer operands");
+                }
+            }
+            BinOp::Shl | BinOp::Shr => {
+                if !integral || lt != rt {
+                    self.err(span, "shift operators need integer operands");
+                } else if let Some(r) = rhs {
+                    let bits = self.types.int_bits(lt);
+                    match &r.unparen().kind {
+                        ExprKind::Unary { op: UnOp::Neg, operand } if matches!(operand.unparen().kind, ExprKind::Int { .. }) => {
+                            self.err(r.span, "shift amount is negative")
+                        }
+                        ExprKind::Int { value, .. } if *value >= bits as u64 => {
+                            self.err(r.span, format!("shift amount {} is out of range for {}", value, self.tyname(lt)))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        lt
+    }
+
+    fn index(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, index: &'a Expr<'a>) -> TyId {
+        let bt = self.expr(cx, base, None);
+        if let ExprKind::Range { .. } = index.unparen().kind {
+            return self.unsupported(e, "range slices");
+        }
+        let it = self.expr(cx, index, Some(prim::I64));
+        if it != prim::ERR && it != prim::I64 {
+            if self.types.is_integral(it) {
+                self.err(index.span, format!("cannot index with {}; an index is int64, cast the index", self.tyname(it)));
+            } else {
+                self.err(index.span, format!("an index must be an integer, not {}", self.tyname(it)));
+            }
+        }
+        match self.types.kind(bt) {
+            TyKind::RawPtr(inner) | TyKind::Slice(inner) | TyKind::Array(inner, _) => *inner,
+            TyKind::Str => prim::CHAR,
+            TyKind::Err => prim::ERR,
+            _ => {
+                self.err(e.span, format!("cannot index {}", self.tyname(bt)));
+                prim::ERR
+            }
+        }
+    }
+
+    fn call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, callee: &'a Expr<'a>, args: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
+        match &callee.kind {
+            ExprKind::Name(id) if cx.lookup(id.name).is_none() => self.call_named(cx, e, id, args, expected),
+            ExprKind::Field { base, name } => {
+                if name.name == "ignore" && args.is_empty() {
+                    self.expr(cx, base, None);
+                    self.info.calls.insert(key(e), CallRes::Ignore);
+                    return prim::VOID;
+                }
+                // `std.io.print_line(x)`: a qualified call through a module path.
+                if is_module_path(base) && root_name(base).map_or(false, |r| cx.lookup(r).is_none()) {
+                    return self.call_named(cx, e, name, args, expected);
+                }
+                let bt = self.expr(cx, base, None);
+                if bt == prim::ERR {
+                    return bt;
+                }
+                self.unsupported(e, &format!("methods on {}", self.tyname(bt)))
+            }
+            ExprKind::Lambda(_) => {
+                self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
+                prim::ERR
+            }
+            _ => {
+                let t = self.expr(cx, callee, None);
+                if t == prim::ERR {
+                    return t;
+                }
+                self.unsupported(e, "calls through function values")
+            }
+        }
+    }
+
+    fn args_against(&mut self, cx: &mut FnCx, args: &'a [Expr<'a>], params: &[TyId], span: Span, fname: Option<&str>) {
+        if args.len() != params.len() {
+            self.err(span, format!("expected {} argument(s), found {}", params.len(), args.len()));
+        }
+        for (i, a) in args.iter().enumerate() {
+            let want = params.get(i).copied();
+            let t = self.expr(cx, a, want);
+            if let Some(w) = want {
+                if !self.assignable(t, w) {
+                    match fname {
+                        Some(f) => self.err(a.span, format!("argument {} to '{}' has the wrong type", i + 1, f)),
+                        None => self.err(a.span, format!("argument {} has the wrong type", i + 1)),
+                    }
+                }
+            }
+        }
+    }
+
+    fn call_named(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, id: &Ident, args: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
+        let name = id.name;
+        if let Some(f) = self.lookup_func(cx, name) {
+            let (params, ret) = (self.funcs[f as usize].params.clone(), self.funcs[f as usize].ret);
+            self.args_against(cx, args, &params, e.span, None);
+            self.info.calls.insert(key(e), CallRes::Func(f));
+            return ret;
+        }
+        if CAST_NAMES.contains(&name) {
+            let to = Types::primitive(name).unwrap();
+            if args.len() != 1 {
+                self.err(e.span, format!("{}(v) takes exactly one value", name));
+                for a in args {
+                    self.expr(cx, a, None);
+                }
+                return to;
+            }
+            let t = self.expr(cx, &args[0], None);
+            if t != prim::ERR && !(self.types.is_integral(t) || self.types.is_float(t) || t == prim::BOOL) {
+                self.err(args[0].span, format!("a numeric cast takes an integer, char, rune, or float value; {} does not cast", self.tyname(t)));
+            }
+            self.info.calls.insert(key(e), CallRes::Cast(to));
+            return to;
+        }
+        match name {
+            "print" | "println" | "printerr" => return self.print_call(cx, e, name, args),
+            "sizeof" => {
+                if args.len() != 1 {
+                    self.err(e.span, "sizeof takes a type or a value");
+                    return prim::I64;
+                }
+                let t = match &args[0].kind {
+                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && Types::primitive(n.name).is_some() => Types::primitive(n.name).unwrap(),
+                    _ => self.expr(cx, &args[0], None),
+                };
+                let size = crate::layout::size_of(&self.types, t);
+                self.info.calls.insert(key(e), CallRes::Sizeof(size));
+                return prim::I64;
+            }
+            "ptr_add" => {
+                if args.len() != 2 {
+                    self.err(e.span, format!("expected 2 argument(s), found {}", args.len()));
+                    return prim::ERR;
+                }
+                let pt = self.expr(cx, &args[0], None);
+                let nt = self.expr(cx, &args[1], Some(prim::I64));
+                if !matches!(self.types.kind(pt), TyKind::RawPtr(_) | TyKind::VoidPtr | TyKind::Err) {
+                    self.err(args[0].span, "ptr_add takes a raw pointer; use *raw T or *void, not a managed *T");
+                }
+                if nt != prim::I64 && nt != prim::ERR {
+                    self.err(args[1].span, "argument 2 has the wrong type");
+                }
+                self.info.calls.insert(key(e), CallRes::PtrAdd);
+                return pt;
+            }
+            "cstr" => {
+                let rc = self_raw_char(&mut self.types);
+                self.args_against(cx, args, &[rc], e.span, None);
+                self.info.calls.insert(key(e), CallRes::Cstr);
+                return prim::STR;
+            }
+            _ => {}
+        }
+        if cx.runtime {
+            if let Some(t) = self.intrinsic(cx, e, name, args, expected) {
+                return t;
+            }
+        }
+        if is_builtin(name) {
+            return self.unsupported(e, &format!("the '{}' builtin", name));
+        }
+        self.err(id.span, format!("undefined name '{}'", name));
+        for a in args {
+            self.expr(cx, a, None);
+        }
+        prim::ERR
+    }
+
+    fn intrinsic(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &str, args: &'a [Expr<'a>], expected: Option<TyId>) -> Option<TyId> {
+        let (n, ret): (&'static str, TyId) = match name {
+            "__syscall" => {
+                self.args_against(cx, args, &[prim::I64; 7], e.span, Some(name));
+                ("__syscall", prim::I64)
+            }
+            "__sys_nr" => {
+                let s = match args {
+                    [a] => match &a.kind {
+                        ExprKind::Str(s) => Some(String::from_utf8_lossy(s.bytes).into_owned()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some(s) = s else {
+                    self.err(e.span, "__sys_nr takes one string literal");
+                    return Some(prim::I64);
+                };
+                if crate::lower::syscall_number(&s, dc_backend::Arch::X86_64).is_none() {
+                    self.err(e.span, format!("unknown system call '{}'", s));
+                }
+                self.info.calls.insert(key(e), CallRes::SysNr(s));
+                return Some(prim::I64);
+            }
+            "__rt_state" => {
+                self.args_against(cx, args, &[], e.span, Some(name));
+                ("__rt_state", self.types.raw_ptr(prim::U8))
+            }
+            "__ptr_int" => {
+                if args.len() != 1 {
+                    self.err(e.span, "__ptr_int takes one pointer");
+                } else {
+                    let t = self.expr(cx, &args[0], None);
+                    if !matches!(self.types.kind(t), TyKind::RawPtr(_) | TyKind::VoidPtr | TyKind::Str | TyKind::Err) {
+                        self.err(args[0].span, "__ptr_int takes a raw pointer or a string");
+                    }
+                }
+                ("__ptr_int", prim::I64)
+            }
+            "__int_ptr" => {
+                self.args_against(cx, args, &[prim::I64], e.span, Some(name));
+                let t = match expected {
+                    Some(t) if matches!(self.types.kind(t), TyKind::RawPtr(_) | TyKind::VoidPtr) => t,
+                    _ => self.types.raw_ptr(prim::U8),
+                };
+                ("__int_ptr", t)
+            }
+            "__str_ptr" => {
+                self.args_against(cx, args, &[prim::STR], e.span, Some(name));
+                ("__str_ptr", self.types.raw_ptr(prim::U8))
+            }
+            "__f64_bits" => {
+                self.args_against(cx, args, &[prim::F64], e.span, Some(name));
+                ("__f64_bits", prim::U64)
+            }
+            "__f64_from_bits" => {
+                self.args_against(cx, args, &[prim::U64], e.span, Some(name));
+                ("__f64_from_bits", prim::F64)
+            }
+            _ => return None,
+        };
+        self.info.calls.insert(key(e), CallRes::Intrinsic(n));
+        Some(ret)
+    }
+
+    fn print_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &str, args: &'a [Expr<'a>]) -> TyId {
+        let fd = if name == "printerr" { 2 } else { 1 };
+        let newline = name != "print";
+        let mut format = None;
+        let mut values = args;
+        if let Some(first) = args.first() {
+            if let ExprKind::Str(s) = &first.kind {
+                self.info.expr_ty.insert(key(first), prim::STR);
+                match s.format_pieces() {
+                    Ok(pieces) => {
+                        let holes = pieces.iter().filter(|p| **p == FmtPiece::Hole).count();
+                        if holes != args.len() - 1 {
+                            self.err(e.span, format!("format string has {} hole(s) but {} argument(s) were given", holes, args.len() - 1));
+                        }
+                        format = Some(pieces);
+                    }
+                    Err(m) => self.err(first.span, m),
+                }
+                values = &args[1..];
+            }
+        }
+        for a in values {
+            let t = self.expr(cx, a, None);
+            self.printable(t, a.span);
+        }
+        self.info.calls.insert(key(e), CallRes::Print(PrintCall { fd, newline, format }));
+        prim::VOID
+    }
+
+    fn printable(&mut self, t: TyId, span: Span) {
+        match self.types.kind(t) {
+            TyKind::Int { .. } | TyKind::Float { .. } | TyKind::Bool | TyKind::Char | TyKind::Rune | TyKind::Str | TyKind::Err => {}
+            TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
+            TyKind::Void => self.err(span, "cannot print a void value"),
+            _ => {
+                let n = self.tyname(t);
+                self.err(span, format!("cannot print {}; print its elements instead", n))
+            }
+        }
+    }
+}
+
+fn self_raw_char(t: &mut Types) -> TyId {
+    t.raw_ptr(prim::CHAR)
+}
+
+/// An unsuffixed numeric literal, possibly negated: it adapts to the type
+/// beside it.
+fn is_bare_literal(e: &Expr) -> bool {
+    match &e.unparen().kind {
+        ExprKind::Int { suffix: None, .. } | ExprKind::Float { suffix: None, .. } => true,
+        ExprKind::Unary { op: UnOp::Neg, operand } => is_bare_literal(operand),
+        _ => false,
+    }
+}
+
+fn root_name<'x>(e: &'x Expr<'x>) -> Option<&'x str> {
+    match &e.unparen().kind {
+        ExprKind::Name(id) => Some(id.name),
+        ExprKind::Field { base, .. } | ExprKind::Index { base, .. } => root_name(base),
+        _ => None,
+    }
+}
+
+fn is_module_path(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Name(_) => true,
+        ExprKind::Field { base, .. } => is_module_path(base),
+        _ => false,
+    }
+}
+
+/// Whether every path through `b` ends in a `return` (or never falls off).
+pub fn block_returns(b: &Block) -> bool {
+    b.stmts.last().map_or(false, stmt_returns)
+}
+
+fn stmt_returns(s: &Stmt) -> bool {
+    match &s.kind {
+        StmtKind::Return(_) => true,
+        StmtKind::If(i) => if_returns(i),
+        StmtKind::While { cond, body } => matches!(cond.unparen().kind, ExprKind::Bool(true)) && !contains_break(body),
+        StmtKind::Expr(e) => is_noreturn_call(e),
+        _ => false,
+    }
+}
+
+fn is_noreturn_call(e: &Expr) -> bool {
+    if let ExprKind::Call { callee, .. } = &e.kind {
+        if let ExprKind::Name(id) = &callee.kind {
+            return matches!(id.name, "__rt_exit" | "__rt_fault" | "__rt_fault_at");
+        }
+    }
+    false
+}
+
+fn if_returns(i: &IfStmt) -> bool {
+    block_returns(i.then)
+        && match &i.els {
+            None => false,
+            Some(Else::Block(b)) => block_returns(b),
+            Some(Else::If(ii)) => if_returns(ii),
+        }
+}
+
+fn contains_break(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match &s.kind {
+        StmtKind::Break => true,
+        StmtKind::If(i) => if_contains_break(i),
+        StmtKind::Match(_) => true,
+        _ => false,
+    })
+}
+
+fn if_contains_break(i: &IfStmt) -> bool {
+    contains_break(i.then)
+        || match &i.els {
+            None => false,
+            Some(Else::Block(b)) => contains_break(b),
+            Some(Else::If(ii)) => if_contains_break(ii),
+        }
+}

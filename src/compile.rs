@@ -1,0 +1,159 @@
+//! The front half of the pipeline: load the root file and everything it
+//! imports (std from the copy embedded in dc), add the runtime, parse, check,
+//! and lower to IR.
+
+use crate::check::{self, Checked, ParsedFile};
+use crate::diag::Diagnostics;
+use crate::source::{FileId, SourceMap, Span};
+use bumpalo::Bump;
+use dc_backend::Arch;
+use std::collections::{HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// Where library source comes from: the copy inside dc, or a source tree
+/// named by `DC_HOME` during development.
+fn library_file(rel: &str) -> Option<(String, String)> {
+    if let Ok(home) = std::env::var("DC_HOME") {
+        let p = Path::new(&home).join(rel);
+        return std::fs::read_to_string(&p).ok().map(|t| (p.to_string_lossy().into_owned(), t));
+    }
+    embedded::EMBEDDED.iter().find(|(p, _)| *p == rel).map(|(p, t)| (format!("<dc>/{}", p), t.to_string()))
+}
+
+fn runtime_files() -> Vec<(String, String)> {
+    if let Ok(home) = std::env::var("DC_HOME") {
+        let mut v: Vec<(String, String)> = std::fs::read_dir(Path::new(&home).join("rt"))
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.path().extension().map_or(false, |x| x == "dusk"))
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok().map(|t| (e.path().to_string_lossy().into_owned(), t)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        return v;
+    }
+    embedded::EMBEDDED.iter().filter(|(p, _)| p.starts_with("rt/")).map(|(p, t)| (format!("<dc>/{}", p), t.to_string())).collect()
+}
+
+/// A source found for an import: its text and the module path it has.
+struct Found {
+    path: String,
+    text: String,
+}
+
+/// Resolve `@import a.b.c` from the file at `from`: a local module, a leaf
+/// symbol of a local module, then the same two under the standard library.
+fn resolve_import(from: &Path, dotted: &[&str]) -> Option<Found> {
+    let dir = from.parent().unwrap_or(Path::new("."));
+    let rel = dotted.join("/") + ".dusk";
+    let local = dir.join(&rel);
+    if local.is_file() {
+        return std::fs::read_to_string(&local).ok().map(|text| Found { path: local.to_string_lossy().into_owned(), text });
+    }
+    if dotted.len() > 1 {
+        let parent = dir.join(dotted[..dotted.len() - 1].join("/") + ".dusk");
+        if parent.is_file() {
+            return std::fs::read_to_string(&parent).ok().map(|text| Found { path: parent.to_string_lossy().into_owned(), text });
+        }
+    }
+    if let Some((path, text)) = library_file(&rel) {
+        return Some(Found { path, text });
+    }
+    if dotted.len() > 1 {
+        let prel = dotted[..dotted.len() - 1].join("/") + ".dusk";
+        if let Some((path, text)) = library_file(&prel) {
+            return Some(Found { path, text });
+        }
+    }
+    None
+}
+
+/// Everything the front end made; owns the arena the AST lives in.
+pub struct FrontEnd {
+    arena: Bump,
+}
+
+pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()> {
+    let mut sm = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let text = match std::fs::read_to_string(root) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("dc: error: cannot read '{}': {}", root.display(), e);
+            return Err(());
+        }
+    };
+    let mut files: Vec<ParsedFile<'a>> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let root_id = sm.add(root.to_string_lossy().into_owned(), text);
+    seen.insert(canonical(&root.to_string_lossy()));
+    let mut queue: VecDeque<(FileId, String, bool)> = VecDeque::new();
+    queue.push_back((root_id, String::new(), true));
+    while let Some((id, module, is_root)) = queue.pop_front() {
+        let src: &'a str = arena.alloc_str(sm.text(id));
+        let ast = crate::parser::parse_file(arena, id, src, &mut diags);
+        let from = PathBuf::from(sm.path(id));
+        for d in ast.directives {
+            if let crate::ast::DirectiveKind::Import(imp) = &d.kind {
+                let (dotted, span): (Vec<&str>, Span) = match imp {
+                    crate::ast::ImportPath::Dotted(ids) => (ids.iter().map(|i| i.name).collect(), d.span),
+                    crate::ast::ImportPath::Str(s) => {
+                        diags.error(s.span, format!("cannot resolve import '{}'", s.value));
+                        continue;
+                    }
+                };
+                match resolve_import(&from, &dotted) {
+                    Some(found) => {
+                        if seen.insert(canonical(&found.path)) {
+                            let fid = sm.add(found.path, found.text);
+                            queue.push_back((fid, dotted.join("."), false));
+                        }
+                    }
+                    None => diags.error(span, format!("cannot resolve import '{}'", dotted.join("."))),
+                }
+            }
+        }
+        files.push(ParsedFile { ast, module, is_root, runtime: false });
+    }
+    for (path, text) in runtime_files() {
+        let id = sm.add(path, text);
+        let src: &'a str = arena.alloc_str(sm.text(id));
+        let ast = crate::parser::parse_file(arena, id, src, &mut diags);
+        files.push(ParsedFile { ast, module: String::new(), is_root: false, runtime: true });
+    }
+    if diags.has_errors() {
+        diags.print_all(&sm);
+        return Err(());
+    }
+    let checked = check::check(sm, &files, &mut diags);
+    if checked.main.is_none() && !diags.has_errors() {
+        diags.error(Span::new(root_id, 0, 0), "the program has no 'main' function");
+    }
+    if diags.has_errors() {
+        diags.print_all(&checked.sm);
+        return Err(());
+    }
+    Ok(checked)
+}
+
+fn canonical(p: &str) -> String {
+    std::fs::canonicalize(p).map(|c| c.to_string_lossy().into_owned()).unwrap_or_else(|_| p.to_string())
+}
+
+impl FrontEnd {
+    pub fn new() -> FrontEnd {
+        FrontEnd { arena: Bump::new() }
+    }
+    pub fn check(&self, root: &Path) -> Result<Checked<'_>, ()> {
+        front_end_in(&self.arena, root)
+    }
+}
+
+pub fn lower(c: &Checked, arch: Arch) -> dc_backend::ir::Module {
+    crate::lower::lower(c, arch)
+}

@@ -1,0 +1,59 @@
+//! Sizes and alignments of dusk types, as the spec's layout table gives
+//! them (observable through `sizeof`), and their machine-level IR types.
+
+use crate::types::{TyId, TyKind, Types};
+use dc_backend::ir::Type;
+
+pub fn size_align(t: &Types, ty: TyId) -> (u64, u64) {
+    match t.kind(ty) {
+        TyKind::Int { bits, .. } | TyKind::Float { bits } => ((*bits / 8) as u64, (*bits / 8) as u64),
+        TyKind::Bool | TyKind::Char => (1, 1),
+        TyKind::Rune => (4, 4),
+        TyKind::Str | TyKind::Error | TyKind::RawPtr(_) | TyKind::VoidPtr => (8, 8),
+        TyKind::Ptr(_) | TyKind::Slice(_) | TyKind::Func(..) | TyKind::Thread | TyKind::Interface(..) => (16, 8),
+        TyKind::Void => (0, 1),
+        TyKind::Array(e, n) => {
+            let (s, a) = size_align(t, *e);
+            (round_up(s, a) * n, a)
+        }
+        TyKind::Tuple(ts) => {
+            let mut off = 0;
+            let mut align = 1;
+            for &e in ts {
+                let (s, a) = size_align(t, e);
+                off = round_up(off, a) + s;
+                align = align.max(a);
+            }
+            (round_up(off, align), align)
+        }
+        TyKind::Struct(..) | TyKind::Enum(..) | TyKind::Param(..) | TyKind::Err => (8, 8),
+    }
+}
+
+pub fn size_of(t: &Types, ty: TyId) -> u64 {
+    size_align(t, ty).0
+}
+
+pub fn round_up(x: u64, a: u64) -> u64 {
+    (x + a - 1) / a * a
+}
+
+/// The IR type of a scalar dusk type; `None` for void and for aggregates,
+/// which live in memory and travel by address.
+pub fn ir_type(t: &Types, ty: TyId) -> Option<Type> {
+    Some(match t.kind(ty) {
+        TyKind::Int { bits: 8, .. } | TyKind::Bool | TyKind::Char => Type::I8,
+        TyKind::Int { bits: 16, .. } => Type::I16,
+        TyKind::Int { bits: 32, .. } | TyKind::Rune => Type::I32,
+        TyKind::Int { .. } => Type::I64,
+        TyKind::Float { bits: 32 } => Type::F32,
+        TyKind::Float { .. } => Type::F64,
+        TyKind::Str | TyKind::Error | TyKind::RawPtr(_) | TyKind::VoidPtr => Type::I64,
+        _ => return None,
+    })
+}
+
+/// Whether values of `ty` live in memory (structs, slices, arrays, ...).
+pub fn is_aggregate(t: &Types, ty: TyId) -> bool {
+    ir_type(t, ty).is_none() && !matches!(t.kind(ty), TyKind::Void | TyKind::Err)
+}

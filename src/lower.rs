@@ -1,0 +1,875 @@
+//! Lowering: the checked program to dc's SSA IR.
+//!
+//! Every local lives in its own stack slot (loads and stores); aggregates
+//! (slices, arrays) live in memory and travel by address. Control flow maps
+//! to blocks; `&&`/`||` and float saturation join through block parameters.
+//! Runtime services are calls to the `__rt_*` functions of docs/runtime-abi.md.
+
+use crate::ast::*;
+use crate::check::{key, CallRes, Checked, FuncDecl, LocalId, MainForm, NameRes, PrintCall};
+use crate::layout::{ir_type, is_aggregate, size_align};
+use crate::types::{prim, TyId, TyKind};
+use dc_backend::ir::{self, BinOp as IB, BlockId, CastOp, Callee, FloatCC, FunctionBuilder, IntCC, Op, SlotId, Type, Value};
+use dc_backend::Arch;
+use std::collections::HashMap;
+
+/// Linux system-call numbers per architecture, for `__sys_nr`.
+pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
+    let (x86, a64) = match name {
+        "read" => (0, 63),
+        "write" => (1, 64),
+        "close" => (3, 57),
+        "mmap" => (9, 222),
+        "munmap" => (11, 215),
+        "rt_sigprocmask" => (14, 135),
+        "getpid" => (39, 172),
+        "kill" => (62, 129),
+        "gettid" => (186, 178),
+        "tgkill" => (234, 131),
+        "clock_gettime" => (228, 113),
+        "openat" => (257, 56),
+        "exit_group" => (231, 94),
+        "exit" => (60, 93),
+        _ => return None,
+    };
+    Some(if arch == Arch::X86_64 { x86 } else { a64 })
+}
+
+/// Size of the runtime's state block (`__rt_state()`).
+const RT_STATE_SIZE: usize = 1 << 20;
+
+pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
+    let mut m = ir::Module::default();
+    for i in 0..c.sm.len() {
+        m.files.push(c.sm.path(crate::source::FileId(i as u32)).to_string());
+    }
+    let mut strings = Strings::default();
+    for (i, f) in c.funcs.iter().enumerate() {
+        let func = FnLower::new(c, f, &mut strings, arch).lower_body();
+        let _ = i;
+        m.functions.push(func);
+    }
+    if let Some((main, form)) = c.main {
+        m.functions.push(entry(c, main, form));
+    }
+    m.data.push(ir::Data { name: "__dc_rt_state".into(), bytes: vec![0; RT_STATE_SIZE], align: 16, readonly: false, linkage: ir::Linkage::Local, relocs: vec![] });
+    m.data.extend(strings.data);
+    m
+}
+
+/// `__dc_entry(argc, argv)`: called by `_start`; runs `main` and exits with
+/// its status.
+fn entry(c: &Checked, main: u32, form: MainForm) -> ir::Function {
+    let mut b = FunctionBuilder::new("__dc_entry", "__dc_entry", &[Type::I64, Type::I64], None, ir::Span::NONE);
+    b.func.linkage = ir::Linkage::Global;
+    let (argc, argv) = (b.block_params(BlockId(0))[0], b.block_params(BlockId(0))[1]);
+    let f = &c.funcs[main as usize];
+    let args = match form {
+        MainForm::NoArgs => vec![],
+        MainForm::ArgcArgv => {
+            let slot = b.new_slot(16, 8);
+            let addr = b.slot_addr(slot);
+            b.store(argv, addr, 0);
+            b.store(argc, addr, 8);
+            let argc32 = b.cast(CastOp::Trunc, argc, Type::I32);
+            vec![argc32, addr]
+        }
+    };
+    let ret_ty = ir_type(&c.types, f.ret);
+    let r = b.call(Callee::Direct(f.symbol.clone()), args, ret_ty).unwrap();
+    let code = if ret_ty == Some(Type::I64) { b.cast(CastOp::Trunc, r, Type::I32) } else { r };
+    b.call(Callee::Direct("__rt_exit".into()), vec![code], None);
+    b.unreachable();
+    b.finish()
+}
+
+/// String literals as read-only, NUL-terminated data, one object per distinct text.
+#[derive(Default)]
+struct Strings {
+    by_text: HashMap<Vec<u8>, String>,
+    data: Vec<ir::Data>,
+}
+
+impl Strings {
+    fn symbol(&mut self, bytes: &[u8]) -> String {
+        if let Some(s) = self.by_text.get(bytes) {
+            return s.clone();
+        }
+        let name = format!(".Lstr.{}", self.data.len());
+        let mut v = bytes.to_vec();
+        v.push(0);
+        self.data.push(ir::Data { name: name.clone(), bytes: v, align: 1, readonly: true, linkage: ir::Linkage::Local, relocs: vec![] });
+        self.by_text.insert(bytes.to_vec(), name.clone());
+        name
+    }
+}
+
+struct Loop {
+    continue_to: BlockId,
+    break_to: BlockId,
+}
+
+struct FnLower<'c, 'a, 's> {
+    c: &'c Checked<'a>,
+    f: &'c FuncDecl<'a>,
+    b: FunctionBuilder,
+    slots: Vec<SlotId>,
+    loops: Vec<Loop>,
+    strings: &'s mut Strings,
+    arch: Arch,
+}
+
+impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
+    fn new(c: &'c Checked<'a>, f: &'c FuncDecl<'a>, strings: &'s mut Strings, arch: Arch) -> Self {
+        let params: Vec<Type> = f.params.iter().map(|&t| ir_type(&c.types, t).unwrap_or(Type::I64)).collect();
+        let span = ir_span(c, f.item.span);
+        let b = FunctionBuilder::new(&f.symbol, f.item.name.name, &params, ir_type(&c.types, f.ret), span);
+        FnLower { c, f, b, slots: Vec::new(), loops: Vec::new(), strings, arch }
+    }
+
+    fn ty(&self, e: &Expr) -> TyId {
+        *self.c.info.expr_ty.get(&key(e)).unwrap_or(&prim::ERR)
+    }
+
+    fn irty(&self, t: TyId) -> Type {
+        ir_type(&self.c.types, t).unwrap_or(Type::I64)
+    }
+
+    fn at(&mut self, span: crate::source::Span) {
+        self.b.span = ir_span(self.c, span);
+    }
+
+    fn lower_body(mut self) -> ir::Function {
+        for l in &self.f.locals {
+            let (size, align) = size_align(&self.c.types, l.ty);
+            let s = self.b.new_slot(size.max(1) as u32, align.max(1) as u32);
+            self.slots.push(s);
+        }
+        // Parameters are the first locals, in order.
+        let params: Vec<Value> = self.b.block_params(BlockId(0)).to_vec();
+        for (i, v) in params.into_iter().enumerate() {
+            let ty = self.f.params[i];
+            let addr = self.b.slot_addr(self.slots[i]);
+            if is_aggregate(&self.c.types, ty) {
+                self.copy_mem(addr, v, ty);
+            } else {
+                self.b.store(v, addr, 0);
+            }
+        }
+        self.block(self.f.item.body);
+        if self.b.is_open() {
+            self.at(self.f.item.body.span);
+            match self.b.func.ret {
+                None => self.b.ret(None),
+                Some(_) => self.b.unreachable(),
+            }
+        }
+        self.b.finish()
+    }
+
+    fn copy_mem(&mut self, dst: Value, src: Value, ty: TyId) {
+        let (size, _) = size_align(&self.c.types, ty);
+        let mut off = 0i32;
+        while (off as u64) + 8 <= size {
+            let v = self.b.load(Type::I64, src, off);
+            self.b.store(v, dst, off);
+            off += 8;
+        }
+        while (off as u64) < size {
+            let v = self.b.load(Type::I8, src, off);
+            self.b.store(v, dst, off);
+            off += 1;
+        }
+    }
+
+    fn local_slot(&mut self, l: LocalId) -> Value {
+        self.b.slot_addr(self.slots[l.0 as usize])
+    }
+
+    fn block(&mut self, blk: &'a Block<'a>) {
+        for s in blk.stmts {
+            self.stmt(s);
+        }
+    }
+
+    fn stmt(&mut self, s: &'a Stmt<'a>) {
+        self.at(s.span);
+        match &s.kind {
+            StmtKind::Let(bind) => {
+                let n = &bind.names[0];
+                let l = self.c.info.decls[&key(&n.name)];
+                let ty = self.f.locals[l.0 as usize].ty;
+                let v = self.expr_as(bind.value, ty);
+                let addr = self.local_slot(l);
+                self.store_value(v, addr, ty);
+            }
+            StmtKind::Assign { place, value } => {
+                let pt = self.ty(place.unparen());
+                let v = self.expr_as(value, pt);
+                let addr = self.place_addr(place);
+                self.store_value(v, addr, pt);
+            }
+            StmtKind::CompoundAssign { op, place, value } => {
+                let pt = self.ty(place.unparen());
+                let addr = self.place_addr(place);
+                let old = self.b.load(self.irty(pt), addr, 0);
+                let rhs = self.expr_as(value, pt);
+                let new = self.binop(*op, old, rhs, pt, s.span);
+                self.b.store(new, addr, 0);
+            }
+            StmtKind::IncDec { place, inc } => {
+                let pt = self.ty(place.unparen());
+                let addr = self.place_addr(place);
+                let t = self.irty(pt);
+                let old = self.b.load(t, addr, 0);
+                let one = self.b.iconst(t, 1);
+                let new = self.b.bin(if *inc { IB::Add } else { IB::Sub }, old, one);
+                self.b.store(new, addr, 0);
+            }
+            StmtKind::If(i) => self.if_stmt(i),
+            StmtKind::While { cond, body } => {
+                let head = self.b.new_block();
+                let body_b = self.b.new_block();
+                let exit = self.b.new_block();
+                self.b.jump(head, vec![]);
+                self.b.switch_to(head);
+                let c = self.expr(cond);
+                self.b.branch(c, body_b, vec![], exit, vec![]);
+                self.b.switch_to(body_b);
+                self.loops.push(Loop { continue_to: head, break_to: exit });
+                self.block(body);
+                self.loops.pop();
+                self.b.jump(head, vec![]);
+                self.b.switch_to(exit);
+            }
+            StmtKind::DoWhile { body, cond } => {
+                let body_b = self.b.new_block();
+                let test = self.b.new_block();
+                let exit = self.b.new_block();
+                self.b.jump(body_b, vec![]);
+                self.b.switch_to(body_b);
+                self.loops.push(Loop { continue_to: test, break_to: exit });
+                self.block(body);
+                self.loops.pop();
+                self.b.jump(test, vec![]);
+                self.b.switch_to(test);
+                self.at(cond.span);
+                let c = self.expr(cond);
+                self.b.branch(c, body_b, vec![], exit, vec![]);
+                self.b.switch_to(exit);
+            }
+            StmtKind::For(f) => self.for_range(f),
+            StmtKind::Return(v) => {
+                let r = v.map(|e| {
+                    let t = self.f.ret;
+                    self.expr_as(e, t)
+                });
+                self.b.ret(r);
+            }
+            StmtKind::Break => {
+                let t = self.loops.last().unwrap().break_to;
+                self.b.jump(t, vec![]);
+            }
+            StmtKind::Continue => {
+                let t = self.loops.last().unwrap().continue_to;
+                self.b.jump(t, vec![]);
+            }
+            StmtKind::Expr(e) => {
+                self.expr_void(e);
+            }
+            StmtKind::Match(_) | StmtKind::Defer(_) => unreachable!("rejected by the checker"),
+        }
+    }
+
+    fn store_value(&mut self, v: Value, addr: Value, ty: TyId) {
+        if is_aggregate(&self.c.types, ty) {
+            self.copy_mem(addr, v, ty);
+        } else {
+            self.b.store(v, addr, 0);
+        }
+    }
+
+    fn if_stmt(&mut self, i: &'a IfStmt<'a>) {
+        self.at(i.cond.span);
+        let c = self.expr(i.cond);
+        let then_b = self.b.new_block();
+        let else_b = self.b.new_block();
+        let join = self.b.new_block();
+        self.b.branch(c, then_b, vec![], else_b, vec![]);
+        self.b.switch_to(then_b);
+        self.block(i.then);
+        self.b.jump(join, vec![]);
+        self.b.switch_to(else_b);
+        match &i.els {
+            None => {}
+            Some(Else::Block(blk)) => self.block(blk),
+            Some(Else::If(ii)) => self.if_stmt(ii),
+        }
+        self.b.jump(join, vec![]);
+        self.b.switch_to(join);
+    }
+
+    fn for_range(&mut self, f: &'a ForStmt<'a>) {
+        let ExprKind::Range { lo, hi, inclusive } = &f.iter.unparen().kind else { unreachable!() };
+        let ty = self.ty(f.iter);
+        let t = self.irty(ty);
+        let l = self.c.info.decls[&key(&f.first)];
+        let lo_v = self.expr_as(lo, ty);
+        let hi_v = self.expr_as(hi, ty);
+        let addr = self.local_slot(l);
+        self.b.store(lo_v, addr, 0);
+        let head = self.b.new_block();
+        let body_b = self.b.new_block();
+        let latch = self.b.new_block();
+        let exit = self.b.new_block();
+        self.b.jump(head, vec![]);
+        self.b.switch_to(head);
+        let a = self.local_slot(l);
+        let i = self.b.load(t, a, 0);
+        let signed = self.c.types.is_signed(ty);
+        let cc = match (inclusive, signed) {
+            (false, true) => IntCC::Slt,
+            (false, false) => IntCC::Ult,
+            (true, true) => IntCC::Sle,
+            (true, false) => IntCC::Ule,
+        };
+        let c = self.b.icmp(cc, i, hi_v);
+        self.b.branch(c, body_b, vec![], exit, vec![]);
+        self.b.switch_to(body_b);
+        self.loops.push(Loop { continue_to: latch, break_to: exit });
+        self.block(f.body);
+        self.loops.pop();
+        self.b.jump(latch, vec![]);
+        self.b.switch_to(latch);
+        let a = self.local_slot(l);
+        let i = self.b.load(t, a, 0);
+        // `..=` up to the type's maximum must stop rather than wrap.
+        if *inclusive {
+            let last = self.b.icmp(IntCC::Eq, i, hi_v);
+            let step = self.b.new_block();
+            self.b.branch(last, exit, vec![], step, vec![]);
+            self.b.switch_to(step);
+        }
+        let one = self.b.iconst(t, 1);
+        let n = self.b.bin(IB::Add, i, one);
+        self.b.store(n, a, 0);
+        self.b.jump(head, vec![]);
+        self.b.switch_to(exit);
+    }
+
+    /// The address of an assignable place.
+    fn place_addr(&mut self, p: &'a Expr<'a>) -> Value {
+        let p = p.unparen();
+        match &p.kind {
+            ExprKind::Name(_) => match self.c.info.names[&key(p)] {
+                NameRes::Local(l) => self.local_slot(l),
+                NameRes::Func(_) => unreachable!(),
+            },
+            ExprKind::Index { base, index } => self.index_addr(p, base, index),
+            ExprKind::Unary { op: UnOp::Deref, operand } => self.expr(operand),
+            _ => unreachable!("rejected by the checker"),
+        }
+    }
+
+    /// Address of element `index` of `base` (bounds-checked for slices and arrays).
+    fn index_addr(&mut self, e: &'a Expr<'a>, base: &'a Expr<'a>, index: &'a Expr<'a>) -> Value {
+        let bt = self.ty(base);
+        let elem = self.ty(e);
+        let (esize, ealign) = size_align(&self.c.types, elem);
+        let stride = crate::layout::round_up(esize, ealign) as i64;
+        let base_v = self.expr(base);
+        let i = self.expr_as(index, prim::I64);
+        let data = match self.c.types.kind(bt).clone() {
+            TyKind::Slice(_) => {
+                let len = self.b.load(Type::I64, base_v, 8);
+                self.bounds_check(i, len, e.span);
+                self.b.load(Type::I64, base_v, 0)
+            }
+            TyKind::Array(_, n) => {
+                let len = self.b.iconst(Type::I64, n as i64);
+                self.bounds_check(i, len, e.span);
+                base_v
+            }
+            _ => base_v,
+        };
+        let sz = self.b.iconst(Type::I64, stride);
+        let off = self.b.bin(IB::Mul, i, sz);
+        self.b.bin(IB::Add, data, off)
+    }
+
+    fn bounds_check(&mut self, i: Value, len: Value, span: crate::source::Span) {
+        let ok = self.b.icmp(IntCC::Ult, i, len);
+        self.check_or_fault(ok, "index out of bounds", span);
+    }
+
+    /// Continue if `ok`, else fault with `msg` at the span's file and line.
+    fn check_or_fault(&mut self, ok: Value, msg: &str, span: crate::source::Span) {
+        let good = self.b.new_block();
+        let bad = self.b.new_block();
+        self.b.branch(ok, good, vec![], bad, vec![]);
+        self.b.switch_to(bad);
+        let m = self.str_lit(msg.as_bytes());
+        let path = self.c.sm.path(span.file).to_string();
+        let p = self.str_lit(path.as_bytes());
+        let line = self.b.iconst(Type::I64, self.c.sm.line_col(span).0 as i64);
+        self.b.call(Callee::Direct("__rt_fault_at".into()), vec![m, p, line], None);
+        self.b.unreachable();
+        self.b.switch_to(good);
+    }
+
+    fn str_lit(&mut self, bytes: &[u8]) -> Value {
+        let s = self.strings.symbol(bytes);
+        self.b.sym_addr(&s)
+    }
+
+    fn rt(&mut self, name: &str, args: Vec<Value>, ret: Option<Type>) -> Option<Value> {
+        self.b.call(Callee::Direct(name.into()), args, ret)
+    }
+
+    /// Evaluate for effect.
+    fn expr_void(&mut self, e: &'a Expr<'a>) {
+        if let ExprKind::Call { callee, args } = &e.kind {
+            self.call(e, callee, args);
+            return;
+        }
+        self.expr(e);
+    }
+
+    /// Evaluate `e` and convert to `want` where the checker allowed an
+    /// implicit conversion (char/rune <-> integers).
+    fn expr_as(&mut self, e: &'a Expr<'a>, want: TyId) -> Value {
+        let have = self.ty(e);
+        let v = self.expr(e);
+        if have == want || have == prim::ERR || is_aggregate(&self.c.types, want) {
+            return v;
+        }
+        self.convert_int(v, have, want)
+    }
+
+    /// Integer-like conversion: truncate or extend by the source's signedness.
+    fn convert_int(&mut self, v: Value, from: TyId, to: TyId) -> Value {
+        let (ft, tt) = (self.irty(from), self.irty(to));
+        if ft == tt || ft.is_float() || tt.is_float() {
+            return v;
+        }
+        if tt.bytes() < ft.bytes() {
+            self.b.cast(CastOp::Trunc, v, tt)
+        } else if self.c.types.is_signed(from) {
+            self.b.cast(CastOp::Sext, v, tt)
+        } else {
+            self.b.cast(CastOp::Zext, v, tt)
+        }
+    }
+
+    fn expr(&mut self, e: &'a Expr<'a>) -> Value {
+        let ty = self.ty(e);
+        match &e.kind {
+            ExprKind::Int { value, .. } => {
+                if self.c.types.is_float(ty) {
+                    return self.b.fconst(self.irty(ty), *value as f64);
+                }
+                self.b.iconst(self.irty(ty), *value as i64)
+            }
+            ExprKind::Float { value, .. } => self.b.fconst(self.irty(ty), *value),
+            ExprKind::Str(s) => self.str_lit(s.bytes),
+            ExprKind::Char(c) => self.b.iconst(Type::I8, *c as i64),
+            ExprKind::Rune(r) => self.b.iconst(Type::I32, *r as i64),
+            ExprKind::Bool(v) => self.b.iconst(Type::I8, *v as i64),
+            ExprKind::Paren(inner) => self.expr(inner),
+            ExprKind::Name(_) => match self.c.info.names[&key(e)] {
+                NameRes::Local(l) => {
+                    let addr = self.local_slot(l);
+                    if is_aggregate(&self.c.types, ty) {
+                        addr
+                    } else {
+                        self.b.load(self.irty(ty), addr, 0)
+                    }
+                }
+                NameRes::Func(_) => unreachable!(),
+            },
+            ExprKind::Unary { op, operand } => self.unary(e, *op, operand),
+            ExprKind::Binary { op: BinOp::And, lhs, rhs } => self.short_circuit(lhs, rhs, true),
+            ExprKind::Binary { op: BinOp::Or, lhs, rhs } => self.short_circuit(lhs, rhs, false),
+            ExprKind::Binary { op, lhs, rhs } => {
+                let lt = self.ty(lhs);
+                let rt = self.ty(rhs);
+                // Operands share one type after the checker (literals adapted).
+                let operand_ty = if lt == prim::ERR { rt } else { lt };
+                let l = self.expr(lhs);
+                let r = self.expr_as(rhs, operand_ty);
+                self.at(e.span);
+                self.binop(*op, l, r, operand_ty, e.span)
+            }
+            ExprKind::Call { callee, args } => self.call(e, callee, args).expect("a value-producing call"),
+            ExprKind::Index { base, index } => {
+                let addr = self.index_addr(e, base, index);
+                if is_aggregate(&self.c.types, ty) {
+                    addr
+                } else {
+                    self.b.load(self.irty(ty), addr, 0)
+                }
+            }
+            ExprKind::Field { base, name } => {
+                debug_assert_eq!(name.name, "len");
+                let bt = self.ty(base);
+                match self.c.types.kind(bt).clone() {
+                    TyKind::Array(_, n) => self.b.iconst(Type::I64, n as i64),
+                    _ => {
+                        let v = self.expr(base);
+                        self.b.load(Type::I64, v, 8)
+                    }
+                }
+            }
+            ExprKind::Unit => self.b.iconst(Type::I8, 0),
+            _ => unreachable!("rejected by the checker: {:?}", e.kind),
+        }
+    }
+
+    fn short_circuit(&mut self, l: &'a Expr<'a>, r: &'a Expr<'a>, is_and: bool) -> Value {
+        let lv = self.expr(l);
+        let rhs_b = self.b.new_block();
+        let join = self.b.new_block();
+        let result = self.b.add_block_param(join, Type::I8);
+        if is_and {
+            self.b.branch(lv, rhs_b, vec![], join, vec![lv]);
+        } else {
+            self.b.branch(lv, join, vec![lv], rhs_b, vec![]);
+        }
+        self.b.switch_to(rhs_b);
+        let rv = self.expr(r);
+        self.b.jump(join, vec![rv]);
+        self.b.switch_to(join);
+        result
+    }
+
+    fn unary(&mut self, e: &'a Expr<'a>, op: UnOp, operand: &'a Expr<'a>) -> Value {
+        let ty = self.ty(e);
+        if op == UnOp::Neg {
+            if let ExprKind::Int { value, .. } = &operand.unparen().kind {
+                if self.c.types.is_float(ty) {
+                    return self.b.fconst(self.irty(ty), -(*value as f64));
+                }
+                return self.b.iconst(self.irty(ty), (*value as i64).wrapping_neg());
+            }
+        }
+        let v = self.expr(operand);
+        match op {
+            UnOp::Neg if self.c.types.is_float(ty) => self.b.un(ir::UnOp::FNeg, v),
+            UnOp::Neg => self.b.un(ir::UnOp::Neg, v),
+            UnOp::Not => {
+                let one = self.b.iconst(Type::I8, 1);
+                self.b.bin(IB::Xor, v, one)
+            }
+            UnOp::BitNot => self.b.un(ir::UnOp::Not, v),
+            UnOp::Deref => {
+                if is_aggregate(&self.c.types, ty) {
+                    v
+                } else {
+                    self.b.load(self.irty(ty), v, 0)
+                }
+            }
+        }
+    }
+
+    /// `l op r` with both operands of dusk type `ty` (comparisons yield bool).
+    fn binop(&mut self, op: BinOp, l: Value, r: Value, ty: TyId, span: crate::source::Span) -> Value {
+        let types = &self.c.types;
+        if ty == prim::STR {
+            return match op {
+                BinOp::Add => self.rt("__rt_str_concat", vec![l, r], Some(Type::I64)).unwrap(),
+                BinOp::Eq => self.rt("__rt_str_eq", vec![l, r], Some(Type::I8)).unwrap(),
+                _ => {
+                    let eq = self.rt("__rt_str_eq", vec![l, r], Some(Type::I8)).unwrap();
+                    let one = self.b.iconst(Type::I8, 1);
+                    self.b.bin(IB::Xor, eq, one)
+                }
+            };
+        }
+        let t = self.irty(ty);
+        if types.is_float(ty) {
+            let cmp = |cc| Some(cc);
+            let fcc = match op {
+                BinOp::Eq => cmp(FloatCC::Eq),
+                BinOp::Ne => cmp(FloatCC::Ne),
+                BinOp::Lt => cmp(FloatCC::Lt),
+                BinOp::Le => cmp(FloatCC::Le),
+                BinOp::Gt => cmp(FloatCC::Gt),
+                BinOp::Ge => cmp(FloatCC::Ge),
+                _ => None,
+            };
+            if let Some(cc) = fcc {
+                return self.b.fcmp(cc, l, r);
+            }
+            let wide = |s: &mut Self, v: Value| if t == Type::F32 { s.b.cast(CastOp::FExt, v, Type::F64) } else { v };
+            return match op {
+                BinOp::Add => self.b.bin(IB::FAdd, l, r),
+                BinOp::Sub => self.b.bin(IB::FSub, l, r),
+                BinOp::Mul => self.b.bin(IB::FMul, l, r),
+                BinOp::Div => self.b.bin(IB::FDiv, l, r),
+                BinOp::Rem | BinOp::Pow => {
+                    let (a, c) = (wide(self, l), wide(self, r));
+                    let f = if op == BinOp::Rem { "__rt_fmod" } else { "__rt_pow_f64" };
+                    let v = self.rt(f, vec![a, c], Some(Type::F64)).unwrap();
+                    if t == Type::F32 {
+                        self.b.cast(CastOp::FTrunc, v, Type::F32)
+                    } else {
+                        v
+                    }
+                }
+                _ => unreachable!(),
+            };
+        }
+        // Integers, char, rune, bool: signedness from the type.
+        let signed = types.is_signed(ty) || ty == prim::RUNE;
+        let icc = |s, u| Some(if signed { s } else { u });
+        let cc = match op {
+            BinOp::Eq => Some(IntCC::Eq),
+            BinOp::Ne => Some(IntCC::Ne),
+            BinOp::Lt => icc(IntCC::Slt, IntCC::Ult),
+            BinOp::Le => icc(IntCC::Sle, IntCC::Ule),
+            BinOp::Gt => icc(IntCC::Sgt, IntCC::Ugt),
+            BinOp::Ge => icc(IntCC::Sge, IntCC::Uge),
+            _ => None,
+        };
+        if let Some(cc) = cc {
+            return self.b.icmp(cc, l, r);
+        }
+        match op {
+            BinOp::Add => self.b.bin(IB::Add, l, r),
+            BinOp::Sub => self.b.bin(IB::Sub, l, r),
+            BinOp::Mul => self.b.bin(IB::Mul, l, r),
+            BinOp::Div => self.b.bin(if signed { IB::SDiv } else { IB::UDiv }, l, r),
+            BinOp::Rem => self.b.bin(if signed { IB::SRem } else { IB::URem }, l, r),
+            BinOp::BitAnd => self.b.bin(IB::And, l, r),
+            BinOp::BitOr => self.b.bin(IB::Or, l, r),
+            BinOp::BitXor => self.b.bin(IB::Xor, l, r),
+            BinOp::Shl | BinOp::Shr => {
+                // A dynamic amount outside [0, width) faults (unsigned compare
+                // catches negatives too).
+                let width = self.b.iconst(t, (t.bytes() * 8) as i64);
+                let ok = self.b.icmp(IntCC::Ult, r, width);
+                self.check_or_fault(ok, "shift amount out of range", span);
+                let o = match (op, signed) {
+                    (BinOp::Shl, _) => IB::Shl,
+                    (_, true) => IB::AShr,
+                    (_, false) => IB::LShr,
+                };
+                self.b.bin(o, l, r)
+            }
+            BinOp::Pow => {
+                let (l64, r64) = if t == Type::I64 {
+                    (l, r)
+                } else {
+                    let ext = if signed { CastOp::Sext } else { CastOp::Zext };
+                    (self.b.cast(ext, l, Type::I64), self.b.cast(ext, r, Type::I64))
+                };
+                let f = if signed { "__rt_pow_i64" } else { "__rt_pow_u64" };
+                let v = self.rt(f, vec![l64, r64], Some(Type::I64)).unwrap();
+                if t == Type::I64 {
+                    v
+                } else {
+                    self.b.cast(CastOp::Trunc, v, t)
+                }
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    fn call(&mut self, e: &'a Expr<'a>, callee: &'a Expr<'a>, args: &'a [Expr<'a>]) -> Option<Value> {
+        let res = self.c.info.calls.get(&key(e)).cloned().expect("checked call");
+        let ty = self.ty(e);
+        match res {
+            CallRes::Func(f) => {
+                let fd = &self.c.funcs[f as usize];
+                let params = fd.params.clone();
+                let mut vals = Vec::new();
+                for (a, &p) in args.iter().zip(&params) {
+                    vals.push(self.expr_as(a, p));
+                }
+                self.at(e.span);
+                let ret = ir_type(&self.c.types, fd.ret);
+                self.b.call(Callee::Direct(fd.symbol.clone()), vals, ret)
+            }
+            CallRes::Cast(to) => {
+                let from = self.ty(&args[0]);
+                let v = self.expr(&args[0]);
+                Some(self.cast(v, from, to))
+            }
+            CallRes::Print(p) => {
+                self.print(&p, args);
+                None
+            }
+            CallRes::Ignore => {
+                if let ExprKind::Field { base, .. } = &callee.kind {
+                    self.expr_void(base);
+                }
+                None
+            }
+            CallRes::Sizeof(n) => Some(self.b.iconst(Type::I64, n as i64)),
+            CallRes::PtrAdd => {
+                let p = self.expr(&args[0]);
+                let n = self.expr_as(&args[1], prim::I64);
+                Some(self.b.bin(IB::Add, p, n))
+            }
+            CallRes::Cstr => Some(self.expr(&args[0])),
+            CallRes::SysNr(name) => Some(self.b.iconst(Type::I64, syscall_number(&name, self.arch).unwrap_or(-1))),
+            CallRes::Intrinsic(name) => {
+                let vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();
+                Some(match name {
+                    "__syscall" => self.b.ins(Type::I64, Op::Syscall(vals)),
+                    "__rt_state" => self.b.sym_addr("__dc_rt_state"),
+                    "__ptr_int" | "__int_ptr" | "__str_ptr" => vals[0],
+                    "__f64_bits" => self.b.cast(CastOp::Bitcast, vals[0], Type::I64),
+                    "__f64_from_bits" => self.b.cast(CastOp::Bitcast, vals[0], Type::F64),
+                    _ => unreachable!(),
+                })
+            }
+        }
+        .or_else(|| if ty == prim::VOID || ty == prim::ERR { None } else { None })
+    }
+
+    /// `T(v)`: numeric conversion with the spec's rules (float to integer saturates, NaN is 0).
+    fn cast(&mut self, v: Value, from: TyId, to: TyId) -> Value {
+        let types = &self.c.types;
+        let (ft, tt) = (self.irty(from), self.irty(to));
+        if from == to || from == prim::ERR {
+            return v;
+        }
+        match (ft.is_float(), tt.is_float()) {
+            (false, false) => self.convert_int(v, from, to),
+            (true, true) => self.b.cast(if tt == Type::F64 { CastOp::FExt } else { CastOp::FTrunc }, v, tt),
+            (false, true) => {
+                let signed = types.is_signed(from);
+                let w = if ft == Type::I64 {
+                    v
+                } else {
+                    self.b.cast(if signed { CastOp::Sext } else { CastOp::Zext }, v, Type::I64)
+                };
+                self.b.cast(if signed { CastOp::SToF } else { CastOp::UToF }, w, tt)
+            }
+            (true, false) => {
+                let x = if ft == Type::F32 { self.b.cast(CastOp::FExt, v, Type::F64) } else { v };
+                let (bits, signed) = match types.kind(to) {
+                    TyKind::Int { bits, signed } => (*bits as u32, *signed),
+                    TyKind::Rune => (32, true),
+                    _ => (8, false),
+                };
+                let (lo, hi): (f64, f64) = if signed {
+                    (-(2f64.powi(bits as i32 - 1)), 2f64.powi(bits as i32 - 1) - 1.0)
+                } else {
+                    (0.0, 2f64.powi(bits as i32) - 1.0)
+                };
+                let (lo_i, hi_i): (i64, i64) = if signed {
+                    ((-1i128 << (bits - 1)) as i64, ((1i128 << (bits - 1)) - 1) as i64)
+                } else {
+                    (0, ((1i128 << bits) - 1) as i64)
+                };
+                let join = self.b.new_block();
+                let out = self.b.add_block_param(join, Type::I64);
+                let zero = self.b.iconst(Type::I64, 0);
+                // NaN -> 0
+                let is_nan = self.b.fcmp(FloatCC::Ne, x, x);
+                let b1 = self.b.new_block();
+                self.b.branch(is_nan, join, vec![zero], b1, vec![]);
+                self.b.switch_to(b1);
+                let lof = self.b.fconst(Type::F64, lo);
+                let below = self.b.fcmp(FloatCC::Le, x, lof);
+                let lov = self.b.iconst(Type::I64, lo_i);
+                let b2 = self.b.new_block();
+                self.b.branch(below, join, vec![lov], b2, vec![]);
+                self.b.switch_to(b2);
+                // hi as f64 rounds up for 64-bit types, so compare with >=.
+                let hif = self.b.fconst(Type::F64, hi);
+                let above = self.b.fcmp(FloatCC::Ge, x, hif);
+                let hiv = self.b.iconst(Type::I64, hi_i);
+                let b3 = self.b.new_block();
+                self.b.branch(above, join, vec![hiv], b3, vec![]);
+                self.b.switch_to(b3);
+                let conv = if bits == 64 && !signed { CastOp::FToU } else { CastOp::FToS };
+                let c = self.b.cast(conv, x, Type::I64);
+                self.b.jump(join, vec![c]);
+                self.b.switch_to(join);
+                if tt == Type::I64 {
+                    out
+                } else {
+                    self.b.cast(CastOp::Trunc, out, tt)
+                }
+            }
+        }
+    }
+
+    fn print(&mut self, p: &PrintCall, args: &'a [Expr<'a>]) {
+        let fd = self.b.iconst(Type::I32, p.fd as i64);
+        match &p.format {
+            Some(pieces) => {
+                let mut next = 1;
+                for piece in pieces {
+                    match piece {
+                        FmtPiece::Text(t) => self.print_bytes(fd, t),
+                        FmtPiece::Hole => {
+                            if let Some(a) = args.get(next) {
+                                self.print_value(fd, a);
+                            }
+                            next += 1;
+                        }
+                    }
+                }
+            }
+            None => {
+                for a in args {
+                    self.print_value(fd, a);
+                }
+            }
+        }
+        if p.newline {
+            let nl = self.b.iconst(Type::I8, b'\n' as i64);
+            self.rt("__rt_print_char", vec![fd, nl], None);
+        }
+    }
+
+    fn print_bytes(&mut self, fd: Value, t: &[u8]) {
+        if t.is_empty() {
+            return;
+        }
+        let s = self.str_lit(t);
+        let n = self.b.iconst(Type::I64, t.len() as i64);
+        self.rt("__rt_print_bytes", vec![fd, s, n], None);
+    }
+
+    fn print_value(&mut self, fd: Value, a: &'a Expr<'a>) {
+        let t = self.ty(a);
+        let v = self.expr(a);
+        let types = &self.c.types;
+        let kind = types.kind(t).clone();
+        match kind {
+            TyKind::Int { bits, signed } => {
+                let w = if bits == 64 { v } else { self.b.cast(if signed { CastOp::Sext } else { CastOp::Zext }, v, Type::I64) };
+                self.rt(if signed { "__rt_print_i64" } else { "__rt_print_u64" }, vec![fd, w], None);
+            }
+            TyKind::Rune => {
+                let w = self.b.cast(CastOp::Sext, v, Type::I64);
+                self.rt("__rt_print_i64", vec![fd, w], None);
+            }
+            TyKind::Bool => {
+                let w = self.b.cast(CastOp::Zext, v, Type::I64);
+                self.rt("__rt_print_u64", vec![fd, w], None);
+            }
+            TyKind::Char => {
+                self.rt("__rt_print_char", vec![fd, v], None);
+            }
+            TyKind::Float { bits } => {
+                let w = if bits == 32 { self.b.cast(CastOp::FExt, v, Type::F64) } else { v };
+                self.rt("__rt_print_f64", vec![fd, w], None);
+            }
+            TyKind::Str => {
+                self.rt("__rt_print_str", vec![fd, v], None);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn ir_span(c: &Checked, s: crate::source::Span) -> ir::Span {
+    let (line, col) = c.sm.line_col(s);
+    ir::Span { file: s.file.0, line, col }
+}

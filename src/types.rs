@@ -1,0 +1,230 @@
+//! dusk's types, interned: a `TyId` is a small index, equal types have equal
+//! ids, so the checker compares types with `==` and the lowering asks for
+//! layouts by id.
+
+use std::collections::HashMap;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TyId(pub u32);
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TyKind {
+    /// `int8`..`int64`, `uint8`..`uint64`.
+    Int { bits: u8, signed: bool },
+    Float { bits: u8 },
+    Bool,
+    /// A byte; unsigned magnitude.
+    Char,
+    /// A Unicode scalar, 32 bits.
+    Rune,
+    /// Pointer to NUL-terminated bytes.
+    Str,
+    Void,
+    Error,
+    /// `*raw T`.
+    RawPtr(TyId),
+    /// `*void`: an opaque word.
+    VoidPtr,
+    /// Managed `*T` (data pointer + generation).
+    Ptr(TyId),
+    Slice(TyId),
+    Array(TyId, u64),
+    Tuple(Vec<TyId>),
+    /// `(A, B) -> R`.
+    Func(Vec<TyId>, TyId),
+    /// A user struct/enum/interface by declaration index, with type arguments.
+    Struct(u32, Vec<TyId>),
+    Enum(u32, Vec<TyId>),
+    Interface(u32, Vec<TyId>),
+    /// A generic type parameter (declaration-local index and name).
+    Param(u32, String),
+    Thread,
+    /// The type of an expression that already produced a diagnostic:
+    /// compatible with everything so one mistake reports once.
+    Err,
+}
+
+pub struct Types {
+    kinds: Vec<TyKind>,
+    map: HashMap<TyKind, TyId>,
+}
+
+/// Ids of the primitive types, fixed at construction.
+pub mod prim {
+    use super::TyId;
+    pub const I8: TyId = TyId(0);
+    pub const I16: TyId = TyId(1);
+    pub const I32: TyId = TyId(2);
+    pub const I64: TyId = TyId(3);
+    pub const U8: TyId = TyId(4);
+    pub const U16: TyId = TyId(5);
+    pub const U32: TyId = TyId(6);
+    pub const U64: TyId = TyId(7);
+    pub const F32: TyId = TyId(8);
+    pub const F64: TyId = TyId(9);
+    pub const BOOL: TyId = TyId(10);
+    pub const CHAR: TyId = TyId(11);
+    pub const RUNE: TyId = TyId(12);
+    pub const STR: TyId = TyId(13);
+    pub const VOID: TyId = TyId(14);
+    pub const ERROR: TyId = TyId(15);
+    pub const VOIDPTR: TyId = TyId(16);
+    pub const THREAD: TyId = TyId(17);
+    pub const ERR: TyId = TyId(18);
+}
+
+impl Default for Types {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Types {
+    pub fn new() -> Types {
+        let mut t = Types { kinds: Vec::new(), map: HashMap::new() };
+        for (bits, signed) in [(8, true), (16, true), (32, true), (64, true), (8, false), (16, false), (32, false), (64, false)] {
+            t.intern(TyKind::Int { bits, signed });
+        }
+        t.intern(TyKind::Float { bits: 32 });
+        t.intern(TyKind::Float { bits: 64 });
+        for k in [TyKind::Bool, TyKind::Char, TyKind::Rune, TyKind::Str, TyKind::Void, TyKind::Error, TyKind::VoidPtr, TyKind::Thread, TyKind::Err] {
+            t.intern(k);
+        }
+        t
+    }
+
+    pub fn intern(&mut self, k: TyKind) -> TyId {
+        if let Some(&id) = self.map.get(&k) {
+            return id;
+        }
+        let id = TyId(self.kinds.len() as u32);
+        self.kinds.push(k.clone());
+        self.map.insert(k, id);
+        id
+    }
+
+    pub fn kind(&self, t: TyId) -> &TyKind {
+        &self.kinds[t.0 as usize]
+    }
+
+    /// The primitive named `name` as written in source, if it is one.
+    pub fn primitive(name: &str) -> Option<TyId> {
+        use prim::*;
+        Some(match name {
+            "int8" => I8,
+            "int16" => I16,
+            "int32" => I32,
+            "int64" => I64,
+            "uint8" => U8,
+            "uint16" => U16,
+            "uint32" => U32,
+            "uint64" => U64,
+            "float32" => F32,
+            "float64" => F64,
+            "bool" => BOOL,
+            "char" => CHAR,
+            "rune" => RUNE,
+            "string" => STR,
+            "void" => VOID,
+            "error" => ERROR,
+            "thread" => THREAD,
+            _ => return None,
+        })
+    }
+
+    pub fn int(bits: u8, signed: bool) -> TyId {
+        use prim::*;
+        match (bits, signed) {
+            (8, true) => I8,
+            (16, true) => I16,
+            (32, true) => I32,
+            (64, true) => I64,
+            (8, false) => U8,
+            (16, false) => U16,
+            (32, false) => U32,
+            _ => U64,
+        }
+    }
+
+    pub fn is_int(&self, t: TyId) -> bool {
+        matches!(self.kind(t), TyKind::Int { .. })
+    }
+    pub fn is_signed(&self, t: TyId) -> bool {
+        matches!(self.kind(t), TyKind::Int { signed: true, .. })
+    }
+    pub fn is_float(&self, t: TyId) -> bool {
+        matches!(self.kind(t), TyKind::Float { .. })
+    }
+    pub fn is_numeric(&self, t: TyId) -> bool {
+        self.is_int(t) || self.is_float(t)
+    }
+    /// Integers and the integer-like scalars char and rune.
+    pub fn is_integral(&self, t: TyId) -> bool {
+        self.is_int(t) || t == prim::CHAR || t == prim::RUNE
+    }
+    pub fn int_bits(&self, t: TyId) -> u8 {
+        match self.kind(t) {
+            TyKind::Int { bits, .. } => *bits,
+            TyKind::Char | TyKind::Bool => 8,
+            TyKind::Rune => 32,
+            TyKind::Float { bits } => *bits,
+            _ => 64,
+        }
+    }
+
+    pub fn raw_ptr(&mut self, t: TyId) -> TyId {
+        self.intern(TyKind::RawPtr(t))
+    }
+    pub fn ptr(&mut self, t: TyId) -> TyId {
+        self.intern(TyKind::Ptr(t))
+    }
+    pub fn slice(&mut self, t: TyId) -> TyId {
+        self.intern(TyKind::Slice(t))
+    }
+    pub fn array(&mut self, t: TyId, n: u64) -> TyId {
+        self.intern(TyKind::Array(t, n))
+    }
+    pub fn tuple(&mut self, ts: Vec<TyId>) -> TyId {
+        self.intern(TyKind::Tuple(ts))
+    }
+    pub fn func(&mut self, params: Vec<TyId>, ret: TyId) -> TyId {
+        self.intern(TyKind::Func(params, ret))
+    }
+
+    /// The name of a type as diagnostics print it. `names` gives the
+    /// declared names of structs, enums and interfaces.
+    pub fn display(&self, t: TyId, names: &dyn Fn(&TyKind) -> String) -> String {
+        match self.kind(t) {
+            TyKind::Int { bits, signed } => format!("{}int{}", if *signed { "" } else { "u" }, bits),
+            TyKind::Float { bits } => format!("float{}", bits),
+            TyKind::Bool => "bool".into(),
+            TyKind::Char => "char".into(),
+            TyKind::Rune => "rune".into(),
+            TyKind::Str => "string".into(),
+            TyKind::Void => "void".into(),
+            TyKind::Error => "error".into(),
+            TyKind::Thread => "thread".into(),
+            TyKind::VoidPtr => "*void".into(),
+            TyKind::RawPtr(e) => format!("*raw {}", self.display(*e, names)),
+            TyKind::Ptr(e) => format!("*{}", self.display(*e, names)),
+            TyKind::Slice(e) => format!("{}[]", self.display(*e, names)),
+            TyKind::Array(e, n) => format!("{}[{}]", self.display(*e, names), n),
+            TyKind::Tuple(ts) => format!("({})", ts.iter().map(|t| self.display(*t, names)).collect::<Vec<_>>().join(", ")),
+            TyKind::Func(ps, r) => format!(
+                "({}) -> {}",
+                ps.iter().map(|t| self.display(*t, names)).collect::<Vec<_>>().join(", "),
+                self.display(*r, names)
+            ),
+            k @ (TyKind::Struct(_, args) | TyKind::Enum(_, args) | TyKind::Interface(_, args)) => {
+                let base = names(k);
+                if args.is_empty() {
+                    base
+                } else {
+                    format!("{}<{}>", base, args.iter().map(|t| self.display(*t, names)).collect::<Vec<_>>().join(", "))
+                }
+            }
+            TyKind::Param(_, n) => n.clone(),
+            TyKind::Err => "<error>".into(),
+        }
+    }
+}
