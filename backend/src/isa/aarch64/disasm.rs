@@ -291,6 +291,10 @@ fn decode_known(w: u32, addr: u64) -> Option<String> {
     if w & 0xffe0_001f == 0xd400_0001 {
         return Some(format!("svc\t#0x{:x}", bits(w, 5, 16)));
     }
+    if w & 0xffff_0000 == 0 {
+        // Padding between functions.
+        return Some(format!("udf\t#{}", w));
+    }
     if w & 0xffe0_001f == 0xd420_0000 {
         return Some(format!("brk\t#0x{:x}", bits(w, 5, 16)));
     }

@@ -25,16 +25,28 @@ use super::abi::{self, ArgLoc, CALL_TARGET, SYSCALL_NR, V30, V31, X15, X16, X17}
 use super::enc::{self, Cond, Cvt, FOp, Logic, Mem, Shift, FP, LR, SP, ZR};
 use crate::ir::*;
 use crate::obj::{LineRow, Object, Reloc, RelocKind};
-use crate::regalloc::{Allocation, Loc, MoveLoc, RegClass};
+use crate::regalloc::{self, Allocation, Loc, MoveLoc, RegClass};
 
 /// Compile `f` with the register assignment `alloc` into `obj`'s `.text`.
 pub fn compile(f: &Function, alloc: &Allocation, obj: &mut Object) -> Result<(), String> {
-    check_locations(f, alloc)?;
+    // The allocator gives no locations in blocks nothing can reach; skip them.
+    let mut reachable = vec![false; f.blocks.len()];
+    for b in crate::cfg::reverse_postorder(f) {
+        reachable[b.0 as usize] = true;
+    }
+    check_locations(f, alloc, &reachable)?;
     let frame = Frame::layout(f, alloc)?;
-    let mut e = Emitter { f, alloc, frame, code: Code::default(), block_labels: Vec::new() };
+    let mut e = Emitter { f, alloc, frame, code: Code::default(), block_labels: Vec::new(), next_block: Vec::new() };
     e.block_labels = (0..f.blocks.len()).map(|_| e.code.new_label()).collect();
+    // The block emitted after each one, for falling through instead of jumping.
+    let order: Vec<usize> = (0..f.blocks.len()).filter(|&i| reachable[i]).collect();
+    e.next_block = vec![usize::MAX; f.blocks.len()];
+    for w in order.windows(2) {
+        e.next_block[w[0]] = w[1];
+    }
     e.prologue();
-    for (i, b) in f.blocks.iter().enumerate() {
+    for &i in &order {
+        let b = &f.blocks[i];
         let label = e.block_labels[i];
         e.code.bind(label);
         for inst in &b.insts {
@@ -62,10 +74,10 @@ pub fn compile(f: &Function, alloc: &Allocation, obj: &mut Object) -> Result<(),
 }
 
 /// Every used value must have a location; the emitter relies on it.
-fn check_locations(f: &Function, alloc: &Allocation) -> Result<(), String> {
+fn check_locations(f: &Function, alloc: &Allocation, reachable: &[bool]) -> Result<(), String> {
     let has = |v: &Value| matches!(alloc.locs.get(v.0 as usize), Some(Some(_)));
     let missing = |v: &Value| Err(format!("{}: register allocation left {} without a location", f.name, v));
-    for b in &f.blocks {
+    for b in f.blocks.iter().zip(reachable).filter(|(_, &r)| r).map(|(b, _)| b) {
         for inst in &b.insts {
             for v in operands(&inst.op) {
                 if !has(&v) {
@@ -236,15 +248,14 @@ impl Code {
     }
 }
 
-/// One move of a parallel move, with the class of the value it carries.
-type Move = (MoveLoc, MoveLoc, RegClass);
-
 struct Emitter<'a> {
     f: &'a Function,
     alloc: &'a Allocation,
     frame: Frame,
     code: Code,
     block_labels: Vec<u32>,
+    /// The block emitted after block i (`usize::MAX` after the last).
+    next_block: Vec<usize>,
 }
 
 impl<'a> Emitter<'a> {
@@ -384,8 +395,16 @@ impl<'a> Emitter<'a> {
         };
         match (resolve(dst), resolve(src)) {
             (Loc::Reg(d), Loc::Reg(s)) => {
+                // Classes differ only when a cycle through a reused spill
+                // slot parks a value in the other class's scratch: copy bits.
+                let w = match (d.class, s.class) {
+                    (RegClass::Int, RegClass::Int) => enc::mov(true, d.hw, s.hw),
+                    (RegClass::Float, RegClass::Float) => enc::fmov(true, d.hw, s.hw),
+                    (RegClass::Int, RegClass::Float) => enc::cvt(Cvt::FmovToInt, true, true, d.hw, s.hw),
+                    (RegClass::Float, RegClass::Int) => enc::cvt(Cvt::FmovToFp, true, true, d.hw, s.hw),
+                };
                 if d != s {
-                    self.code.put(if d.class == RegClass::Int { enc::mov(true, d.hw, s.hw) } else { enc::fmov(true, d.hw, s.hw) });
+                    self.code.put(w);
                 }
             }
             (Loc::Reg(d), Loc::Spill(n)) => {
@@ -408,7 +427,8 @@ impl<'a> Emitter<'a> {
 
     /// Perform `moves` (dst, src, class) as if all at once.
     fn parallel_move(&mut self, moves: &[(Loc, Loc, RegClass)]) {
-        for (d, s, c) in sequentialize(moves) {
+        let by_src: Vec<(Loc, Loc, RegClass)> = moves.iter().map(|&(d, s, c)| (s, d, c)).collect();
+        for (s, d, c) in regalloc::parallel_moves(&by_src) {
             self.move_one(d, s, c);
         }
     }
@@ -832,7 +852,7 @@ impl<'a> Emitter<'a> {
     fn edge(&mut self, call: &BlockCall, current: usize) {
         let moves = self.edge_moves(call);
         self.parallel_move(&moves);
-        if call.block.0 as usize != current + 1 {
+        if self.next_block.get(current) != Some(&(call.block.0 as usize)) {
             self.code.branch(enc::b(0), self.block_labels[call.block.0 as usize], Fixup::Imm26);
         }
     }
@@ -847,7 +867,7 @@ impl<'a> Emitter<'a> {
                 self.code.put(enc::logic_imm(Logic::Ands, false, ZR, c, nrs));
                 let then_direct = self.edge_moves(then).is_empty();
                 let else_direct = self.edge_moves(else_).is_empty();
-                let next = current + 1;
+                let next = self.next_block[current];
                 if then_direct && else_direct && then.block.0 as usize == next {
                     self.code.branch(enc::b_cond(Cond::Eq, 0), self.block_labels[else_.block.0 as usize], Fixup::Imm19);
                 } else if then_direct {
@@ -857,7 +877,7 @@ impl<'a> Emitter<'a> {
                     let then_stub = self.code.new_label();
                     self.code.branch(enc::b_cond(Cond::Ne, 0), then_stub, Fixup::Imm19);
                     // The else edge must not fall through into the stub.
-                    self.edge(else_, usize::MAX - 1);
+                    self.edge(else_, usize::MAX);
                     self.code.bind(then_stub);
                     self.edge(then, current);
                 }
@@ -874,38 +894,4 @@ impl<'a> Emitter<'a> {
         }
         Ok(())
     }
-}
-
-/// Order a parallel move (dst, src, class) into sequential moves, breaking
-/// cycles through the scratch register of the class of the value saved.
-fn sequentialize(moves: &[(Loc, Loc, RegClass)]) -> Vec<Move> {
-    let mut pending: Vec<(Loc, MoveLoc, RegClass)> =
-        moves.iter().filter(|(d, s, _)| d != s).map(|&(d, s, c)| (d, MoveLoc::Loc(s), c)).collect();
-    let mut out = Vec::new();
-    while !pending.is_empty() {
-        // A move is ready when no other pending move still reads its destination.
-        let ready = (0..pending.len()).find(|&i| {
-            let d = pending[i].0;
-            !pending.iter().enumerate().any(|(j, m)| j != i && m.1 == MoveLoc::Loc(d))
-        });
-        match ready {
-            Some(i) => {
-                let (d, s, c) = pending.remove(i);
-                out.push((MoveLoc::Loc(d), s, c));
-            }
-            None => {
-                // Only cycles remain: save one destination's current value
-                // in the scratch register and read it from there.
-                let (d, _, _) = pending[0];
-                let c = pending.iter().find(|m| m.1 == MoveLoc::Loc(d)).map(|m| m.2).unwrap_or(pending[0].2);
-                out.push((MoveLoc::Scratch, MoveLoc::Loc(d), c));
-                for m in pending.iter_mut() {
-                    if m.1 == MoveLoc::Loc(d) {
-                        m.1 = MoveLoc::Scratch;
-                    }
-                }
-            }
-        }
-    }
-    out
 }

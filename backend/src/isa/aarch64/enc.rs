@@ -41,7 +41,8 @@ impl Cond {
         [Eq, Ne, Hs, Lo, Mi, Pl, Vs, Vc, Hi, Ls, Ge, Lt, Gt, Le, Eq, Ne][(b & 15) as usize]
     }
     pub fn name(self) -> &'static str {
-        ["eq", "ne", "hs", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le"][self as usize]
+        // GNU objdump's spelling: cs/cc for hs/lo.
+        ["eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le"][self as usize]
     }
 }
 

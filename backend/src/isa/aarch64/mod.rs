@@ -46,7 +46,7 @@ impl super::Isa for Aarch64 {
         &self.regs
     }
     fn compile_function(&self, f: &Function, obj: &mut Object) -> Result<(), String> {
-        let alloc = spill_everything(f);
+        let alloc = crate::regalloc::allocate(f, &self.regs);
         emit::compile(f, &alloc, obj)
     }
     fn runtime_asm(&self, _obj: &mut Object) {}
