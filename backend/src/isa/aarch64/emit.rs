@@ -15,9 +15,9 @@
 //! ```text
 //!   incoming stack arguments      [x29 + 16 ...]
 //!   saved x29, x30                [x29]           <- x29
-//!   saved callee-saved registers
 //!   stack slots (Function::slots)
 //!   spill slots
+//!   saved callee-saved registers
 //!   outgoing stack arguments      [sp ...]        <- sp (16-aligned)
 //! ```
 
@@ -147,9 +147,17 @@ impl Frame {
                 }
             }
         }
+        // Saves and spill slots sit right above the outgoing arguments so
+        // that short immediate offsets from sp reach them even in a frame
+        // with big stack slots.
         let mut off = align_up(out_args, 16);
+        let mut saves = Vec::new();
+        for r in &alloc.used_callee_saved {
+            saves.push((*r, off));
+            off += 8;
+        }
         let spill_base = off;
-        off += 8 * alloc.num_spill_slots;
+        off = off.saturating_add(alloc.num_spill_slots.saturating_mul(8));
         let mut slot_offsets = Vec::with_capacity(f.slots.len());
         for (i, s) in f.slots.iter().enumerate() {
             let a = s.align.max(1);
@@ -159,18 +167,15 @@ impl Frame {
             }
             off = align_up(off, a);
             slot_offsets.push(off);
-            off = off.checked_add(s.size).ok_or_else(|| format!("{}: frame too large", f.name))?;
+            off = off.saturating_add(s.size);
+            if off >= 1 << 30 {
+                return Err(format!("{}: stack frame larger than 1 GiB", f.name));
+            }
         }
-        off = align_up(off, 8);
-        let mut saves = Vec::new();
-        for r in &alloc.used_callee_saved {
-            saves.push((*r, off));
-            off += 8;
+        if off >= 1 << 30 {
+            return Err(format!("{}: stack frame larger than 1 GiB", f.name));
         }
         let size = align_up(off, 16);
-        if size >= 1 << 30 {
-            return Err(format!("{}: frame of {} bytes is too large", f.name, size));
-        }
         Ok(Frame { spill_base, slot_offsets, saves, size })
     }
 

@@ -932,3 +932,24 @@ fn symbol_line_rows_and_listing() {
     assert!(listing.contains("ret"), "{}", listing);
     check_against_objdump(&o.sections[0].bytes);
 }
+
+#[test]
+#[ignore]
+fn show_listing() {
+    let mut b = FunctionBuilder::new("f", "f", &[Type::I64, Type::I64], Some(Type::I64), Span::NONE);
+    let p = b.block_params(BlockId(0)).to_vec();
+    let big = b.new_slot(40_000, 8);
+    let a = b.slot_addr(big);
+    b.store(p[0], a, 39_000);
+    let r = b.call(Callee::Direct("g".into()), vec![p[1]], Some(Type::I64)).unwrap();
+    let l = b.load(Type::I64, a, 39_000);
+    let s = b.bin(BinOp::SRem, l, r);
+    let s8 = b.cast(CastOp::Trunc, s, Type::I8);
+    let q = b.bin(BinOp::SDiv, s8, s8);
+    let z = b.cast(CastOp::Sext, q, Type::I64);
+    let t = b.bin(BinOp::Add, z, p[0]);
+    b.ret(Some(t));
+    let f = b.finish();
+    let o = compile(&[f], &[], false);
+    println!("{}", disasm::listing(&o.sections[0].bytes, 0));
+}
