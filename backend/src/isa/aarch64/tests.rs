@@ -953,3 +953,63 @@ fn show_listing() {
     let o = compile(&[f], &[], false);
     println!("{}", disasm::listing(&o.sections[0].bytes, 0));
 }
+
+/// Branch conditions are I8: only the low byte counts. Arguments are passed
+/// in a permuted order (a parallel-move cycle through x0..x2), and a block
+/// ending in `unreachable` is never entered.
+#[test]
+fn branches_permutations_unreachable() {
+    // pick(c: I8, a, b) = c ? a : b
+    let mut b = FunctionBuilder::new("pick", "pick", &[Type::I8, Type::I64, Type::I64], Some(Type::I64), Span::NONE);
+    let p = b.block_params(BlockId(0)).to_vec();
+    let join = b.new_block();
+    let r = b.add_block_param(join, Type::I64);
+    b.branch(p[0], join, vec![p[1]], join, vec![p[2]]);
+    b.switch_to(join);
+    b.ret(Some(r));
+    let pick = b.finish();
+
+    // rot(a, b, c) = a*100 + b*10 + c
+    let mut b = FunctionBuilder::new("digits", "digits", &[Type::I64, Type::I64, Type::I64], Some(Type::I64), Span::NONE);
+    let p = b.block_params(BlockId(0)).to_vec();
+    let h = b.iconst(Type::I64, 100);
+    let t = b.iconst(Type::I64, 10);
+    let a = b.bin(BinOp::Mul, p[0], h);
+    let c = b.bin(BinOp::Mul, p[1], t);
+    let s = b.bin(BinOp::Add, a, c);
+    let s = b.bin(BinOp::Add, s, p[2]);
+    b.ret(Some(s));
+    let digits = b.finish();
+
+    // perm(a, b, c) = digits(c, a, b)
+    let mut b = FunctionBuilder::new("perm", "perm", &[Type::I64, Type::I64, Type::I64], Some(Type::I64), Span::NONE);
+    let p = b.block_params(BlockId(0)).to_vec();
+    let r = b.call(Callee::Direct("digits".into()), vec![p[2], p[0], p[1]], Some(Type::I64)).unwrap();
+    let trap = b.new_block();
+    let out = b.new_block();
+    let zero = b.iconst(Type::I64, 0);
+    let neg = b.icmp(IntCC::Slt, r, zero);
+    b.branch(neg, trap, vec![], out, vec![]);
+    b.switch_to(trap);
+    b.unreachable();
+    b.switch_to(out);
+    b.ret(Some(r));
+    let perm = b.finish();
+
+    let main = main_writing(|b| {
+        let mut out = Vec::new();
+        for c in [0x100i64, 0x101, 0x7f00_0000_0000_0000, 2] {
+            let w = b.iconst(Type::I64, c);
+            let c8 = b.cast(CastOp::Trunc, w, Type::I8);
+            let x = b.iconst(Type::I64, 11);
+            let y = b.iconst(Type::I64, 22);
+            out.push(b.call(Callee::Direct("pick".into()), vec![c8, x, y], Some(Type::I64)).unwrap());
+        }
+        let a = b.iconst(Type::I64, 1);
+        let c = b.iconst(Type::I64, 2);
+        let d = b.iconst(Type::I64, 3);
+        out.push(b.call(Callee::Direct("perm".into()), vec![a, c, d], Some(Type::I64)).unwrap());
+        out
+    });
+    expect_output(&[main, pick, digits, perm], &[], &[22, 11, 22, 11, 312]);
+}
