@@ -29,6 +29,9 @@ use crate::regalloc::{self, Allocation, Loc, MoveLoc, RegClass};
 
 /// Compile `f` with the register assignment `alloc` into `obj`'s `.text`.
 pub fn compile(f: &Function, alloc: &Allocation, obj: &mut Object) -> Result<(), String> {
+    if f.blocks.is_empty() {
+        return Err(format!("{}: function has no blocks", f.name));
+    }
     // The allocator gives no locations in blocks nothing can reach; skip them.
     let mut reachable = vec![false; f.blocks.len()];
     for b in crate::cfg::reverse_postorder(f) {

@@ -933,6 +933,7 @@ fn symbol_line_rows_and_listing() {
     check_against_objdump(&o.sections[0].bytes);
 }
 
+/// A debugging aid: `cargo test -p dc-backend show_listing -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn show_listing() {
