@@ -1,8 +1,19 @@
-//! aarch64 code generation (owned by the aarch64 back-end work; placeholder until it lands).
+//! AArch64 code generation (AAPCS64, Linux).
+//!
+//! `abi` says which registers hold what, `emit` lowers an allocated IR
+//! function to machine code using the encoders in `enc`, and `disasm` turns
+//! that code back into text for `--emit asm`.
+
+pub mod abi;
+pub mod disasm;
+pub mod emit;
+pub mod enc;
+#[cfg(test)]
+mod tests;
 
 use crate::ir::Function;
 use crate::obj::{Arch, Object};
-use crate::regalloc::RegInfo;
+use crate::regalloc::{Allocation, Loc, RegInfo};
 
 pub struct Aarch64 {
     regs: RegInfo,
@@ -10,8 +21,21 @@ pub struct Aarch64 {
 
 impl Aarch64 {
     pub fn new() -> Self {
-        Aarch64 { regs: RegInfo { int_regs: vec![], float_regs: vec![], int_callee_saved: vec![], float_callee_saved: vec![] } }
+        Aarch64 { regs: abi::reg_info() }
     }
+}
+
+impl Default for Aarch64 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An allocation that keeps every value in its own spill slot. Slow code, but
+/// correct for any function; the tests use it to exercise the spill paths.
+pub fn spill_everything(f: &Function) -> Allocation {
+    let n = f.value_types.len() as u32;
+    Allocation { locs: (0..n).map(|i| Some(Loc::Spill(i))).collect(), num_spill_slots: n, used_callee_saved: vec![] }
 }
 
 impl super::Isa for Aarch64 {
@@ -21,11 +45,12 @@ impl super::Isa for Aarch64 {
     fn reg_info(&self) -> &RegInfo {
         &self.regs
     }
-    fn compile_function(&self, f: &Function, _obj: &mut Object) -> Result<(), String> {
-        Err(format!("aarch64 code generation is not written yet (function {})", f.name))
+    fn compile_function(&self, f: &Function, obj: &mut Object) -> Result<(), String> {
+        let alloc = crate::regalloc::allocate(f, &self.regs);
+        emit::compile(f, &alloc, obj)
     }
     fn runtime_asm(&self, _obj: &mut Object) {}
-    fn disassemble(&self, _code: &[u8], _addr: u64) -> String {
-        String::new()
+    fn disassemble(&self, code: &[u8], addr: u64) -> String {
+        disasm::listing(code, addr)
     }
 }
