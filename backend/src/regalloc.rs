@@ -128,6 +128,7 @@ impl BitSet {
     fn insert(&mut self, i: usize) {
         self.0[i / 64] |= 1 << (i % 64);
     }
+    #[cfg(test)]
     fn remove(&mut self, i: usize) {
         self.0[i / 64] &= !(1 << (i % 64));
     }

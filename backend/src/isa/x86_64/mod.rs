@@ -1,8 +1,17 @@
-//! x86_64 code generation (owned by the x86_64 back-end work; placeholder until it lands).
+//! x86-64 code generation (System V ABI, Linux).
+//!
+//! `abi` names the registers and the calling convention, `emit` turns one
+//! allocated IR function into machine code with iced-x86's assembler. The
+//! conventions the emitter relies on are written down in `emit`'s header.
 
 use crate::ir::Function;
 use crate::obj::{Arch, Object};
 use crate::regalloc::RegInfo;
+
+pub mod abi;
+mod emit;
+#[cfg(test)]
+mod tests;
 
 pub struct X86_64 {
     regs: RegInfo,
@@ -10,7 +19,13 @@ pub struct X86_64 {
 
 impl X86_64 {
     pub fn new() -> Self {
-        X86_64 { regs: RegInfo { int_regs: vec![], float_regs: vec![], int_callee_saved: vec![], float_callee_saved: vec![] } }
+        X86_64 { regs: abi::reg_info() }
+    }
+}
+
+impl Default for X86_64 {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -21,11 +36,32 @@ impl super::Isa for X86_64 {
     fn reg_info(&self) -> &RegInfo {
         &self.regs
     }
-    fn compile_function(&self, f: &Function, _obj: &mut Object) -> Result<(), String> {
-        Err(format!("x86_64 code generation is not written yet (function {})", f.name))
+    fn compile_function(&self, f: &Function, obj: &mut Object) -> Result<(), String> {
+        emit::compile_function(f, &self.regs, obj)
     }
     fn runtime_asm(&self, _obj: &mut Object) {}
-    fn disassemble(&self, _code: &[u8], _addr: u64) -> String {
-        String::new()
+    fn disassemble(&self, code: &[u8], addr: u64) -> String {
+        disassemble(code, addr)
     }
+}
+
+/// One line per instruction: address, bytes, Intel syntax.
+pub fn disassemble(code: &[u8], addr: u64) -> String {
+    use iced_x86::{Decoder, DecoderOptions, Formatter, Instruction, IntelFormatter};
+    use std::fmt::Write;
+    let mut decoder = Decoder::with_ip(64, code, addr, DecoderOptions::NONE);
+    let mut fmt = IntelFormatter::new();
+    fmt.options_mut().set_first_operand_char_index(8);
+    let mut out = String::new();
+    let mut text = String::new();
+    let mut inst = Instruction::default();
+    while decoder.can_decode() {
+        decoder.decode_out(&mut inst);
+        text.clear();
+        fmt.format(&inst, &mut text);
+        let start = (inst.ip() - addr) as usize;
+        let bytes: String = code[start..start + inst.len()].iter().map(|b| format!("{:02x}", b)).collect::<Vec<_>>().join(" ");
+        let _ = writeln!(out, "{:8x}:  {:<30} {}", inst.ip(), bytes, text);
+    }
+    out
 }

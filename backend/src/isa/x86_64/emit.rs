@@ -1,0 +1,1151 @@
+//! Emit one register-allocated IR function as x86-64 machine code.
+//!
+//! Conventions:
+//! - Narrow integers (I8/I16/I32) live in full 64-bit registers with the
+//!   bits above their width undefined. Anything that looks at those bits
+//!   first uses the right operand size or extends explicitly: compares use
+//!   8/16/32-bit `cmp`, right shifts and division extend their operands,
+//!   stores write the value's width, loads zero-extend, `Sext`/`Zext` extend.
+//!   Compare results are 0/1 zero-extended to 32 bits.
+//! - Spill slots are 8 bytes and always written and read whole.
+//! - Frame: `push rbp; mov rbp, rsp`, then the used callee-saved registers,
+//!   then spill slots and stack slots, all addressed from rbp; rsp stays
+//!   16-byte aligned after the prologue so calls need no realignment.
+//!
+//!   [rbp+16+8k]  incoming stack argument k
+//!   [rbp+8]      return address
+//!   [rbp]        caller's rbp (the frame-pointer chain)
+//!   [rbp-8*i]    saved callee-saved registers
+//!   below        spill slots, then stack slots, then outgoing call arguments
+//! - Scratch: rax and xmm15 break parallel-move cycles, r11 carries
+//!   slot-to-slot moves; r10/r11 and xmm14/xmm15 hold reloaded operands;
+//!   rax/rdx are division's, cl the shift amount (rcx/rdx are saved in a
+//!   scratch register around them when the allocator uses them).
+
+use super::abi::*;
+use crate::ir::*;
+use crate::obj::{LineRow, Object, Reloc, RelocKind};
+use crate::regalloc::{self, Allocation, Loc, MoveLoc, PReg, RegClass, RegInfo};
+use iced_x86::code_asm::*;
+use iced_x86::{BlockEncoderOptions, Code, Instruction, Register};
+
+/// An encoding failure or IR the emitter cannot handle, as a message.
+pub struct Fail(pub String);
+
+impl From<IcedError> for Fail {
+    fn from(e: IcedError) -> Fail {
+        Fail(e.to_string())
+    }
+}
+
+type R<T = ()> = Result<T, Fail>;
+type RI = Result<(), IcedError>;
+
+const G64: [AsmRegister64; 16] = [rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15];
+const G32: [AsmRegister32; 16] =
+    [eax, ecx, edx, ebx, esp, ebp, esi, edi, r8d, r9d, r10d, r11d, r12d, r13d, r14d, r15d];
+const G16: [AsmRegister16; 16] = [ax, cx, dx, bx, sp, bp, si, di, r8w, r9w, r10w, r11w, r12w, r13w, r14w, r15w];
+const G8: [AsmRegister8; 16] = [al, cl, dl, bl, spl, bpl, sil, dil, r8b, r9b, r10b, r11b, r12b, r13b, r14b, r15b];
+const X: [AsmRegisterXmm; 16] = [
+    xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15,
+];
+
+/// A relocation against an emitted instruction, resolved to a byte offset
+/// once the block encoder has laid the code out.
+struct PendingReloc {
+    inst: usize,
+    at: u64,
+    kind: RelocKind,
+    symbol: String,
+    addend: i64,
+}
+
+struct Emitter<'a> {
+    f: &'a Function,
+    alloc: Allocation,
+    a: CodeAssembler,
+    block_labels: Vec<CodeLabel>,
+    /// Instruction index the last label was bound to: iced allows one label
+    /// per instruction, so a second label at the same place gets a `nop`.
+    last_label_at: Option<usize>,
+    saved: Vec<u8>,
+    /// Spill slot i is the qword at rbp - spill_base - 8*(i+1).
+    spill_base: i32,
+    /// Stack slot i starts at rbp - slot_offs[i].
+    slot_offs: Vec<i32>,
+    relocs: Vec<PendingReloc>,
+    rows: Vec<(usize, Span)>,
+    uses_rcx: bool,
+    uses_rdx: bool,
+}
+
+pub fn compile_function(f: &Function, info: &RegInfo, obj: &mut Object) -> Result<(), String> {
+    let alloc = regalloc::allocate(f, info);
+    let err = |e: Fail| format!("x86-64 code for {}: {}", f.name, e.0);
+    let mut e = Emitter::new(f, alloc).map_err(err)?;
+    e.frame()?;
+    e.function().map_err(err)?;
+    let result =
+        e.a.assemble_options(0, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS).map_err(|x| err(x.into()))?;
+    let code = &result.inner.code_buffer;
+    let offsets = &result.inner.new_instruction_offsets;
+    let offset_of = |i: usize| -> u64 {
+        match offsets.get(i) {
+            Some(&o) if o != u32::MAX => o as u64,
+            _ => code.len() as u64,
+        }
+    };
+
+    // Pad with int3 rather than zeros so listings of the section stay readable.
+    let text = obj.section_mut(Object::TEXT);
+    while text.bytes.len() % 16 != 0 {
+        text.bytes.push(0xcc);
+    }
+    let base = obj.append(Object::TEXT, code, 16);
+    obj.define(&f.name, Object::TEXT, base, code.len() as u64, f.linkage == Linkage::Global, true);
+    for r in &e.relocs {
+        obj.relocs.push(Reloc { section: Object::TEXT, offset: base + offset_of(r.inst) + r.at, kind: r.kind, symbol: r.symbol.clone(), addend: r.addend });
+    }
+    let mut rows: Vec<LineRow> = Vec::new();
+    let mut prev_line = (u32::MAX, u32::MAX);
+    for &(i, span) in &e.rows {
+        let offset = base + offset_of(i);
+        if let Some(last) = rows.last_mut() {
+            if last.offset == offset {
+                // The earlier row covered no code.
+                rows.pop();
+            } else if last.span == span {
+                continue;
+            }
+        }
+        let line = (span.file, span.line);
+        let is_stmt = span != Span::NONE && line != prev_line;
+        if span != Span::NONE {
+            prev_line = line;
+        }
+        rows.push(LineRow { section: Object::TEXT, offset, span, is_stmt });
+    }
+    obj.lines.extend(rows);
+    Ok(())
+}
+
+fn align_up(x: i64, a: i64) -> i64 {
+    (x + a - 1) / a * a
+}
+
+/// 64-bit comparisons against these turn a signed test into an unsigned one.
+const TWO_POW_63_F64: u64 = 0x43e0_0000_0000_0000;
+const TWO_POW_63_F32: u64 = 0x5f00_0000;
+
+impl<'a> Emitter<'a> {
+    fn new(f: &'a Function, alloc: Allocation) -> R<Emitter<'a>> {
+        let mut a = CodeAssembler::new(64)?;
+        let block_labels = (0..f.blocks.len()).map(|_| a.create_label()).collect();
+        let holds = |hw: u8| alloc.locs.iter().any(|l| *l == Some(Loc::Reg(PReg { class: RegClass::Int, hw })));
+        let (uses_rcx, uses_rdx) = (holds(RCX), holds(RDX));
+        let saved = alloc.used_callee_saved.iter().filter(|r| r.class == RegClass::Int).map(|r| r.hw).collect();
+        Ok(Emitter {
+            f,
+            alloc,
+            a,
+            block_labels,
+            last_label_at: None,
+            saved,
+            spill_base: 0,
+            slot_offs: Vec::new(),
+            relocs: Vec::new(),
+            rows: Vec::new(),
+            uses_rcx,
+            uses_rdx,
+        })
+    }
+
+    /// Lay out the frame below the saved registers.
+    fn frame(&mut self) -> Result<(), String> {
+        let csave = 8 * self.saved.len() as i64;
+        self.spill_base = csave as i32;
+        let mut cursor = csave + 8 * self.alloc.num_spill_slots as i64;
+        for s in &self.f.slots {
+            let align = s.align.max(1) as i64;
+            if align > 16 || !(align as u64).is_power_of_two() {
+                return Err(format!("{}: stack slot alignment {} is not supported (at most 16)", self.f.name, align));
+            }
+            cursor = align_up(cursor + s.size as i64, align);
+            self.slot_offs.push(cursor as i32);
+        }
+        if align_up(cursor, 16) > i32::MAX as i64 / 2 {
+            return Err(format!("{}: stack frame too large", self.f.name));
+        }
+        Ok(())
+    }
+
+    fn frame_size(&self) -> i32 {
+        let last = self.slot_offs.iter().copied().max().unwrap_or(0);
+        let cursor = (self.spill_base + 8 * self.alloc.num_spill_slots as i32).max(last);
+        align_up(cursor as i64, 16) as i32
+    }
+
+    fn here(&self) -> usize {
+        self.a.instructions().len()
+    }
+
+    fn bind(&mut self, label: &mut CodeLabel) -> R {
+        if self.last_label_at == Some(self.here()) {
+            self.a.nop()?;
+        }
+        self.a.set_label(label)?;
+        self.last_label_at = Some(self.here());
+        Ok(())
+    }
+
+    fn loc(&self, v: Value) -> Option<Loc> {
+        self.alloc.locs[v.0 as usize]
+    }
+
+    fn spill_mem(&self, slot: u32) -> AsmMemoryOperand {
+        qword_ptr(rbp - (self.spill_base + 8 * (slot as i32 + 1)))
+    }
+
+    fn int_width(&self, v: Value) -> u32 {
+        self.f.ty(v).bytes()
+    }
+
+    // ---- operands -------------------------------------------------------
+
+    /// The register holding integer `v`, reloading a spilled value into `scratch`.
+    fn gsrc(&mut self, v: Value, scratch: u8) -> R<u8> {
+        match self.loc(v) {
+            Some(Loc::Reg(p)) => Ok(p.hw),
+            Some(Loc::Spill(s)) => {
+                let m = self.spill_mem(s);
+                self.a.mov(G64[scratch as usize], m)?;
+                Ok(scratch)
+            }
+            None => Ok(scratch),
+        }
+    }
+
+    /// Where to compute integer result `v`: its register, or `scratch` if spilled.
+    fn gdst(&self, v: Value, scratch: u8) -> u8 {
+        match self.loc(v) {
+            Some(Loc::Reg(p)) => p.hw,
+            _ => scratch,
+        }
+    }
+
+    /// Put integer result `v`, computed in `r`, where it lives.
+    fn gput(&mut self, v: Value, r: u8) -> R {
+        Ok(match self.loc(v) {
+            Some(Loc::Reg(p)) if p.hw != r => self.a.mov(G64[p.hw as usize], G64[r as usize]),
+            Some(Loc::Spill(s)) => {
+                let m = self.spill_mem(s);
+                self.a.mov(m, G64[r as usize])
+            }
+            _ => Ok(()),
+        }?)
+    }
+
+    fn xsrc(&mut self, v: Value, scratch: u8) -> R<u8> {
+        match self.loc(v) {
+            Some(Loc::Reg(p)) => Ok(p.hw),
+            Some(Loc::Spill(s)) => {
+                let m = self.spill_mem(s);
+                self.a.movsd_2(X[scratch as usize], m)?;
+                Ok(scratch)
+            }
+            None => Ok(scratch),
+        }
+    }
+
+    fn xdst(&self, v: Value, scratch: u8) -> u8 {
+        self.gdst(v, scratch)
+    }
+
+    fn xput(&mut self, v: Value, r: u8) -> R {
+        Ok(match self.loc(v) {
+            Some(Loc::Reg(p)) if p.hw != r => self.a.movaps(X[p.hw as usize], X[r as usize]),
+            Some(Loc::Spill(s)) => {
+                let m = self.spill_mem(s);
+                self.a.movsd_2(m, X[r as usize])
+            }
+            _ => Ok(()),
+        }?)
+    }
+
+    fn mov_imm(&mut self, r: u8, v: i64, wide: bool) -> RI {
+        let r = r as usize;
+        if v == 0 {
+            self.a.xor(G32[r], G32[r])
+        } else if !wide || (0..=u32::MAX as i64).contains(&v) {
+            self.a.mov(G32[r], v as u32)
+        } else if i32::try_from(v).is_ok() {
+            self.a.add_instruction(Instruction::with2(Code::Mov_rm64_imm32, Register::from(G64[r]), v as i32)?)
+        } else {
+            self.a.mov(G64[r], v)
+        }
+    }
+
+    // ---- moves ----------------------------------------------------------
+
+    fn parallel(&mut self, moves: &[(Loc, Loc, RegClass)]) -> R {
+        for (s, d, c) in regalloc::parallel_moves(moves) {
+            let scratch = |m: MoveLoc| match m {
+                MoveLoc::Loc(l) => l,
+                MoveLoc::Scratch => Loc::Reg(PReg { class: c, hw: if c == RegClass::Int { RAX } else { XMM15 } }),
+            };
+            self.move1(scratch(s), scratch(d), c)?;
+        }
+        Ok(())
+    }
+
+    fn move1(&mut self, s: Loc, d: Loc, c: RegClass) -> RI {
+        match (s, d, c) {
+            (Loc::Reg(a), Loc::Reg(b), RegClass::Int) => self.a.mov(G64[b.hw as usize], G64[a.hw as usize]),
+            (Loc::Reg(a), Loc::Reg(b), RegClass::Float) => self.a.movaps(X[b.hw as usize], X[a.hw as usize]),
+            (Loc::Spill(a), Loc::Reg(b), RegClass::Int) => self.a.mov(G64[b.hw as usize], self.spill_mem(a)),
+            (Loc::Spill(a), Loc::Reg(b), RegClass::Float) => self.a.movsd_2(X[b.hw as usize], self.spill_mem(a)),
+            (Loc::Reg(a), Loc::Spill(b), RegClass::Int) => self.a.mov(self.spill_mem(b), G64[a.hw as usize]),
+            (Loc::Reg(a), Loc::Spill(b), RegClass::Float) => self.a.movsd_2(self.spill_mem(b), X[a.hw as usize]),
+            (Loc::Spill(a), Loc::Spill(b), _) => {
+                self.a.mov(r11, self.spill_mem(a))?;
+                self.a.mov(self.spill_mem(b), r11)
+            }
+        }
+    }
+
+    /// The moves a jump performs: arguments into the target's parameters.
+    fn block_moves(&self, c: &BlockCall) -> Vec<(Loc, Loc, RegClass)> {
+        let params = &self.f.block(c.block).params;
+        c.args
+            .iter()
+            .zip(params)
+            .filter_map(|(&a, &p)| match (self.loc(a), self.loc(p)) {
+                (Some(s), Some(d)) => Some((s, d, RegClass::of(self.f.ty(p)))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    // ---- function ---------------------------------------------------------
+
+    fn function(&mut self) -> R {
+        let f = self.f;
+        self.rows.push((self.here(), f.span));
+        self.a.push(rbp)?;
+        self.a.mov(rbp, rsp)?;
+        for r in self.saved.clone() {
+            self.a.push(G64[r as usize])?;
+        }
+        let csave = 8 * self.saved.len() as i32;
+        let reserve = self.frame_size() - csave;
+        if reserve > 0 {
+            self.a.sub(rsp, reserve)?;
+        }
+        self.entry_params()?;
+
+        let order = crate::cfg::reverse_postorder(f);
+        for (i, &b) in order.iter().enumerate() {
+            let mut l = self.block_labels[b.0 as usize];
+            self.bind(&mut l)?;
+            let blk = f.block(b);
+            for inst in &blk.insts {
+                self.rows.push((self.here(), inst.span));
+                self.inst(inst)?;
+            }
+            self.rows.push((self.here(), blk.term_span));
+            self.terminator(&blk.term, order.get(i + 1).copied())?;
+        }
+        Ok(())
+    }
+
+    /// Move the System V argument registers and stack arguments into the
+    /// entry block parameters' locations.
+    fn entry_params(&mut self) -> R {
+        let f = self.f;
+        let mut moves = Vec::new();
+        let mut stack = Vec::new();
+        let (mut ni, mut nf) = (0, 0);
+        for &p in &f.blocks[0].params {
+            let class = RegClass::of(f.ty(p));
+            let reg = match class {
+                RegClass::Int => INT_ARGS.get(ni).inspect(|_| ni += 1),
+                RegClass::Float => FLOAT_ARGS.get(nf).inspect(|_| nf += 1),
+            };
+            match (reg, self.loc(p)) {
+                (Some(&hw), Some(d)) => moves.push((Loc::Reg(PReg { class, hw }), d, class)),
+                (None, d) => stack.push((d, class)),
+                _ => {}
+            }
+        }
+        self.parallel(&moves)?;
+        // Stack arguments come after the register moves, which may still have
+        // been reading registers these loads overwrite.
+        for (k, (d, class)) in stack.into_iter().enumerate() {
+            let m = qword_ptr(rbp + (16 + 8 * k as i32));
+            match (d, class) {
+                (Some(Loc::Reg(r)), RegClass::Int) => self.a.mov(G64[r.hw as usize], m)?,
+                (Some(Loc::Reg(r)), RegClass::Float) => self.a.movsd_2(X[r.hw as usize], m)?,
+                (Some(Loc::Spill(s)), _) => {
+                    self.a.mov(r11, m)?;
+                    self.a.mov(self.spill_mem(s), r11)?;
+                }
+                (None, _) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn epilogue(&mut self) -> RI {
+        if self.saved.is_empty() {
+            self.a.leave()?;
+        } else {
+            let csave = 8 * self.saved.len() as i32;
+            self.a.lea(rsp, ptr(rbp - csave))?;
+            for r in self.saved.clone().into_iter().rev() {
+                self.a.pop(G64[r as usize])?;
+            }
+            self.a.pop(rbp)?;
+        }
+        self.a.ret()
+    }
+
+    fn terminator(&mut self, t: &Terminator, next: Option<BlockId>) -> R {
+        match t {
+            Terminator::Return(v) => {
+                if let Some(v) = *v {
+                    if self.f.ty(v).is_float() {
+                        let x = self.xsrc(v, XMM0)?;
+                        if x != XMM0 {
+                            self.a.movaps(xmm0, X[x as usize])?;
+                        }
+                    } else {
+                        let r = self.gsrc(v, RAX)?;
+                        if r != RAX {
+                            self.a.mov(rax, G64[r as usize])?;
+                        }
+                    }
+                }
+                Ok(self.epilogue()?)
+            }
+            Terminator::Unreachable => Ok(self.a.ud2()?),
+            Terminator::Jump(c) => {
+                let moves = self.block_moves(c);
+                self.parallel(&moves)?;
+                if Some(c.block) != next {
+                    self.a.jmp(self.block_labels[c.block.0 as usize])?;
+                }
+                Ok(())
+            }
+            Terminator::Branch { cond, then, else_ } => {
+                match self.loc(*cond) {
+                    Some(Loc::Reg(p)) => self.a.test(G8[p.hw as usize], G8[p.hw as usize])?,
+                    Some(Loc::Spill(s)) => self.a.cmp(byte_ptr(rbp - (self.spill_base + 8 * (s as i32 + 1))), 0)?,
+                    None => self.a.test(eax, eax)?,
+                }
+                let then_moves = self.block_moves(then);
+                let else_moves = self.block_moves(else_);
+                let then_label = self.block_labels[then.block.0 as usize];
+                let else_label = self.block_labels[else_.block.0 as usize];
+                if then_moves.is_empty() && else_moves.is_empty() && Some(then.block) == next {
+                    return Ok(self.a.je(else_label)?);
+                }
+                // Edges with moves get a stub: the moves, then the jump.
+                let mut then_stub = self.a.create_label();
+                self.a.jne(if then_moves.is_empty() { then_label } else { then_stub })?;
+                self.parallel(&else_moves)?;
+                if !then_moves.is_empty() || Some(else_.block) != next {
+                    self.a.jmp(else_label)?;
+                }
+                if !then_moves.is_empty() {
+                    self.bind(&mut then_stub)?;
+                    self.parallel(&then_moves)?;
+                    if Some(then.block) != next {
+                        self.a.jmp(then_label)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    // ---- instructions -------------------------------------------------------
+
+    fn inst(&mut self, inst: &Inst) -> R {
+        let res = inst.result;
+        let dead = res.map_or(true, |r| self.loc(r).is_none());
+        let has_effect = matches!(inst.op, Op::Call { .. } | Op::Syscall(_) | Op::Store { .. });
+        if dead && !has_effect {
+            return Ok(());
+        }
+        match &inst.op {
+            Op::Iconst(v) => {
+                let r = res.unwrap();
+                let ty = self.f.ty(r);
+                let d = self.gdst(r, R10);
+                let v = match ty {
+                    Type::I8 => *v as u8 as i64,
+                    Type::I16 => *v as u16 as i64,
+                    Type::I32 => *v as u32 as i64,
+                    _ => *v,
+                };
+                self.mov_imm(d, v, ty == Type::I64)?;
+                self.gput(r, d)
+            }
+            Op::Fconst(x) => {
+                let r = res.unwrap();
+                let bits = if self.f.ty(r) == Type::F32 { (*x as f32).to_bits() as u64 } else { x.to_bits() };
+                let d = self.xdst(r, XMM15) as usize;
+                if bits == 0 {
+                    self.a.xorps(X[d], X[d])?;
+                } else {
+                    self.mov_imm(R11, bits as i64, true)?;
+                    self.a.movq(X[d], r11)?;
+                }
+                self.xput(r, d as u8)
+            }
+            Op::Bin(op, a, b) => {
+                if self.f.ty(*a).is_float() {
+                    self.float_bin(*op, res.unwrap(), *a, *b)
+                } else {
+                    self.int_bin(*op, res.unwrap(), *a, *b)
+                }
+            }
+            Op::Un(op, a) => self.unary(*op, res.unwrap(), *a),
+            Op::Icmp(cc, a, b) => self.icmp(*cc, res.unwrap(), *a, *b),
+            Op::Fcmp(cc, a, b) => self.fcmp(*cc, res.unwrap(), *a, *b),
+            Op::Cast(op, a) => self.cast(*op, res.unwrap(), *a),
+            Op::Load { addr, offset } => self.load(res.unwrap(), *addr, *offset),
+            Op::Store { value, addr, offset } => self.store(*value, *addr, *offset),
+            Op::SlotAddr(s) => {
+                let r = res.unwrap();
+                let d = self.gdst(r, R10);
+                let off = self.slot_offs[s.0 as usize];
+                self.a.lea(G64[d as usize], ptr(rbp - off))?;
+                self.gput(r, d)
+            }
+            Op::SymAddr(name) => {
+                let r = res.unwrap();
+                let d = self.gdst(r, R10);
+                // lea d, [rip+disp32]: REX.W(+R), 8D, ModRM(mod=00, rm=101).
+                let rex = 0x48 | if d >= 8 { 0x04 } else { 0 };
+                let modrm = ((d & 7) << 3) | 0b101;
+                self.relocs.push(PendingReloc { inst: self.here(), at: 3, kind: RelocKind::X86PcRel32, symbol: name.clone(), addend: -4 });
+                self.a.db(&[rex, 0x8d, modrm, 0, 0, 0, 0])?;
+                self.gput(r, d)
+            }
+            Op::Call { callee, args } => self.call(res, callee, args),
+            Op::Syscall(args) => self.syscall(res, args),
+            Op::Copy(a) => {
+                let r = res.unwrap();
+                if self.f.ty(*a).is_float() {
+                    let x = self.xsrc(*a, XMM15)?;
+                    self.xput(r, x)
+                } else {
+                    let s = self.gsrc(*a, R10)?;
+                    self.gput(r, s)
+                }
+            }
+        }
+    }
+
+    fn int_bin(&mut self, op: BinOp, res: Value, a: Value, b: Value) -> R {
+        match op {
+            BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => return self.divide(op, res, a, b),
+            BinOp::Shl | BinOp::LShr | BinOp::AShr => return self.shift(op, res, a, b),
+            _ => {}
+        }
+        let wide = self.f.ty(res) == Type::I64;
+        let ra = self.gsrc(a, R10)?;
+        let rb = self.gsrc(b, R11)?;
+        let commutative = op != BinOp::Sub;
+        let (t, src) = match self.loc(res) {
+            Some(Loc::Reg(p)) if p.hw != rb => {
+                if p.hw != ra {
+                    self.a.mov(G64[p.hw as usize], G64[ra as usize])?;
+                }
+                (p.hw, rb)
+            }
+            Some(Loc::Reg(p)) if commutative => (p.hw, ra),
+            _ => {
+                if ra != R10 {
+                    self.a.mov(r10, G64[ra as usize])?;
+                }
+                (R10, rb)
+            }
+        };
+        let (t, s) = (t as usize, src as usize);
+        match (op, wide) {
+            (BinOp::Add, true) => self.a.add(G64[t], G64[s])?,
+            (BinOp::Add, false) => self.a.add(G32[t], G32[s])?,
+            (BinOp::Sub, true) => self.a.sub(G64[t], G64[s])?,
+            (BinOp::Sub, false) => self.a.sub(G32[t], G32[s])?,
+            (BinOp::Mul, true) => self.a.imul_2(G64[t], G64[s])?,
+            (BinOp::Mul, false) => self.a.imul_2(G32[t], G32[s])?,
+            (BinOp::And, true) => self.a.and(G64[t], G64[s])?,
+            (BinOp::And, false) => self.a.and(G32[t], G32[s])?,
+            (BinOp::Or, true) => self.a.or(G64[t], G64[s])?,
+            (BinOp::Or, false) => self.a.or(G32[t], G32[s])?,
+            (BinOp::Xor, true) => self.a.xor(G64[t], G64[s])?,
+            (BinOp::Xor, false) => self.a.xor(G32[t], G32[s])?,
+            _ => return Err(Fail::msg("float operator on integers")),
+        }
+        self.gput(res, t as u8)
+    }
+
+    /// Extend integer register `r` (of type `ty`) in place to 32 bits (64 for I64).
+    fn extend_in_place(&mut self, r: u8, ty: Type, signed: bool) -> RI {
+        let r = r as usize;
+        match (ty, signed) {
+            (Type::I8, true) => self.a.movsx(G32[r], G8[r]),
+            (Type::I8, false) => self.a.movzx(G32[r], G8[r]),
+            (Type::I16, true) => self.a.movsx(G32[r], G16[r]),
+            (Type::I16, false) => self.a.movzx(G32[r], G16[r]),
+            _ => Ok(()),
+        }
+    }
+
+    /// Division: dividend in rax (extended into rdx), divisor in r11; rdx is
+    /// parked in r10 when the allocator keeps a value there.
+    fn divide(&mut self, op: BinOp, res: Value, a: Value, b: Value) -> R {
+        let ty = self.f.ty(res);
+        let signed = matches!(op, BinOp::SDiv | BinOp::SRem);
+        let wide = ty == Type::I64;
+        let rb = self.gsrc(b, R11)?;
+        if rb != R11 {
+            self.a.mov(r11, G64[rb as usize])?;
+        }
+        self.extend_in_place(R11, ty, signed)?;
+        let ra = self.gsrc(a, RAX)?;
+        if ra != RAX {
+            self.a.mov(rax, G64[ra as usize])?;
+        }
+        self.extend_in_place(RAX, ty, signed)?;
+        let res_in_rdx = self.loc(res) == Some(Loc::Reg(PReg { class: RegClass::Int, hw: RDX }));
+        let save_rdx = self.uses_rdx && !res_in_rdx;
+        if save_rdx {
+            self.a.mov(r10, rdx)?;
+        }
+        match (signed, wide) {
+            (true, true) => {
+                self.a.cqo()?;
+                self.a.idiv(r11)?
+            }
+            (true, false) => {
+                self.a.cdq()?;
+                self.a.idiv(r11d)?
+            }
+            (false, true) => {
+                self.a.xor(edx, edx)?;
+                self.a.div(r11)?
+            }
+            (false, false) => {
+                self.a.xor(edx, edx)?;
+                self.a.div(r11d)?
+            }
+        }
+        let out = if matches!(op, BinOp::SDiv | BinOp::UDiv) { RAX } else { RDX };
+        self.gput(res, out)?;
+        if save_rdx {
+            self.a.mov(rdx, r10)?;
+        }
+        Ok(())
+    }
+
+    /// Shifts: the value in r10, the amount in cl; rcx is parked in r11 when
+    /// the allocator keeps a value there.
+    fn shift(&mut self, op: BinOp, res: Value, a: Value, b: Value) -> R {
+        let ty = self.f.ty(res);
+        let ra = self.gsrc(a, R10)?;
+        if ra != R10 {
+            self.a.mov(r10, G64[ra as usize])?;
+        }
+        match op {
+            BinOp::LShr => self.extend_in_place(R10, ty, false)?,
+            BinOp::AShr => self.extend_in_place(R10, ty, true)?,
+            _ => {}
+        }
+        let rcx_loc = Loc::Reg(PReg { class: RegClass::Int, hw: RCX });
+        let mut save_rcx = false;
+        if self.loc(b) != Some(rcx_loc) {
+            save_rcx = self.uses_rcx && self.loc(res) != Some(rcx_loc);
+            if save_rcx {
+                self.a.mov(r11, rcx)?;
+            }
+            match self.loc(b) {
+                Some(Loc::Reg(p)) => self.a.mov(ecx, G32[p.hw as usize])?,
+                Some(Loc::Spill(s)) => self.a.mov(rcx, self.spill_mem(s))?,
+                None => {}
+            }
+        }
+        match (op, ty == Type::I64) {
+            (BinOp::Shl, true) => self.a.shl(r10, cl)?,
+            (BinOp::Shl, false) => self.a.shl(r10d, cl)?,
+            (BinOp::LShr, true) => self.a.shr(r10, cl)?,
+            (BinOp::LShr, false) => self.a.shr(r10d, cl)?,
+            (BinOp::AShr, true) => self.a.sar(r10, cl)?,
+            (BinOp::AShr, false) => self.a.sar(r10d, cl)?,
+            _ => unreachable!(),
+        }
+        if save_rcx {
+            self.a.mov(rcx, r11)?;
+        }
+        self.gput(res, R10)
+    }
+
+    fn float_bin(&mut self, op: BinOp, res: Value, a: Value, b: Value) -> R {
+        let double = self.f.ty(res) == Type::F64;
+        let ra = self.xsrc(a, XMM14)?;
+        let rb = self.xsrc(b, XMM15)?;
+        let commutative = matches!(op, BinOp::FAdd | BinOp::FMul);
+        let (t, s) = match self.loc(res) {
+            Some(Loc::Reg(p)) if p.hw != rb => {
+                if p.hw != ra {
+                    self.a.movaps(X[p.hw as usize], X[ra as usize])?;
+                }
+                (p.hw, rb)
+            }
+            Some(Loc::Reg(p)) if commutative => (p.hw, ra),
+            _ => {
+                if ra != XMM14 {
+                    self.a.movaps(xmm14, X[ra as usize])?;
+                }
+                (XMM14, rb)
+            }
+        };
+        let (td, sd) = (X[t as usize], X[s as usize]);
+        match (op, double) {
+            (BinOp::FAdd, true) => self.a.addsd(td, sd)?,
+            (BinOp::FAdd, false) => self.a.addss(td, sd)?,
+            (BinOp::FSub, true) => self.a.subsd(td, sd)?,
+            (BinOp::FSub, false) => self.a.subss(td, sd)?,
+            (BinOp::FMul, true) => self.a.mulsd(td, sd)?,
+            (BinOp::FMul, false) => self.a.mulss(td, sd)?,
+            (BinOp::FDiv, true) => self.a.divsd(td, sd)?,
+            (BinOp::FDiv, false) => self.a.divss(td, sd)?,
+            _ => return Err(Fail::msg("integer operator on floats")),
+        }
+        self.xput(res, t)
+    }
+
+    fn unary(&mut self, op: UnOp, res: Value, a: Value) -> R {
+        let ty = self.f.ty(res);
+        if op == UnOp::FNeg {
+            let mask: u64 = if ty == Type::F64 { 1 << 63 } else { 1 << 31 };
+            self.mov_imm(R11, mask as i64, true)?;
+            self.a.movq(xmm15, r11)?;
+            let ra = self.xsrc(a, XMM14)?;
+            let d = self.xdst(res, XMM14);
+            if d != ra {
+                self.a.movaps(X[d as usize], X[ra as usize])?;
+            }
+            self.a.xorps(X[d as usize], xmm15)?;
+            return self.xput(res, d);
+        }
+        let ra = self.gsrc(a, R10)?;
+        let t = self.gdst(res, R10);
+        if t != ra {
+            self.a.mov(G64[t as usize], G64[ra as usize])?;
+        }
+        let t = t as usize;
+        match (op, ty == Type::I64) {
+            (UnOp::Neg, true) => self.a.neg(G64[t])?,
+            (UnOp::Neg, false) => self.a.neg(G32[t])?,
+            (UnOp::Not, true) => self.a.not(G64[t])?,
+            (UnOp::Not, false) => self.a.not(G32[t])?,
+            _ => unreachable!(),
+        }
+        self.gput(res, t as u8)
+    }
+
+    /// Set the low byte of `t` from the flags and zero-extend it.
+    fn setcc(&mut self, cc: IntCC, t: u8) -> RI {
+        let b = G8[t as usize];
+        match cc {
+            IntCC::Eq => self.a.sete(b)?,
+            IntCC::Ne => self.a.setne(b)?,
+            IntCC::Slt => self.a.setl(b)?,
+            IntCC::Sle => self.a.setle(b)?,
+            IntCC::Sgt => self.a.setg(b)?,
+            IntCC::Sge => self.a.setge(b)?,
+            IntCC::Ult => self.a.setb(b)?,
+            IntCC::Ule => self.a.setbe(b)?,
+            IntCC::Ugt => self.a.seta(b)?,
+            IntCC::Uge => self.a.setae(b)?,
+        }
+        self.a.movzx(G32[t as usize], b)
+    }
+
+    fn icmp(&mut self, cc: IntCC, res: Value, a: Value, b: Value) -> R {
+        let w = self.int_width(a);
+        let ra = self.gsrc(a, R10)? as usize;
+        let rb = self.gsrc(b, R11)? as usize;
+        match w {
+            1 => self.a.cmp(G8[ra], G8[rb])?,
+            2 => self.a.cmp(G16[ra], G16[rb])?,
+            4 => self.a.cmp(G32[ra], G32[rb])?,
+            _ => self.a.cmp(G64[ra], G64[rb])?,
+        }
+        let t = self.gdst(res, R10);
+        self.setcc(cc, t)?;
+        self.gput(res, t)
+    }
+
+    /// ucomis sets ZF, PF, CF; unordered sets all three. "Above" conditions
+    /// (CF=0) are false on NaN, so a<b is tested as b>a; Eq needs PF=0 too
+    /// and Ne accepts PF=1.
+    fn fcmp(&mut self, cc: FloatCC, res: Value, a: Value, b: Value) -> R {
+        let double = self.f.ty(a) == Type::F64;
+        let ra = X[self.xsrc(a, XMM14)? as usize];
+        let rb = X[self.xsrc(b, XMM15)? as usize];
+        let (x, y) = match cc {
+            FloatCC::Lt | FloatCC::Le => (rb, ra),
+            _ => (ra, rb),
+        };
+        if double {
+            self.a.ucomisd(x, y)?;
+        } else {
+            self.a.ucomiss(x, y)?;
+        }
+        let t = self.gdst(res, R10);
+        let tb = G8[t as usize];
+        match cc {
+            FloatCC::Gt | FloatCC::Lt => self.a.seta(tb)?,
+            FloatCC::Ge | FloatCC::Le => self.a.setae(tb)?,
+            FloatCC::Eq => {
+                self.a.sete(tb)?;
+                self.a.setnp(r11b)?;
+                self.a.and(tb, r11b)?;
+            }
+            FloatCC::Ne => {
+                self.a.setne(tb)?;
+                self.a.setp(r11b)?;
+                self.a.or(tb, r11b)?;
+            }
+        }
+        self.a.movzx(G32[t as usize], tb)?;
+        self.gput(res, t)
+    }
+
+    fn cast(&mut self, op: CastOp, res: Value, a: Value) -> R {
+        let from = self.f.ty(a);
+        let to = self.f.ty(res);
+        match op {
+            CastOp::Trunc => {
+                let r = self.gsrc(a, R10)?;
+                self.gput(res, r)
+            }
+            CastOp::Sext | CastOp::Zext => {
+                let r = self.gsrc(a, R10)? as usize;
+                let t = self.gdst(res, R10);
+                let tu = t as usize;
+                let wide = to == Type::I64;
+                match (from, op == CastOp::Sext, wide) {
+                    (Type::I8, true, true) => self.a.movsx(G64[tu], G8[r])?,
+                    (Type::I8, true, false) => self.a.movsx(G32[tu], G8[r])?,
+                    (Type::I16, true, true) => self.a.movsx(G64[tu], G16[r])?,
+                    (Type::I16, true, false) => self.a.movsx(G32[tu], G16[r])?,
+                    (Type::I32, true, true) => self.a.movsxd(G64[tu], G32[r])?,
+                    (Type::I8, false, _) => self.a.movzx(G32[tu], G8[r])?,
+                    (Type::I16, false, _) => self.a.movzx(G32[tu], G16[r])?,
+                    (Type::I32, false, true) => self.a.mov(G32[tu], G32[r])?,
+                    // Same width: a plain copy.
+                    _ => {
+                        if tu != r {
+                            self.a.mov(G64[tu], G64[r])?
+                        }
+                    }
+                }
+                self.gput(res, t)
+            }
+            CastOp::SToF | CastOp::UToF => {
+                let mut r = self.gsrc(a, R10)?;
+                let d = self.xdst(res, XMM15);
+                let xd = X[d as usize];
+                let signed = op == CastOp::SToF;
+                // Bring narrow sources to a width cvtsi2s* reads correctly.
+                let wide_src = match (from, signed) {
+                    (Type::I8, _) | (Type::I16, _) => {
+                        if r != R10 {
+                            self.a.mov(r10, G64[r as usize])?;
+                            r = R10;
+                        }
+                        self.extend_in_place(R10, from, signed)?;
+                        false
+                    }
+                    (Type::I32, true) => false,
+                    (Type::I32, false) => {
+                        self.a.mov(r10d, G32[r as usize])?;
+                        r = R10;
+                        true
+                    }
+                    _ => true,
+                };
+                // Clear the destination: cvtsi2s* writes only the low lane.
+                self.a.xorps(xd, xd)?;
+                let double = to == Type::F64;
+                if !signed && from == Type::I64 {
+                    // Values with the top bit set: halve (keeping the low bit
+                    // for correct rounding), convert, double.
+                    let mut big = self.a.create_label();
+                    let mut done = self.a.create_label();
+                    let rr = G64[r as usize];
+                    self.a.test(rr, rr)?;
+                    self.a.js(big)?;
+                    if double {
+                        self.a.cvtsi2sd(xd, rr)?;
+                    } else {
+                        self.a.cvtsi2ss(xd, rr)?;
+                    }
+                    self.a.jmp(done)?;
+                    self.bind(&mut big)?;
+                    self.a.mov(r11, rr)?;
+                    self.a.and(r11d, 1)?;
+                    self.a.mov(rax, rr)?;
+                    self.a.shr(rax, 1)?;
+                    self.a.or(rax, r11)?;
+                    if double {
+                        self.a.cvtsi2sd(xd, rax)?;
+                        self.a.addsd(xd, xd)?;
+                    } else {
+                        self.a.cvtsi2ss(xd, rax)?;
+                        self.a.addss(xd, xd)?;
+                    }
+                    self.bind(&mut done)?;
+                } else {
+                    match (double, wide_src) {
+                        (true, true) => self.a.cvtsi2sd(xd, G64[r as usize])?,
+                        (true, false) => self.a.cvtsi2sd(xd, G32[r as usize])?,
+                        (false, true) => self.a.cvtsi2ss(xd, G64[r as usize])?,
+                        (false, false) => self.a.cvtsi2ss(xd, G32[r as usize])?,
+                    }
+                }
+                self.xput(res, d)
+            }
+            CastOp::FToS | CastOp::FToU => {
+                let double = from == Type::F64;
+                let x = self.xsrc(a, XMM14)?;
+                let t = self.gdst(res, R10);
+                let (xs, tu) = (X[x as usize], t as usize);
+                let cvt64 = |e: &mut Self, dst: AsmRegister64, src: AsmRegisterXmm| {
+                    if double {
+                        e.a.cvttsd2si(dst, src)
+                    } else {
+                        e.a.cvttss2si(dst, src)
+                    }
+                };
+                if op == CastOp::FToU && to == Type::I64 {
+                    // At or above 2^63: subtract 2^63, convert, set the top bit.
+                    let mut big = self.a.create_label();
+                    let mut done = self.a.create_label();
+                    self.mov_imm(R11, if double { TWO_POW_63_F64 } else { TWO_POW_63_F32 } as i64, true)?;
+                    self.a.movq(xmm15, r11)?;
+                    if double {
+                        self.a.ucomisd(xs, xmm15)?;
+                    } else {
+                        self.a.ucomiss(xs, xmm15)?;
+                    }
+                    self.a.jae(big)?;
+                    cvt64(self, G64[tu], xs)?;
+                    self.a.jmp(done)?;
+                    self.bind(&mut big)?;
+                    if x != XMM14 {
+                        self.a.movaps(xmm14, xs)?;
+                    }
+                    if double {
+                        self.a.subsd(xmm14, xmm15)?;
+                    } else {
+                        self.a.subss(xmm14, xmm15)?;
+                    }
+                    cvt64(self, G64[tu], xmm14)?;
+                    self.a.btc(G64[tu], 63)?;
+                    self.bind(&mut done)?;
+                } else if to == Type::I64 || (op == CastOp::FToU && to == Type::I32) {
+                    // u32 needs the 64-bit conversion; its low half is the answer.
+                    cvt64(self, G64[tu], xs)?;
+                } else if double {
+                    self.a.cvttsd2si(G32[tu], xs)?;
+                } else {
+                    self.a.cvttss2si(G32[tu], xs)?;
+                }
+                self.gput(res, t)
+            }
+            CastOp::FExt | CastOp::FTrunc => {
+                let x = self.xsrc(a, XMM15)?;
+                let d = self.xdst(res, XMM15);
+                if op == CastOp::FExt {
+                    self.a.cvtss2sd(X[d as usize], X[x as usize])?;
+                } else {
+                    self.a.cvtsd2ss(X[d as usize], X[x as usize])?;
+                }
+                self.xput(res, d)
+            }
+            CastOp::Bitcast => match (from.is_float(), to.is_float()) {
+                (false, true) => {
+                    let r = self.gsrc(a, R10)? as usize;
+                    let d = self.xdst(res, XMM15);
+                    if to == Type::F64 {
+                        self.a.movq(X[d as usize], G64[r])?;
+                    } else {
+                        self.a.movd(X[d as usize], G32[r])?;
+                    }
+                    self.xput(res, d)
+                }
+                (true, false) => {
+                    let x = self.xsrc(a, XMM15)? as usize;
+                    let t = self.gdst(res, R10);
+                    if from == Type::F64 {
+                        self.a.movq(G64[t as usize], X[x])?;
+                    } else {
+                        self.a.movd(G32[t as usize], X[x])?;
+                    }
+                    self.gput(res, t)
+                }
+                (true, true) => {
+                    let x = self.xsrc(a, XMM15)?;
+                    self.xput(res, x)
+                }
+                (false, false) => {
+                    let r = self.gsrc(a, R10)?;
+                    self.gput(res, r)
+                }
+            },
+        }
+    }
+
+    fn load(&mut self, res: Value, addr: Value, offset: i32) -> R {
+        let ra = self.gsrc(addr, R10)?;
+        let m = G64[ra as usize] + offset;
+        let ty = self.f.ty(res);
+        if ty.is_float() {
+            let d = self.xdst(res, XMM15);
+            if ty == Type::F64 {
+                self.a.movsd_2(X[d as usize], qword_ptr(m))?;
+            } else {
+                self.a.movss(X[d as usize], dword_ptr(m))?;
+            }
+            return self.xput(res, d);
+        }
+        let t = self.gdst(res, R11);
+        let tu = t as usize;
+        match ty {
+            Type::I8 => self.a.movzx(G32[tu], byte_ptr(m))?,
+            Type::I16 => self.a.movzx(G32[tu], word_ptr(m))?,
+            Type::I32 => self.a.mov(G32[tu], dword_ptr(m))?,
+            _ => self.a.mov(G64[tu], qword_ptr(m))?,
+        }
+        self.gput(res, t)
+    }
+
+    fn store(&mut self, value: Value, addr: Value, offset: i32) -> R {
+        let ra = self.gsrc(addr, R10)?;
+        let m = G64[ra as usize] + offset;
+        let ty = self.f.ty(value);
+        if ty.is_float() {
+            let x = X[self.xsrc(value, XMM15)? as usize];
+            return Ok(if ty == Type::F64 { self.a.movsd_2(qword_ptr(m), x) } else { self.a.movss(dword_ptr(m), x) }?);
+        }
+        let r = self.gsrc(value, R11)? as usize;
+        Ok(match ty {
+            Type::I8 => self.a.mov(byte_ptr(m), G8[r]),
+            Type::I16 => self.a.mov(word_ptr(m), G16[r]),
+            Type::I32 => self.a.mov(dword_ptr(m), G32[r]),
+            _ => self.a.mov(qword_ptr(m), G64[r]),
+        }?)
+    }
+
+    /// A System V call: stack arguments first (while every value is still
+    /// where the allocator put it), the callee address into r10, then the
+    /// register arguments as one parallel move.
+    fn call(&mut self, res: Option<Value>, callee: &Callee, args: &[Value]) -> R {
+        let mut moves = Vec::new();
+        let mut stack = Vec::new();
+        let (mut ni, mut nf) = (0, 0);
+        for &v in args {
+            let class = RegClass::of(self.f.ty(v));
+            let reg = match class {
+                RegClass::Int => INT_ARGS.get(ni).inspect(|_| ni += 1),
+                RegClass::Float => FLOAT_ARGS.get(nf).inspect(|_| nf += 1),
+            };
+            match reg {
+                Some(&hw) => {
+                    if let Some(l) = self.loc(v) {
+                        moves.push((l, Loc::Reg(PReg { class, hw }), class));
+                    }
+                }
+                None => stack.push(v),
+            }
+        }
+        let area = align_up(8 * stack.len() as i64, 16) as i32;
+        if area > 0 {
+            self.a.sub(rsp, area)?;
+        }
+        for (k, &v) in stack.iter().enumerate() {
+            let m = qword_ptr(rsp + 8 * k as i32);
+            if self.f.ty(v).is_float() {
+                let x = self.xsrc(v, XMM15)?;
+                self.a.movsd_2(m, X[x as usize])?;
+            } else {
+                let r = self.gsrc(v, R11)?;
+                self.a.mov(m, G64[r as usize])?;
+            }
+        }
+        if let Callee::Indirect(v) = callee {
+            let r = self.gsrc(*v, R10)?;
+            if r != R10 {
+                self.a.mov(r10, G64[r as usize])?;
+            }
+        }
+        self.parallel(&moves)?;
+        match callee {
+            Callee::Direct(name) => {
+                self.relocs.push(PendingReloc { inst: self.here(), at: 1, kind: RelocKind::X86Plt32, symbol: name.clone(), addend: -4 });
+                self.a.db(&[0xe8, 0, 0, 0, 0])?;
+            }
+            Callee::Indirect(_) => self.a.call(r10)?,
+        }
+        if area > 0 {
+            self.a.add(rsp, area)?;
+        }
+        if let Some(r) = res {
+            if self.f.ty(r).is_float() {
+                self.xput(r, XMM0)?;
+            } else {
+                self.gput(r, RAX)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `syscall`: number in rax, arguments in rdi rsi rdx r10 r8 r9. The
+    /// number is pushed first because the argument moves may overwrite its
+    /// register and rax is the move scratch.
+    fn syscall(&mut self, res: Option<Value>, args: &[Value]) -> R {
+        if args.is_empty() || args.len() > 7 {
+            return Err(Fail::msg("syscall takes a number and at most six arguments"));
+        }
+        match self.loc(args[0]) {
+            Some(Loc::Reg(p)) => self.a.push(G64[p.hw as usize])?,
+            Some(Loc::Spill(s)) => self.a.push(self.spill_mem(s))?,
+            None => self.a.push(0)?,
+        }
+        let mut moves = Vec::new();
+        for (&v, &hw) in args[1..].iter().zip(&SYSCALL_ARGS) {
+            if let Some(l) = self.loc(v) {
+                moves.push((l, Loc::Reg(PReg { class: RegClass::Int, hw }), RegClass::Int));
+            }
+        }
+        self.parallel(&moves)?;
+        self.a.pop(rax)?;
+        self.a.syscall()?;
+        if let Some(r) = res {
+            self.gput(r, RAX)?;
+        }
+        Ok(())
+    }
+}
+
+impl Fail {
+    fn msg(m: &str) -> Fail {
+        Fail(m.to_string())
+    }
+}
