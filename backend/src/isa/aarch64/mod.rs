@@ -49,7 +49,9 @@ impl super::Isa for Aarch64 {
         let alloc = crate::regalloc::allocate(f, &self.regs);
         emit::compile(f, &alloc, obj)
     }
-    fn runtime_asm(&self, _obj: &mut Object) {}
+    fn runtime_asm(&self, obj: &mut Object) {
+        crate::asm::entry_aarch64(obj)
+    }
     fn disassemble(&self, code: &[u8], addr: u64) -> String {
         disasm::listing(code, addr)
     }

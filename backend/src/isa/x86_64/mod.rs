@@ -39,7 +39,9 @@ impl super::Isa for X86_64 {
     fn compile_function(&self, f: &Function, obj: &mut Object) -> Result<(), String> {
         emit::compile_function(f, &self.regs, obj)
     }
-    fn runtime_asm(&self, _obj: &mut Object) {}
+    fn runtime_asm(&self, obj: &mut Object) {
+        crate::asm::entry_x86_64(obj)
+    }
     fn disassemble(&self, code: &[u8], addr: u64) -> String {
         disassemble(code, addr)
     }
