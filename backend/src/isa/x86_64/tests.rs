@@ -95,7 +95,7 @@ impl Jit {
 }
 
 macro_rules! func {
-    ($jit:expr, $name:expr, fn($($arg:ty),*) -> $ret:ty) => {{
+    ($jit:expr, $name:expr, fn($($arg:ty),* $(,)?) -> $ret:ty) => {{
         let p = $jit.addr($name);
         unsafe { std::mem::transmute::<*const u8, extern "sysv64" fn($($arg),*) -> $ret>(p) }
     }};
