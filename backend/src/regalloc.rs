@@ -9,6 +9,8 @@
 //! (see `parallel_moves`).
 
 use crate::ir::*;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RegClass {
@@ -298,7 +300,13 @@ pub fn allocate(f: &Function, info: &RegInfo) -> Allocation {
         // Is there a call c with s < 2c and 2c+1 < e? (live before and after it)
         let i = calls.partition_point(|&c| 2 * c <= s);
         let crosses_call = i < calls.len() && 2 * calls[i] + 1 < e;
-        intervals.push(Interval { value: v as u32, start: s, end: e, class: RegClass::of(f.value_types[v]), crosses_call });
+        intervals.push(Interval {
+            value: v as u32,
+            start: s,
+            end: e,
+            class: RegClass::of(f.value_types[v]),
+            crosses_call,
+        });
     }
     intervals.sort_by_key(|iv| (iv.start, iv.value));
 
@@ -307,7 +315,8 @@ pub fn allocate(f: &Function, info: &RegInfo) -> Allocation {
     let mut free_float: Vec<bool> = vec![true; 256];
     // Active register-holding intervals and active spilled intervals.
     let mut active: Vec<Interval> = Vec::new();
-    let mut active_spilled: Vec<(u32, u32)> = Vec::new(); // (end, slot)
+    // Spilled intervals still live, as a min-heap of (end, slot).
+    let mut active_spilled: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::new();
     // Free spill slots with the end of their last occupant: an evicted
     // active interval started in the past, so it may only take a slot freed
     // before its start.
@@ -335,14 +344,13 @@ pub fn allocate(f: &Function, info: &RegInfo) -> Allocation {
                 k += 1;
             }
         }
-        active_spilled.retain(|&(e, slot)| {
-            if e < cur.start {
-                free_slots.push((e, slot));
-                false
-            } else {
-                true
+        while let Some(&Reverse((e, slot))) = active_spilled.peek() {
+            if e >= cur.start {
+                break;
             }
-        });
+            active_spilled.pop();
+            free_slots.push((e, slot));
+        }
 
         let (regs, callee, free) = match cur.class {
             RegClass::Int => (&info.int_regs, &info.int_callee_saved, &mut free_int),
@@ -355,13 +363,20 @@ pub fn allocate(f: &Function, info: &RegInfo) -> Allocation {
             .iter()
             .copied()
             .filter(|&r| free[r as usize] && allowed(r) && !callee.contains(&r))
-            .chain(regs.iter().copied().filter(|&r| free[r as usize] && allowed(r)))
+            .chain(
+                regs.iter()
+                    .copied()
+                    .filter(|&r| free[r as usize] && allowed(r)),
+            )
             .next();
         let mut spill_value = None;
         match pick {
             Some(r) => {
                 free[r as usize] = false;
-                locs[cur.value as usize] = Some(Loc::Reg(PReg { class: cur.class, hw: r }));
+                locs[cur.value as usize] = Some(Loc::Reg(PReg {
+                    class: cur.class,
+                    hw: r,
+                }));
                 active.push(cur);
             }
             None => {
@@ -394,7 +409,7 @@ pub fn allocate(f: &Function, info: &RegInfo) -> Allocation {
                 }
             };
             locs[v as usize] = Some(Loc::Spill(slot));
-            active_spilled.push((e, slot));
+            active_spilled.push(Reverse((e, slot)));
         }
         if let Some(Loc::Reg(r)) = locs[cur.value as usize] {
             if callee.contains(&r.hw) && !callee_used.contains(&r) {
@@ -403,7 +418,11 @@ pub fn allocate(f: &Function, info: &RegInfo) -> Allocation {
         }
     }
     callee_used.sort_by_key(|r| (r.class == RegClass::Float, r.hw));
-    Allocation { locs, num_spill_slots, used_callee_saved: callee_used }
+    Allocation {
+        locs,
+        num_spill_slots,
+        used_callee_saved: callee_used,
+    }
 }
 
 /// Sequentialize a parallel move (every destination written once, all
@@ -412,8 +431,11 @@ pub fn allocate(f: &Function, info: &RegInfo) -> Allocation {
 /// one value in the emitter's scratch register of its class. Moves between
 /// two spill slots are left to the emitter (it needs a second scratch then).
 pub fn parallel_moves(moves: &[(Loc, Loc, RegClass)]) -> Vec<(MoveLoc, MoveLoc, RegClass)> {
-    let mut pending: Vec<(MoveLoc, Loc, RegClass)> =
-        moves.iter().filter(|(s, d, _)| s != d).map(|&(s, d, c)| (MoveLoc::Loc(s), d, c)).collect();
+    let mut pending: Vec<(MoveLoc, Loc, RegClass)> = moves
+        .iter()
+        .filter(|(s, d, _)| s != d)
+        .map(|&(s, d, c)| (MoveLoc::Loc(s), d, c))
+        .collect();
     let mut out = Vec::with_capacity(pending.len() + 1);
     while !pending.is_empty() {
         let ready = (0..pending.len()).find(|&i| {
@@ -445,7 +467,10 @@ mod tests {
     use super::*;
 
     fn r(hw: u8) -> Loc {
-        Loc::Reg(PReg { class: RegClass::Int, hw })
+        Loc::Reg(PReg {
+            class: RegClass::Int,
+            hw,
+        })
     }
 
     /// Run a move sequence on a toy machine and check it implements the parallel move.
@@ -485,9 +510,24 @@ mod tests {
         check_moves(&[(r(1), r(1), c)]);
         check_moves(&[(r(1), r(2), c), (r(2), r(3), c)]);
         check_moves(&[(r(1), r(2), c), (r(2), r(1), c)]);
-        check_moves(&[(r(1), r(2), c), (r(2), r(3), c), (r(3), r(1), c), (r(4), r(5), c), (r(5), r(4), c)]);
-        check_moves(&[(r(1), r(2), c), (r(1), r(3), c), (r(3), r(4), c), (r(4), r(1), c)]);
-        check_moves(&[(Loc::Spill(0), r(1), c), (r(1), Loc::Spill(0), c), (r(2), Loc::Spill(1), c)]);
+        check_moves(&[
+            (r(1), r(2), c),
+            (r(2), r(3), c),
+            (r(3), r(1), c),
+            (r(4), r(5), c),
+            (r(5), r(4), c),
+        ]);
+        check_moves(&[
+            (r(1), r(2), c),
+            (r(1), r(3), c),
+            (r(3), r(4), c),
+            (r(4), r(1), c),
+        ]);
+        check_moves(&[
+            (Loc::Spill(0), r(1), c),
+            (r(1), Loc::Spill(0), c),
+            (r(2), Loc::Spill(1), c),
+        ]);
         let m = parallel_moves(&[(r(1), r(2), c), (r(2), r(1), c)]);
         assert_eq!(m.len(), 3);
         // Exhaustive permutations of 4 locations with repetition-free destinations.
@@ -496,7 +536,11 @@ mod tests {
             for b in 0..4 {
                 for cc in 0..4 {
                     for d in 0..4 {
-                        let mv: Vec<_> = [a, b, cc, d].iter().enumerate().map(|(i, &s)| (locs[s], locs[i], c)).collect();
+                        let mv: Vec<_> = [a, b, cc, d]
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &s)| (locs[s], locs[i], c))
+                            .collect();
                         check_moves(&mv);
                     }
                 }
@@ -505,7 +549,12 @@ mod tests {
     }
 
     fn small_info() -> RegInfo {
-        RegInfo { int_regs: vec![1, 2, 3, 4, 5], float_regs: vec![0, 1, 2], int_callee_saved: vec![4, 5], float_callee_saved: vec![] }
+        RegInfo {
+            int_regs: vec![1, 2, 3, 4, 5],
+            float_regs: vec![0, 1, 2],
+            int_callee_saved: vec![4, 5],
+            float_callee_saved: vec![],
+        }
     }
 
     /// Independent check of an allocation: walk each block backward with
@@ -519,7 +568,14 @@ mod tests {
             let vs: Vec<usize> = set.iter().collect();
             for i in 0..vs.len() {
                 for j in i + 1..vs.len() {
-                    assert_ne!(loc(vs[i]), loc(vs[j]), "v{} and v{} share a location {}", vs[i], vs[j], what);
+                    assert_ne!(
+                        loc(vs[i]),
+                        loc(vs[j]),
+                        "v{} and v{} share a location {}",
+                        vs[i],
+                        vs[j],
+                        what
+                    );
                 }
             }
         };
@@ -540,8 +596,17 @@ mod tests {
                 if is_call(&inst.op) {
                     for v in cur.iter() {
                         if let Loc::Reg(p) = loc(v) {
-                            let callee = if p.class == RegClass::Int { &info.int_callee_saved } else { &info.float_callee_saved };
-                            assert!(callee.contains(&p.hw), "v{} across a call in caller-saved {:?}", v, p);
+                            let callee = if p.class == RegClass::Int {
+                                &info.int_callee_saved
+                            } else {
+                                &info.float_callee_saved
+                            };
+                            assert!(
+                                callee.contains(&p.hw),
+                                "v{} across a call in caller-saved {:?}",
+                                v,
+                                p
+                            );
                         }
                     }
                 }
@@ -561,7 +626,11 @@ mod tests {
         }
         for (v, l) in a.locs.iter().enumerate() {
             if let Some(Loc::Reg(p)) = l {
-                let list = if p.class == RegClass::Int { &info.int_regs } else { &info.float_regs };
+                let list = if p.class == RegClass::Int {
+                    &info.int_regs
+                } else {
+                    &info.float_regs
+                };
                 assert!(list.contains(&p.hw));
                 assert_eq!(p.class, RegClass::of(f.value_types[v]));
             }
@@ -575,7 +644,10 @@ mod tests {
     }
     impl Gen {
         fn next(&mut self, n: u64) -> u64 {
-            self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.seed = self
+                .seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (self.seed >> 33) % n
         }
         fn pick(&mut self, avail: &[Value]) -> Value {
@@ -592,8 +664,11 @@ mod tests {
                         }
                     }
                     2 => {
-                        let args: Vec<Value> = (0..self.next(3)).map(|_| self.pick(avail)).collect();
-                        let v = b.call(Callee::Direct("g".into()), args, Some(Type::I64)).unwrap();
+                        let args: Vec<Value> =
+                            (0..self.next(3)).map(|_| self.pick(avail)).collect();
+                        let v = b
+                            .call(Callee::Direct("g".into()), args, Some(Type::I64))
+                            .unwrap();
                         avail.push(v);
                     }
                     3 => {
@@ -614,8 +689,12 @@ mod tests {
                     }
                     _ => {
                         let (h, body, exit) = (b.new_block(), b.new_block(), b.new_block());
-                        let carried: Vec<Value> = (0..1 + self.next(3)).map(|_| self.pick(avail)).collect();
-                        let hp: Vec<Value> = carried.iter().map(|_| b.add_block_param(h, Type::I64)).collect();
+                        let carried: Vec<Value> =
+                            (0..1 + self.next(3)).map(|_| self.pick(avail)).collect();
+                        let hp: Vec<Value> = carried
+                            .iter()
+                            .map(|_| b.add_block_param(h, Type::I64))
+                            .collect();
                         b.jump(h, carried);
                         b.switch_to(h);
                         let mut inner = avail.clone();
@@ -640,14 +719,28 @@ mod tests {
     fn random_functions_allocate_consistently() {
         for seed in 0..300u64 {
             let mut g = Gen { seed };
-            let mut b = FunctionBuilder::new("f", "f", &[Type::I64, Type::I64, Type::I64], Some(Type::I64), Span::NONE);
+            let mut b = FunctionBuilder::new(
+                "f",
+                "f",
+                &[Type::I64, Type::I64, Type::I64],
+                Some(Type::I64),
+                Span::NONE,
+            );
             let mut avail: Vec<Value> = b.block_params(BlockId(0)).to_vec();
             g.region(&mut b, &mut avail, 0);
             let r = g.pick(&avail);
             b.ret(Some(r));
             let f = b.finish();
             crate::verify::verify_function(&f).unwrap();
-            for info in [small_info(), RegInfo { int_regs: vec![1, 2], float_regs: vec![], int_callee_saved: vec![2], float_callee_saved: vec![] }] {
+            for info in [
+                small_info(),
+                RegInfo {
+                    int_regs: vec![1, 2],
+                    float_regs: vec![],
+                    int_callee_saved: vec![2],
+                    float_callee_saved: vec![],
+                },
+            ] {
                 let a = allocate(&f, &info);
                 check_allocation(&f, &info, &a);
                 for p in &a.used_callee_saved {
@@ -661,10 +754,12 @@ mod tests {
     fn many_live_values_spill() {
         let mut b = FunctionBuilder::new("f", "f", &[Type::I64], Some(Type::I64), Span::NONE);
         let x = b.block_params(BlockId(0))[0];
-        let vs: Vec<Value> = (0..20).map(|i| {
-            let c = b.iconst(Type::I64, i);
-            b.bin(BinOp::Add, x, c)
-        }).collect();
+        let vs: Vec<Value> = (0..20)
+            .map(|i| {
+                let c = b.iconst(Type::I64, i);
+                b.bin(BinOp::Add, x, c)
+            })
+            .collect();
         let mut acc = vs[0];
         for &v in &vs[1..] {
             acc = b.bin(BinOp::Add, acc, v);
@@ -679,7 +774,13 @@ mod tests {
 
     #[test]
     fn values_across_calls_avoid_caller_saved() {
-        let mut b = FunctionBuilder::new("f", "f", &[Type::I64, Type::F64], Some(Type::I64), Span::NONE);
+        let mut b = FunctionBuilder::new(
+            "f",
+            "f",
+            &[Type::I64, Type::F64],
+            Some(Type::I64),
+            Span::NONE,
+        );
         let x = b.block_params(BlockId(0))[0];
         let y = b.block_params(BlockId(0))[1];
         b.call(Callee::Direct("g".into()), vec![], None);
@@ -690,7 +791,10 @@ mod tests {
         let info = small_info();
         let a = allocate(&f, &info);
         check_allocation(&f, &info, &a);
-        assert!(matches!(a.locs[x.0 as usize], Some(Loc::Reg(PReg { hw: 4, .. }))));
+        assert!(matches!(
+            a.locs[x.0 as usize],
+            Some(Loc::Reg(PReg { hw: 4, .. }))
+        ));
         assert!(matches!(a.locs[y.0 as usize], Some(Loc::Spill(_))));
         assert_eq!(a.used_callee_saved.len(), 1);
     }

@@ -41,13 +41,21 @@ impl From<IcedError> for Fail {
 type R<T = ()> = Result<T, Fail>;
 type RI = Result<(), IcedError>;
 
-const G64: [AsmRegister64; 16] = [rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15];
-const G32: [AsmRegister32; 16] =
-    [eax, ecx, edx, ebx, esp, ebp, esi, edi, r8d, r9d, r10d, r11d, r12d, r13d, r14d, r15d];
-const G16: [AsmRegister16; 16] = [ax, cx, dx, bx, sp, bp, si, di, r8w, r9w, r10w, r11w, r12w, r13w, r14w, r15w];
-const G8: [AsmRegister8; 16] = [al, cl, dl, bl, spl, bpl, sil, dil, r8b, r9b, r10b, r11b, r12b, r13b, r14b, r15b];
+const G64: [AsmRegister64; 16] = [
+    rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15,
+];
+const G32: [AsmRegister32; 16] = [
+    eax, ecx, edx, ebx, esp, ebp, esi, edi, r8d, r9d, r10d, r11d, r12d, r13d, r14d, r15d,
+];
+const G16: [AsmRegister16; 16] = [
+    ax, cx, dx, bx, sp, bp, si, di, r8w, r9w, r10w, r11w, r12w, r13w, r14w, r15w,
+];
+const G8: [AsmRegister8; 16] = [
+    al, cl, dl, bl, spl, bpl, sil, dil, r8b, r9b, r10b, r11b, r12b, r13b, r14b, r15b,
+];
 const X: [AsmRegisterXmm; 16] = [
-    xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15,
+    xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14,
+    xmm15,
 ];
 
 /// A relocation against an emitted instruction, resolved to a byte offset
@@ -86,7 +94,8 @@ pub fn compile_function(f: &Function, info: &RegInfo, obj: &mut Object) -> Resul
     e.frame()?;
     e.function().map_err(err)?;
     let result =
-        e.a.assemble_options(0, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS).map_err(|x| err(x.into()))?;
+        e.a.assemble_options(0, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)
+            .map_err(|x| err(x.into()))?;
     let code = &result.inner.code_buffer;
     let offsets = &result.inner.new_instruction_offsets;
     let offset_of = |i: usize| -> u64 {
@@ -102,9 +111,22 @@ pub fn compile_function(f: &Function, info: &RegInfo, obj: &mut Object) -> Resul
         text.bytes.push(0xcc);
     }
     let base = obj.append(Object::TEXT, code, 16);
-    obj.define(&f.name, Object::TEXT, base, code.len() as u64, f.linkage == Linkage::Global, true);
+    obj.define(
+        &f.name,
+        Object::TEXT,
+        base,
+        code.len() as u64,
+        f.linkage == Linkage::Global,
+        true,
+    );
     for r in &e.relocs {
-        obj.relocs.push(Reloc { section: Object::TEXT, offset: base + offset_of(r.inst) + r.at, kind: r.kind, symbol: r.symbol.clone(), addend: r.addend });
+        obj.relocs.push(Reloc {
+            section: Object::TEXT,
+            offset: base + offset_of(r.inst) + r.at,
+            kind: r.kind,
+            symbol: r.symbol.clone(),
+            addend: r.addend,
+        });
     }
     let mut rows: Vec<LineRow> = Vec::new();
     let mut prev_line = (u32::MAX, u32::MAX);
@@ -123,7 +145,12 @@ pub fn compile_function(f: &Function, info: &RegInfo, obj: &mut Object) -> Resul
         if span != Span::NONE {
             prev_line = line;
         }
-        rows.push(LineRow { section: Object::TEXT, offset, span, is_stmt });
+        rows.push(LineRow {
+            section: Object::TEXT,
+            offset,
+            span,
+            is_stmt,
+        });
     }
     obj.lines.extend(rows);
     Ok(())
@@ -141,9 +168,21 @@ impl<'a> Emitter<'a> {
     fn new(f: &'a Function, alloc: Allocation) -> R<Emitter<'a>> {
         let mut a = CodeAssembler::new(64)?;
         let block_labels = (0..f.blocks.len()).map(|_| a.create_label()).collect();
-        let holds = |hw: u8| alloc.locs.iter().any(|l| *l == Some(Loc::Reg(PReg { class: RegClass::Int, hw })));
+        let holds = |hw: u8| {
+            alloc.locs.iter().any(|l| {
+                *l == Some(Loc::Reg(PReg {
+                    class: RegClass::Int,
+                    hw,
+                }))
+            })
+        };
         let (uses_rcx, uses_rdx) = (holds(RCX), holds(RDX));
-        let saved = alloc.used_callee_saved.iter().filter(|r| r.class == RegClass::Int).map(|r| r.hw).collect();
+        let saved = alloc
+            .used_callee_saved
+            .iter()
+            .filter(|r| r.class == RegClass::Int)
+            .map(|r| r.hw)
+            .collect();
         Ok(Emitter {
             f,
             alloc,
@@ -168,7 +207,10 @@ impl<'a> Emitter<'a> {
         for s in &self.f.slots {
             let align = s.align.max(1) as i64;
             if align > 16 || !(align as u64).is_power_of_two() {
-                return Err(format!("{}: stack slot alignment {} is not supported (at most 16)", self.f.name, align));
+                return Err(format!(
+                    "{}: stack slot alignment {} is not supported (at most 16)",
+                    self.f.name, align
+                ));
             }
             cursor = align_up(cursor + s.size as i64, align);
             self.slot_offs.push(cursor as i32);
@@ -279,7 +321,11 @@ impl<'a> Emitter<'a> {
         } else if !wide || (0..=u32::MAX as i64).contains(&v) {
             self.a.mov(G32[r], v as u32)
         } else if i32::try_from(v).is_ok() {
-            self.a.add_instruction(Instruction::with2(Code::Mov_rm64_imm32, Register::from(G64[r]), v as i32)?)
+            self.a.add_instruction(Instruction::with2(
+                Code::Mov_rm64_imm32,
+                Register::from(G64[r]),
+                v as i32,
+            )?)
         } else {
             self.a.mov(G64[r], v)
         }
@@ -291,7 +337,10 @@ impl<'a> Emitter<'a> {
         for (s, d, c) in regalloc::parallel_moves(moves) {
             let scratch = |m: MoveLoc| match m {
                 MoveLoc::Loc(l) => l,
-                MoveLoc::Scratch => Loc::Reg(PReg { class: c, hw: if c == RegClass::Int { RAX } else { XMM15 } }),
+                MoveLoc::Scratch => Loc::Reg(PReg {
+                    class: c,
+                    hw: if c == RegClass::Int { RAX } else { XMM15 },
+                }),
             };
             self.move1(scratch(s), scratch(d), c)?;
         }
@@ -300,12 +349,24 @@ impl<'a> Emitter<'a> {
 
     fn move1(&mut self, s: Loc, d: Loc, c: RegClass) -> RI {
         match (s, d, c) {
-            (Loc::Reg(a), Loc::Reg(b), RegClass::Int) => self.a.mov(G64[b.hw as usize], G64[a.hw as usize]),
-            (Loc::Reg(a), Loc::Reg(b), RegClass::Float) => self.a.movaps(X[b.hw as usize], X[a.hw as usize]),
-            (Loc::Spill(a), Loc::Reg(b), RegClass::Int) => self.a.mov(G64[b.hw as usize], self.spill_mem(a)),
-            (Loc::Spill(a), Loc::Reg(b), RegClass::Float) => self.a.movsd_2(X[b.hw as usize], self.spill_mem(a)),
-            (Loc::Reg(a), Loc::Spill(b), RegClass::Int) => self.a.mov(self.spill_mem(b), G64[a.hw as usize]),
-            (Loc::Reg(a), Loc::Spill(b), RegClass::Float) => self.a.movsd_2(self.spill_mem(b), X[a.hw as usize]),
+            (Loc::Reg(a), Loc::Reg(b), RegClass::Int) => {
+                self.a.mov(G64[b.hw as usize], G64[a.hw as usize])
+            }
+            (Loc::Reg(a), Loc::Reg(b), RegClass::Float) => {
+                self.a.movaps(X[b.hw as usize], X[a.hw as usize])
+            }
+            (Loc::Spill(a), Loc::Reg(b), RegClass::Int) => {
+                self.a.mov(G64[b.hw as usize], self.spill_mem(a))
+            }
+            (Loc::Spill(a), Loc::Reg(b), RegClass::Float) => {
+                self.a.movsd_2(X[b.hw as usize], self.spill_mem(a))
+            }
+            (Loc::Reg(a), Loc::Spill(b), RegClass::Int) => {
+                self.a.mov(self.spill_mem(b), G64[a.hw as usize])
+            }
+            (Loc::Reg(a), Loc::Spill(b), RegClass::Float) => {
+                self.a.movsd_2(self.spill_mem(b), X[a.hw as usize])
+            }
             (Loc::Spill(a), Loc::Spill(b), _) => {
                 self.a.mov(r11, self.spill_mem(a))?;
                 self.a.mov(self.spill_mem(b), r11)
@@ -439,7 +500,9 @@ impl<'a> Emitter<'a> {
             Terminator::Branch { cond, then, else_ } => {
                 match self.loc(*cond) {
                     Some(Loc::Reg(p)) => self.a.test(G8[p.hw as usize], G8[p.hw as usize])?,
-                    Some(Loc::Spill(s)) => self.a.cmp(byte_ptr(rbp - (self.spill_base + 8 * (s as i32 + 1))), 0)?,
+                    Some(Loc::Spill(s)) => self
+                        .a
+                        .cmp(byte_ptr(rbp - (self.spill_base + 8 * (s as i32 + 1))), 0)?,
                     None => self.a.test(eax, eax)?,
                 }
                 let then_moves = self.block_moves(then);
@@ -451,7 +514,11 @@ impl<'a> Emitter<'a> {
                 }
                 // Edges with moves get a stub: the moves, then the jump.
                 let mut then_stub = self.a.create_label();
-                self.a.jne(if then_moves.is_empty() { then_label } else { then_stub })?;
+                self.a.jne(if then_moves.is_empty() {
+                    then_label
+                } else {
+                    then_stub
+                })?;
                 self.parallel(&else_moves)?;
                 if !then_moves.is_empty() || Some(else_.block) != next {
                     self.a.jmp(else_label)?;
@@ -493,7 +560,11 @@ impl<'a> Emitter<'a> {
             }
             Op::Fconst(x) => {
                 let r = res.unwrap();
-                let bits = if self.f.ty(r) == Type::F32 { (*x as f32).to_bits() as u64 } else { x.to_bits() };
+                let bits = if self.f.ty(r) == Type::F32 {
+                    (*x as f32).to_bits() as u64
+                } else {
+                    x.to_bits()
+                };
                 let d = self.xdst(r, XMM15) as usize;
                 if bits == 0 {
                     self.a.xorps(X[d], X[d])?;
@@ -515,7 +586,11 @@ impl<'a> Emitter<'a> {
             Op::Fcmp(cc, a, b) => self.fcmp(*cc, res.unwrap(), *a, *b),
             Op::Cast(op, a) => self.cast(*op, res.unwrap(), *a),
             Op::Load { addr, offset } => self.load(res.unwrap(), *addr, *offset),
-            Op::Store { value, addr, offset } => self.store(*value, *addr, *offset),
+            Op::Store {
+                value,
+                addr,
+                offset,
+            } => self.store(*value, *addr, *offset),
             Op::SlotAddr(s) => {
                 let r = res.unwrap();
                 let d = self.gdst(r, R10);
@@ -529,7 +604,13 @@ impl<'a> Emitter<'a> {
                 // lea d, [rip+disp32]: REX.W(+R), 8D, ModRM(mod=00, rm=101).
                 let rex = 0x48 | if d >= 8 { 0x04 } else { 0 };
                 let modrm = ((d & 7) << 3) | 0b101;
-                self.relocs.push(PendingReloc { inst: self.here(), at: 3, kind: RelocKind::X86PcRel32, symbol: name.clone(), addend: -4 });
+                self.relocs.push(PendingReloc {
+                    inst: self.here(),
+                    at: 3,
+                    kind: RelocKind::X86PcRel32,
+                    symbol: name.clone(),
+                    addend: -4,
+                });
                 self.a.db(&[rex, 0x8d, modrm, 0, 0, 0, 0])?;
                 self.gput(r, d)
             }
@@ -550,7 +631,9 @@ impl<'a> Emitter<'a> {
 
     fn int_bin(&mut self, op: BinOp, res: Value, a: Value, b: Value) -> R {
         match op {
-            BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => return self.divide(op, res, a, b),
+            BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => {
+                return self.divide(op, res, a, b)
+            }
             BinOp::Shl | BinOp::LShr | BinOp::AShr => return self.shift(op, res, a, b),
             _ => {}
         }
@@ -620,7 +703,11 @@ impl<'a> Emitter<'a> {
             self.a.mov(rax, G64[ra as usize])?;
         }
         self.extend_in_place(RAX, ty, signed)?;
-        let res_in_rdx = self.loc(res) == Some(Loc::Reg(PReg { class: RegClass::Int, hw: RDX }));
+        let res_in_rdx = self.loc(res)
+            == Some(Loc::Reg(PReg {
+                class: RegClass::Int,
+                hw: RDX,
+            }));
         let save_rdx = self.uses_rdx && !res_in_rdx;
         if save_rdx {
             self.a.mov(r10, rdx)?;
@@ -643,7 +730,11 @@ impl<'a> Emitter<'a> {
                 self.a.div(r11d)?
             }
         }
-        let out = if matches!(op, BinOp::SDiv | BinOp::UDiv) { RAX } else { RDX };
+        let out = if matches!(op, BinOp::SDiv | BinOp::UDiv) {
+            RAX
+        } else {
+            RDX
+        };
         self.gput(res, out)?;
         if save_rdx {
             self.a.mov(rdx, r10)?;
@@ -664,7 +755,10 @@ impl<'a> Emitter<'a> {
             BinOp::AShr => self.extend_in_place(R10, ty, true)?,
             _ => {}
         }
-        let rcx_loc = Loc::Reg(PReg { class: RegClass::Int, hw: RCX });
+        let rcx_loc = Loc::Reg(PReg {
+            class: RegClass::Int,
+            hw: RCX,
+        });
         let mut save_rcx = false;
         if self.loc(b) != Some(rcx_loc) {
             save_rcx = self.uses_rcx && self.loc(res) != Some(rcx_loc);
@@ -937,7 +1031,15 @@ impl<'a> Emitter<'a> {
                     // At or above 2^63: subtract 2^63, convert, set the top bit.
                     let mut big = self.a.create_label();
                     let mut done = self.a.create_label();
-                    self.mov_imm(R11, if double { TWO_POW_63_F64 } else { TWO_POW_63_F32 } as i64, true)?;
+                    self.mov_imm(
+                        R11,
+                        if double {
+                            TWO_POW_63_F64
+                        } else {
+                            TWO_POW_63_F32
+                        } as i64,
+                        true,
+                    )?;
                     self.a.movq(xmm15, r11)?;
                     if double {
                         self.a.ucomisd(xs, xmm15)?;
@@ -1042,7 +1144,11 @@ impl<'a> Emitter<'a> {
         let ty = self.f.ty(value);
         if ty.is_float() {
             let x = X[self.xsrc(value, XMM15)? as usize];
-            return Ok(if ty == Type::F64 { self.a.movsd_2(qword_ptr(m), x) } else { self.a.movss(dword_ptr(m), x) }?);
+            return Ok(if ty == Type::F64 {
+                self.a.movsd_2(qword_ptr(m), x)
+            } else {
+                self.a.movss(dword_ptr(m), x)
+            }?);
         }
         let r = self.gsrc(value, R11)? as usize;
         Ok(match ty {
@@ -1098,7 +1204,13 @@ impl<'a> Emitter<'a> {
         self.parallel(&moves)?;
         match callee {
             Callee::Direct(name) => {
-                self.relocs.push(PendingReloc { inst: self.here(), at: 1, kind: RelocKind::X86Plt32, symbol: name.clone(), addend: -4 });
+                self.relocs.push(PendingReloc {
+                    inst: self.here(),
+                    at: 1,
+                    kind: RelocKind::X86Plt32,
+                    symbol: name.clone(),
+                    addend: -4,
+                });
                 self.a.db(&[0xe8, 0, 0, 0, 0])?;
             }
             Callee::Indirect(_) => self.a.call(r10)?,
@@ -1121,7 +1233,9 @@ impl<'a> Emitter<'a> {
     /// register and rax is the move scratch.
     fn syscall(&mut self, res: Option<Value>, args: &[Value]) -> R {
         if args.is_empty() || args.len() > 7 {
-            return Err(Fail::msg("syscall takes a number and at most six arguments"));
+            return Err(Fail::msg(
+                "syscall takes a number and at most six arguments",
+            ));
         }
         match self.loc(args[0]) {
             Some(Loc::Reg(p)) => self.a.push(G64[p.hw as usize])?,
@@ -1131,7 +1245,14 @@ impl<'a> Emitter<'a> {
         let mut moves = Vec::new();
         for (&v, &hw) in args[1..].iter().zip(&SYSCALL_ARGS) {
             if let Some(l) = self.loc(v) {
-                moves.push((l, Loc::Reg(PReg { class: RegClass::Int, hw }), RegClass::Int));
+                moves.push((
+                    l,
+                    Loc::Reg(PReg {
+                        class: RegClass::Int,
+                        hw,
+                    }),
+                    RegClass::Int,
+                ));
             }
         }
         self.parallel(&moves)?;

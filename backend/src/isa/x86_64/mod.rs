@@ -19,7 +19,9 @@ pub struct X86_64 {
 
 impl X86_64 {
     pub fn new() -> Self {
-        X86_64 { regs: abi::reg_info() }
+        X86_64 {
+            regs: abi::reg_info(),
+        }
     }
 }
 
@@ -62,7 +64,11 @@ pub fn disassemble(code: &[u8], addr: u64) -> String {
         text.clear();
         fmt.format(&inst, &mut text);
         let start = (inst.ip() - addr) as usize;
-        let bytes: String = code[start..start + inst.len()].iter().map(|b| format!("{:02x}", b)).collect::<Vec<_>>().join(" ");
+        let bytes: String = code[start..start + inst.len()]
+            .iter()
+            .map(|b| format!("{:02x}", b))
+            .collect::<Vec<_>>()
+            .join(" ");
         let _ = writeln!(out, "{:8x}:  {:<30} {}", inst.ip(), bytes, text);
     }
     out

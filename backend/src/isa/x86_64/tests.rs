@@ -52,7 +52,10 @@ impl Jit {
         let mut syms = HashMap::new();
         for s in &o.symbols {
             if let Some(sec) = s.section {
-                syms.insert(s.name.clone(), base as u64 + sec_base[sec.0 as usize] + s.offset);
+                syms.insert(
+                    s.name.clone(),
+                    base as u64 + sec_base[sec.0 as usize] + s.offset,
+                );
             }
         }
         for (i, (name, addr)) in externs.iter().enumerate() {
@@ -63,7 +66,9 @@ impl Jit {
             syms.insert(name.to_string(), base as u64 + at as u64);
         }
         for r in &o.relocs {
-            let s = *syms.get(&r.symbol).unwrap_or_else(|| panic!("undefined symbol {}", r.symbol));
+            let s = *syms
+                .get(&r.symbol)
+                .unwrap_or_else(|| panic!("undefined symbol {}", r.symbol));
             let at = (sec_base[r.section.0 as usize] + r.offset) as usize;
             let p = base as u64 + at as u64;
             match r.kind {
@@ -71,11 +76,17 @@ impl Jit {
                     let v = (s as i64 + r.addend - p as i64) as i32;
                     mem[at..at + 4].copy_from_slice(&v.to_le_bytes());
                 }
-                RelocKind::Abs64 => mem[at..at + 8].copy_from_slice(&((s as i64 + r.addend) as u64).to_le_bytes()),
+                RelocKind::Abs64 => {
+                    mem[at..at + 8].copy_from_slice(&((s as i64 + r.addend) as u64).to_le_bytes())
+                }
                 k => panic!("unexpected relocation {:?}", k),
             }
         }
-        Jit { base, len: len.max(4096), syms }
+        Jit {
+            base,
+            len: len.max(4096),
+            syms,
+        }
     }
 
     fn addr(&self, name: &str) -> *const u8 {
@@ -84,14 +95,29 @@ impl Jit {
 }
 
 macro_rules! func {
-    ($jit:expr, $name:expr, fn($($arg:ty),*) -> $ret:ty) => {{
+    ($jit:expr, $name:expr, fn($($arg:ty),* $(,)?) -> $ret:ty) => {{
         let p = $jit.addr($name);
         unsafe { std::mem::transmute::<*const u8, extern "sysv64" fn($($arg),*) -> $ret>(p) }
     }};
 }
 
-fn build(name: &str, params: &[Type], ret: Option<Type>, body: impl FnOnce(&mut FunctionBuilder, &[Value])) -> Function {
-    let mut b = FunctionBuilder::new(name, name, params, ret, Span { file: 0, line: 1, col: 1 });
+fn build(
+    name: &str,
+    params: &[Type],
+    ret: Option<Type>,
+    body: impl FnOnce(&mut FunctionBuilder, &[Value]),
+) -> Function {
+    let mut b = FunctionBuilder::new(
+        name,
+        name,
+        params,
+        ret,
+        Span {
+            file: 0,
+            line: 1,
+            col: 1,
+        },
+    );
     let ps = b.block_params(BlockId(0)).to_vec();
     body(&mut b, &ps);
     let mut f = b.finish();
@@ -100,7 +126,14 @@ fn build(name: &str, params: &[Type], ret: Option<Type>, body: impl FnOnce(&mut 
 }
 
 fn jit(fs: Vec<Function>) -> Jit {
-    jit_with(Module { files: vec!["t.dk".into()], functions: fs, data: vec![] }, &[])
+    jit_with(
+        Module {
+            files: vec!["t.dk".into()],
+            functions: fs,
+            data: vec![],
+        },
+        &[],
+    )
 }
 
 fn jit_with(m: Module, externs: &[(&str, u64)]) -> Jit {
@@ -190,15 +223,26 @@ fn eval_bin(op: BinOp, ty: Type, a: u64, b: u64) -> Option<u64> {
 }
 
 /// fn(x: i64, y: i64) -> i64 { zext(op(trunc x, trunc y)) }
-fn narrow_bin(name: &str, ty: Type, body: impl FnOnce(&mut FunctionBuilder, Value, Value) -> Value) -> Function {
+fn narrow_bin(
+    name: &str,
+    ty: Type,
+    body: impl FnOnce(&mut FunctionBuilder, Value, Value) -> Value,
+) -> Function {
     build(name, &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
         let (x, y) = if ty == Type::I64 {
             (p[0], p[1])
         } else {
-            (b.cast(CastOp::Trunc, p[0], ty), b.cast(CastOp::Trunc, p[1], ty))
+            (
+                b.cast(CastOp::Trunc, p[0], ty),
+                b.cast(CastOp::Trunc, p[1], ty),
+            )
         };
         let r = body(b, x, y);
-        let out = if b.func.ty(r) == Type::I64 { r } else { b.cast(CastOp::Zext, r, Type::I64) };
+        let out = if b.func.ty(r) == Type::I64 {
+            r
+        } else {
+            b.cast(CastOp::Zext, r, Type::I64)
+        };
         b.ret(Some(out));
     })
 }
@@ -224,9 +268,13 @@ fn integer_operators_at_every_width() {
     let mut fs = Vec::new();
     for ty in WIDTHS {
         for op in INT_OPS {
-            fs.push(narrow_bin(&format!("f_{:?}_{}", op, ty), ty, |b, x, y| b.bin(op, x, y)));
+            fs.push(narrow_bin(&format!("f_{:?}_{}", op, ty), ty, |b, x, y| {
+                b.bin(op, x, y)
+            }));
             // The same with one operand reused, so source and result registers alias.
-            fs.push(narrow_bin(&format!("g_{:?}_{}", op, ty), ty, |b, x, _| b.bin(op, x, x)));
+            fs.push(narrow_bin(&format!("g_{:?}_{}", op, ty), ty, |b, x, _| {
+                b.bin(op, x, x)
+            }));
         }
     }
     let j = jit(fs);
@@ -252,13 +300,28 @@ fn integer_operators_at_every_width() {
 fn unary_and_constants() {
     let mut fs = Vec::new();
     for ty in WIDTHS {
-        fs.push(narrow_bin(&format!("neg_{}", ty), ty, |b, x, _| b.un(UnOp::Neg, x)));
-        fs.push(narrow_bin(&format!("not_{}", ty), ty, |b, x, _| b.un(UnOp::Not, x)));
+        fs.push(narrow_bin(&format!("neg_{}", ty), ty, |b, x, _| {
+            b.un(UnOp::Neg, x)
+        }));
+        fs.push(narrow_bin(&format!("not_{}", ty), ty, |b, x, _| {
+            b.un(UnOp::Not, x)
+        }));
     }
-    let consts: [i64; 8] = [0, 1, -1, 0x7fff_ffff, -0x8000_0000, 0x1_0000_0000, i64::MIN, 0x1234_5678_9abc_def0];
+    let consts: [i64; 8] = [
+        0,
+        1,
+        -1,
+        0x7fff_ffff,
+        -0x8000_0000,
+        0x1_0000_0000,
+        i64::MIN,
+        0x1234_5678_9abc_def0,
+    ];
     for (i, &c) in consts.iter().enumerate() {
         for ty in WIDTHS {
-            fs.push(narrow_bin(&format!("c{}_{}", i, ty), ty, |b, _, _| b.iconst(ty, c)));
+            fs.push(narrow_bin(&format!("c{}_{}", i, ty), ty, |b, _, _| {
+                b.iconst(ty, c)
+            }));
         }
     }
     let j = jit(fs);
@@ -276,15 +339,29 @@ fn unary_and_constants() {
     }
 }
 
-const INT_CCS: [IntCC; 10] =
-    [IntCC::Eq, IntCC::Ne, IntCC::Slt, IntCC::Sle, IntCC::Sgt, IntCC::Sge, IntCC::Ult, IntCC::Ule, IntCC::Ugt, IntCC::Uge];
+const INT_CCS: [IntCC; 10] = [
+    IntCC::Eq,
+    IntCC::Ne,
+    IntCC::Slt,
+    IntCC::Sle,
+    IntCC::Sgt,
+    IntCC::Sge,
+    IntCC::Ult,
+    IntCC::Ule,
+    IntCC::Ugt,
+    IntCC::Uge,
+];
 
 #[test]
 fn integer_compares_at_every_width() {
     let mut fs = Vec::new();
     for ty in WIDTHS {
         for cc in INT_CCS {
-            fs.push(narrow_bin(&format!("cmp_{:?}_{}", cc, ty), ty, |b, x, y| b.icmp(cc, x, y)));
+            fs.push(narrow_bin(
+                &format!("cmp_{:?}_{}", cc, ty),
+                ty,
+                |b, x, y| b.icmp(cc, x, y),
+            ));
         }
     }
     let j = jit(fs);
@@ -314,8 +391,22 @@ fn integer_compares_at_every_width() {
     }
 }
 
-const FLOATS: [f64; 14] =
-    [0.0, -0.0, 1.0, -1.5, 2.5, 3.0e10, -7.25e-3, 1.0e300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 0.1, 123456.789, -2.0];
+const FLOATS: [f64; 14] = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.5,
+    2.5,
+    3.0e10,
+    -7.25e-3,
+    1.0e300,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NAN,
+    0.1,
+    123456.789,
+    -2.0,
+];
 
 fn same_float(a: f64, b: f64) -> bool {
     (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
@@ -324,27 +415,49 @@ fn same_float(a: f64, b: f64) -> bool {
 #[test]
 fn float_arithmetic_and_compares() {
     let ops = [BinOp::FAdd, BinOp::FSub, BinOp::FMul, BinOp::FDiv];
-    let ccs = [FloatCC::Eq, FloatCC::Ne, FloatCC::Lt, FloatCC::Le, FloatCC::Gt, FloatCC::Ge];
+    let ccs = [
+        FloatCC::Eq,
+        FloatCC::Ne,
+        FloatCC::Lt,
+        FloatCC::Le,
+        FloatCC::Gt,
+        FloatCC::Ge,
+    ];
     let mut fs = Vec::new();
     for ty in [Type::F64, Type::F32] {
         for op in ops {
-            fs.push(build(&format!("f_{:?}_{}", op, ty), &[ty, ty], Some(ty), |b, p| {
-                let r = b.bin(op, p[0], p[1]);
-                b.ret(Some(r))
-            }));
-            fs.push(build(&format!("g_{:?}_{}", op, ty), &[ty, ty], Some(ty), |b, p| {
-                // Result into the second operand's register for non-commutative ops.
-                let r = b.bin(op, p[1], p[0]);
-                let s = b.bin(op, p[0], r);
-                b.ret(Some(s))
-            }));
+            fs.push(build(
+                &format!("f_{:?}_{}", op, ty),
+                &[ty, ty],
+                Some(ty),
+                |b, p| {
+                    let r = b.bin(op, p[0], p[1]);
+                    b.ret(Some(r))
+                },
+            ));
+            fs.push(build(
+                &format!("g_{:?}_{}", op, ty),
+                &[ty, ty],
+                Some(ty),
+                |b, p| {
+                    // Result into the second operand's register for non-commutative ops.
+                    let r = b.bin(op, p[1], p[0]);
+                    let s = b.bin(op, p[0], r);
+                    b.ret(Some(s))
+                },
+            ));
         }
         for cc in ccs {
-            fs.push(build(&format!("c_{:?}_{}", cc, ty), &[ty, ty], Some(Type::I64), |b, p| {
-                let c = b.fcmp(cc, p[0], p[1]);
-                let z = b.cast(CastOp::Zext, c, Type::I64);
-                b.ret(Some(z))
-            }));
+            fs.push(build(
+                &format!("c_{:?}_{}", cc, ty),
+                &[ty, ty],
+                Some(Type::I64),
+                |b, p| {
+                    let c = b.fcmp(cc, p[0], p[1]);
+                    let z = b.cast(CastOp::Zext, c, Type::I64);
+                    b.ret(Some(z))
+                },
+            ));
         }
         fs.push(build(&format!("neg_{}", ty), &[ty], Some(ty), |b, p| {
             let r = b.un(UnOp::FNeg, p[0]);
@@ -377,10 +490,19 @@ fn float_arithmetic_and_compares() {
         for &a in &FLOATS {
             for &b in &FLOATS {
                 assert!(same_float(f(a, b), ev(a, b)), "{:?} {} {}", op, a, b);
-                assert!(same_float(g(a, b), ev(a, ev(b, a))), "{:?} {} {} (aliased)", op, a, b);
+                assert!(
+                    same_float(g(a, b), ev(a, ev(b, a))),
+                    "{:?} {} {} (aliased)",
+                    op,
+                    a,
+                    b
+                );
                 let (a32, b32) = (a as f32, b as f32);
                 let r = f32f(a32, b32);
-                assert!((r.is_nan() && ev32(a32, b32).is_nan()) || r.to_bits() == ev32(a32, b32).to_bits());
+                assert!(
+                    (r.is_nan() && ev32(a32, b32).is_nan())
+                        || r.to_bits() == ev32(a32, b32).to_bits()
+                );
             }
         }
     }
@@ -399,7 +521,14 @@ fn float_arithmetic_and_compares() {
                 };
                 assert_eq!(f(a, b), ev(a, b) as u64, "{:?} {} {}", cc, a, b);
                 let (a32, b32) = (a as f32, b as f32);
-                assert_eq!(f32f(a32, b32), ev(a32 as f64, b32 as f64) as u64, "{:?} {} {} f32", cc, a, b);
+                assert_eq!(
+                    f32f(a32, b32),
+                    ev(a32 as f64, b32 as f64) as u64,
+                    "{:?} {} {} f32",
+                    cc,
+                    a,
+                    b
+                );
             }
         }
     }
@@ -422,12 +551,21 @@ fn integer_casts() {
                 continue;
             }
             for op in [CastOp::Sext, CastOp::Zext] {
-                fs.push(build(&format!("{:?}_{}_{}", op, from, to), &[Type::I64], Some(Type::I64), |b, p| {
-                    let t = b.cast(CastOp::Trunc, p[0], from);
-                    let e = b.cast(op, t, to);
-                    let out = if to == Type::I64 { e } else { b.cast(CastOp::Zext, e, Type::I64) };
-                    b.ret(Some(out))
-                }));
+                fs.push(build(
+                    &format!("{:?}_{}_{}", op, from, to),
+                    &[Type::I64],
+                    Some(Type::I64),
+                    |b, p| {
+                        let t = b.cast(CastOp::Trunc, p[0], from);
+                        let e = b.cast(op, t, to);
+                        let out = if to == Type::I64 {
+                            e
+                        } else {
+                            b.cast(CastOp::Zext, e, Type::I64)
+                        };
+                        b.ret(Some(out))
+                    },
+                ));
             }
         }
     }
@@ -440,7 +578,14 @@ fn integer_casts() {
             let s = func!(j, &format!("Sext_{}_{}", from, to), fn(u64) -> u64);
             let z = func!(j, &format!("Zext_{}_{}", from, to), fn(u64) -> u64);
             for &a in &INTS {
-                assert_eq!(s(a), sx(a, from) as u64 & mask(to), "sext {} {} {:#x}", from, to, a);
+                assert_eq!(
+                    s(a),
+                    sx(a, from) as u64 & mask(to),
+                    "sext {} {} {:#x}",
+                    from,
+                    to,
+                    a
+                );
                 assert_eq!(z(a), a & mask(from), "zext {} {} {:#x}", from, to, a);
             }
         }
@@ -453,20 +598,46 @@ fn int_float_conversions() {
     for from in WIDTHS {
         for fty in [Type::F64, Type::F32] {
             for op in [CastOp::SToF, CastOp::UToF] {
-                fs.push(build(&format!("{:?}_{}_{}", op, from, fty), &[Type::I64], Some(Type::F64), |b, p| {
-                    let t = if from == Type::I64 { p[0] } else { b.cast(CastOp::Trunc, p[0], from) };
-                    let f = b.cast(op, t, fty);
-                    let d = if fty == Type::F64 { f } else { b.cast(CastOp::FExt, f, Type::F64) };
-                    b.ret(Some(d))
-                }));
+                fs.push(build(
+                    &format!("{:?}_{}_{}", op, from, fty),
+                    &[Type::I64],
+                    Some(Type::F64),
+                    |b, p| {
+                        let t = if from == Type::I64 {
+                            p[0]
+                        } else {
+                            b.cast(CastOp::Trunc, p[0], from)
+                        };
+                        let f = b.cast(op, t, fty);
+                        let d = if fty == Type::F64 {
+                            f
+                        } else {
+                            b.cast(CastOp::FExt, f, Type::F64)
+                        };
+                        b.ret(Some(d))
+                    },
+                ));
             }
             for op in [CastOp::FToS, CastOp::FToU] {
-                fs.push(build(&format!("{:?}_{}_{}", op, fty, from), &[Type::F64], Some(Type::I64), |b, p| {
-                    let x = if fty == Type::F64 { p[0] } else { b.cast(CastOp::FTrunc, p[0], fty) };
-                    let i = b.cast(op, x, from);
-                    let out = if from == Type::I64 { i } else { b.cast(CastOp::Zext, i, Type::I64) };
-                    b.ret(Some(out))
-                }));
+                fs.push(build(
+                    &format!("{:?}_{}_{}", op, fty, from),
+                    &[Type::F64],
+                    Some(Type::I64),
+                    |b, p| {
+                        let x = if fty == Type::F64 {
+                            p[0]
+                        } else {
+                            b.cast(CastOp::FTrunc, p[0], fty)
+                        };
+                        let i = b.cast(op, x, from);
+                        let out = if from == Type::I64 {
+                            i
+                        } else {
+                            b.cast(CastOp::Zext, i, Type::I64)
+                        };
+                        b.ret(Some(out))
+                    },
+                ));
             }
         }
     }
@@ -495,20 +666,53 @@ fn int_float_conversions() {
             let u = func!(j, &format!("UToF_{}_{}", from, fty), fn(u64) -> f64);
             for &a in &INTS {
                 let (sv, uv) = (sx(a, from), a & mask(from));
-                let (ws, wu) = if is64 { (sv as f64, uv as f64) } else { (sv as f32 as f64, uv as f32 as f64) };
+                let (ws, wu) = if is64 {
+                    (sv as f64, uv as f64)
+                } else {
+                    (sv as f32 as f64, uv as f32 as f64)
+                };
                 assert_eq!(s(a), ws, "sitofp {} {} {:#x}", from, fty, a);
                 assert_eq!(u(a), wu, "uitofp {} {} {:#x}", from, fty, a);
             }
             let fs_ = func!(j, &format!("FToS_{}_{}", fty, from), fn(f64) -> u64);
             let fu = func!(j, &format!("FToU_{}_{}", fty, from), fn(f64) -> u64);
             let bits = 8 * from.bytes() as i32;
-            for x in [0.0, -0.0, 0.9, -0.9, 1.5, -1.5, 100.7, -100.7, 127.0, -128.0, 255.0, 32767.9, 65535.0, 2147483647.0,
-                -2147483648.0, 4294967295.0, 1.0e18, -1.0e18, 9.2e18, 9.3e18, 1.8e19, 9223372036854775808.0, 18446744073709549568.0]
-            {
+            for x in [
+                0.0,
+                -0.0,
+                0.9,
+                -0.9,
+                1.5,
+                -1.5,
+                100.7,
+                -100.7,
+                127.0,
+                -128.0,
+                255.0,
+                32767.9,
+                65535.0,
+                2147483647.0,
+                -2147483648.0,
+                4294967295.0,
+                1.0e18,
+                -1.0e18,
+                9.2e18,
+                9.3e18,
+                1.8e19,
+                9223372036854775808.0,
+                18446744073709549568.0,
+            ] {
                 let x = if is64 { x } else { x as f32 as f64 };
                 let t = x.trunc();
                 if t >= -(2f64.powi(bits - 1)) && t < 2f64.powi(bits - 1) {
-                    assert_eq!(fs_(x), (t as i64) as u64 & mask(from), "fptosi {} {} {}", fty, from, x);
+                    assert_eq!(
+                        fs_(x),
+                        (t as i64) as u64 & mask(from),
+                        "fptosi {} {} {}",
+                        fty,
+                        from,
+                        x
+                    );
                 }
                 if t >= 0.0 && t < 2f64.powi(bits) {
                     assert_eq!(fu(x), t as u64, "fptoui {} {} {}", fty, from, x);
@@ -517,8 +721,14 @@ fn int_float_conversions() {
         }
     }
     assert_eq!(func!(j, "bits64", fn(f64) -> u64)(1.5), 1.5f64.to_bits());
-    assert_eq!(func!(j, "bits32", fn(u64) -> f32)(0xdead_0000_0000_0000 | 2.5f32.to_bits() as u64), 2.5);
-    assert_eq!(func!(j, "fbits32", fn(f32) -> u64)(-3.25), (-3.25f32).to_bits() as u64);
+    assert_eq!(
+        func!(j, "bits32", fn(u64) -> f32)(0xdead_0000_0000_0000 | 2.5f32.to_bits() as u64),
+        2.5
+    );
+    assert_eq!(
+        func!(j, "fbits32", fn(f32) -> u64)(-3.25),
+        (-3.25f32).to_bits() as u64
+    );
     assert_eq!(func!(j, "ibits64", fn(u64) -> f64)(0.1f64.to_bits()), 0.1);
 }
 
@@ -639,7 +849,9 @@ fn spills_and_values_across_calls() {
                 b.bin(BinOp::FMul, p[1], c)
             })
             .collect();
-        let called = b.call(Callee::Direct("g".into()), vec![vs[3]], Some(Type::I64)).unwrap();
+        let called = b
+            .call(Callee::Direct("g".into()), vec![vs[3]], Some(Type::I64))
+            .unwrap();
         let mut acc = called;
         for &v in &vs {
             acc = b.bin(BinOp::Add, acc, v);
@@ -669,16 +881,25 @@ fn spills_and_values_across_calls() {
 #[test]
 fn calls_with_stack_arguments_recursion_and_indirection() {
     // h(a0..a7: i64, f0..f9: f64) -> f64: weighted sum, so order errors show.
-    let h = build("h", &[&[Type::I64; 8][..], &[Type::F64; 10][..]].concat(), Some(Type::F64), |b, p| {
-        let mut acc = b.fconst(Type::F64, 0.0);
-        for (k, &v) in p.iter().enumerate() {
-            let w = b.fconst(Type::F64, (k + 1) as f64 * 10.0f64.powi(k as i32 % 4));
-            let x = if k < 8 { b.cast(CastOp::SToF, v, Type::F64) } else { v };
-            let m = b.bin(BinOp::FMul, x, w);
-            acc = b.bin(BinOp::FAdd, acc, m);
-        }
-        b.ret(Some(acc));
-    });
+    let h = build(
+        "h",
+        &[&[Type::I64; 8][..], &[Type::F64; 10][..]].concat(),
+        Some(Type::F64),
+        |b, p| {
+            let mut acc = b.fconst(Type::F64, 0.0);
+            for (k, &v) in p.iter().enumerate() {
+                let w = b.fconst(Type::F64, (k + 1) as f64 * 10.0f64.powi(k as i32 % 4));
+                let x = if k < 8 {
+                    b.cast(CastOp::SToF, v, Type::F64)
+                } else {
+                    v
+                };
+                let m = b.bin(BinOp::FMul, x, w);
+                acc = b.bin(BinOp::FAdd, acc, m);
+            }
+            b.ret(Some(acc));
+        },
+    );
     let call_h = build("call_h", &[Type::I64], Some(Type::F64), |b, p| {
         let mut args = Vec::new();
         for k in 0..8 {
@@ -689,7 +910,9 @@ fn calls_with_stack_arguments_recursion_and_indirection() {
             let c = b.fconst(Type::F64, k as f64 * 0.5);
             args.push(c);
         }
-        let direct = b.call(Callee::Direct("h".into()), args.clone(), Some(Type::F64)).unwrap();
+        let direct = b
+            .call(Callee::Direct("h".into()), args.clone(), Some(Type::F64))
+            .unwrap();
         let fp = b.sym_addr("h");
         // Reverse the integer args for the indirect call: a register cycle.
         let mut rev = args.clone();
@@ -710,8 +933,12 @@ fn calls_with_stack_arguments_recursion_and_indirection() {
         let one = b.iconst(Type::I64, 1);
         let n1 = b.bin(BinOp::Sub, p[0], one);
         let n2 = b.bin(BinOp::Sub, p[0], two);
-        let a = b.call(Callee::Direct("fib".into()), vec![n1], Some(Type::I64)).unwrap();
-        let bb = b.call(Callee::Direct("fib".into()), vec![n2], Some(Type::I64)).unwrap();
+        let a = b
+            .call(Callee::Direct("fib".into()), vec![n1], Some(Type::I64))
+            .unwrap();
+        let bb = b
+            .call(Callee::Direct("fib".into()), vec![n2], Some(Type::I64))
+            .unwrap();
         let s = b.bin(BinOp::Add, a, bb);
         b.ret(Some(s));
     });
@@ -720,12 +947,45 @@ fn calls_with_stack_arguments_recursion_and_indirection() {
     }
     let use_host = build("use_host", &[Type::I64], Some(Type::F64), |b, p| {
         let k = b.fconst(Type::F64, 1.5);
-        let r = b.call(Callee::Direct("host".into()), vec![p[0], k], Some(Type::F64)).unwrap();
+        let r = b
+            .call(
+                Callee::Direct("host".into()),
+                vec![p[0], k],
+                Some(Type::F64),
+            )
+            .unwrap();
         b.ret(Some(r));
     });
-    let m = Module { files: vec![], functions: vec![h, call_h, fib, use_host], data: vec![] };
+    let m = Module {
+        files: vec![],
+        functions: vec![h, call_h, fib, use_host],
+        data: vec![],
+    };
     let j = jit_with(m, &[("host", host as *const () as u64)]);
-    let hf = func!(j, "h", fn(i64, i64, i64, i64, i64, i64, i64, i64, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64) -> f64);
+    let hf = func!(
+        j,
+        "h",
+        fn(
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            f64,
+            f64,
+            f64,
+            f64,
+            f64,
+            f64,
+            f64,
+            f64,
+            f64,
+            f64,
+        ) -> f64
+    );
     let href = |a: [i64; 8], f: [f64; 10]| -> f64 {
         let mut acc = 0.0;
         for k in 0..18 {
@@ -736,14 +996,21 @@ fn calls_with_stack_arguments_recursion_and_indirection() {
     };
     let a = [1, -2, 3, -4, 5, -6, 7, -8];
     let fl = [0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5];
-    assert_eq!(hf(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], fl[0], fl[1], fl[2], fl[3], fl[4], fl[5], fl[6], fl[7], fl[8], fl[9]), href(a, fl));
+    assert_eq!(
+        hf(
+            a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], fl[0], fl[1], fl[2], fl[3], fl[4],
+            fl[5], fl[6], fl[7], fl[8], fl[9]
+        ),
+        href(a, fl)
+    );
     let call_h = func!(j, "call_h", fn(i64) -> f64);
     for x in [0i64, 10, -100] {
         let args: Vec<i64> = (0..8).map(|k| x + k).collect();
         let fargs: Vec<f64> = (0..10).map(|k| k as f64 * 0.5).collect();
         let mut rev = args.clone();
         rev.reverse();
-        let want = href(args.try_into().unwrap(), fargs.clone().try_into().unwrap()) - href(rev.try_into().unwrap(), fargs.try_into().unwrap());
+        let want = href(args.try_into().unwrap(), fargs.clone().try_into().unwrap())
+            - href(rev.try_into().unwrap(), fargs.try_into().unwrap());
         assert_eq!(call_h(x), want);
     }
     let fib = func!(j, "fib", fn(i64) -> i64);
@@ -883,23 +1150,50 @@ fn syscall_and_data_symbols() {
         b.ret(Some(v));
     });
     let bytes: Vec<u8> = (0..4u64).flat_map(|k| (k * 1111).to_le_bytes()).collect();
-    let data = Data { name: "tbl".into(), bytes, align: 8, readonly: true, linkage: Linkage::Local, relocs: vec![] };
-    let j = jit_with(Module { files: vec![], functions: vec![f, g], data: vec![data] }, &[]);
-    assert_eq!(func!(j, "pid", fn() -> i64)(), unsafe { libc::getpid() } as i64);
+    let data = Data {
+        name: "tbl".into(),
+        bytes,
+        align: 8,
+        readonly: true,
+        linkage: Linkage::Local,
+        relocs: vec![],
+    };
+    let j = jit_with(
+        Module {
+            files: vec![],
+            functions: vec![f, g],
+            data: vec![data],
+        },
+        &[],
+    );
+    assert_eq!(func!(j, "pid", fn() -> i64)(), unsafe { libc::getpid() }
+        as i64);
     assert_eq!(func!(j, "table", fn(i64) -> i64)(3), 3333);
 }
 
 #[test]
 fn symbols_lines_and_listing() {
     let mut f = build("main_fn", &[Type::I64], Some(Type::I64), |b, p| {
-        b.span = Span { file: 0, line: 2, col: 1 };
+        b.span = Span {
+            file: 0,
+            line: 2,
+            col: 1,
+        };
         let one = b.iconst(Type::I64, 1);
-        b.span = Span { file: 0, line: 3, col: 5 };
+        b.span = Span {
+            file: 0,
+            line: 3,
+            col: 5,
+        };
         let r = b.bin(BinOp::Add, p[0], one);
         b.ret(Some(r));
     });
     f.linkage = Linkage::Local;
-    let m = Module { files: vec!["a.dk".into()], functions: vec![f], data: vec![] };
+    let m = Module {
+        files: vec!["a.dk".into()],
+        functions: vec![f],
+        data: vec![],
+    };
     let o = crate::compile_module(&m, Arch::X86_64).unwrap();
     let sym = o.symbols.iter().find(|s| s.name == "main_fn").unwrap();
     assert!(!sym.global && sym.is_func && sym.size > 0 && sym.offset % 16 == 0);
@@ -908,7 +1202,330 @@ fn symbols_lines_and_listing() {
     assert!(o.lines.windows(2).all(|w| w[0].offset < w[1].offset));
     let text = &o.sections[0].bytes;
     let listing = super::disassemble(&text[..sym.size as usize], 0x1000);
-    assert!(listing.lines().next().unwrap().contains("push") && listing.contains("rbp"), "{}", listing);
+    assert!(
+        listing.lines().next().unwrap().contains("push") && listing.contains("rbp"),
+        "{}",
+        listing
+    );
     assert!(listing.contains("ret"), "{}", listing);
     assert!(listing.starts_with("    1000:"), "{}", listing);
+}
+
+/// Random structured programs (straight-line code of every integer
+/// operator, diamonds and bounded loops with block parameters, calls),
+/// compiled and run against a reference interpreter of the IR.
+mod random {
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+        fn pick(&mut self, avail: &[Value]) -> Value {
+            avail[self.next(avail.len() as u64) as usize]
+        }
+    }
+
+    fn op(b: &mut FunctionBuilder, r: &mut Rng, avail: &mut Vec<Value>) {
+        let (x, y) = (r.pick(avail), r.pick(avail));
+        let v = match r.next(8) {
+            0..=3 => {
+                let op = INT_OPS[r.next(INT_OPS.len() as u64) as usize];
+                let y = match op {
+                    BinOp::Shl | BinOp::LShr | BinOp::AShr => {
+                        let m = b.iconst(Type::I64, 63);
+                        b.bin(BinOp::And, y, m)
+                    }
+                    BinOp::SDiv | BinOp::SRem | BinOp::UDiv | BinOp::URem => {
+                        let m = b.iconst(Type::I64, 0xff);
+                        let one = b.iconst(Type::I64, 1);
+                        let t = b.bin(BinOp::And, y, m);
+                        b.bin(BinOp::Or, t, one)
+                    }
+                    _ => y,
+                };
+                b.bin(op, x, y)
+            }
+            4 => {
+                let cc = INT_CCS[r.next(10) as usize];
+                let c = b.icmp(cc, x, y);
+                b.cast(CastOp::Zext, c, Type::I64)
+            }
+            5 => {
+                let ty = WIDTHS[r.next(3) as usize];
+                let (tx, ty_) = (b.cast(CastOp::Trunc, x, ty), b.cast(CastOp::Trunc, y, ty));
+                let op = [BinOp::Add, BinOp::Mul, BinOp::Sub, BinOp::LShr][r.next(4) as usize];
+                let ty_ = if op == BinOp::LShr {
+                    let m = b.iconst(ty, 8 * ty.bytes() as i64 - 1);
+                    b.bin(BinOp::And, ty_, m)
+                } else {
+                    ty_
+                };
+                let v = b.bin(op, tx, ty_);
+                b.cast(
+                    if r.next(2) == 0 {
+                        CastOp::Sext
+                    } else {
+                        CastOp::Zext
+                    },
+                    v,
+                    Type::I64,
+                )
+            }
+            6 => {
+                let z = r.pick(avail);
+                b.call(Callee::Direct("g".into()), vec![x, y, z], Some(Type::I64))
+                    .unwrap()
+            }
+            _ => {
+                let c = r.next(1000) as i64 - 500;
+                b.iconst(Type::I64, c)
+            }
+        };
+        avail.push(v);
+    }
+
+    fn region(b: &mut FunctionBuilder, r: &mut Rng, avail: &mut Vec<Value>, depth: u32) {
+        for _ in 0..1 + r.next(4) {
+            match r.next(if depth > 2 { 2 } else { 5 }) {
+                0 | 1 => {
+                    for _ in 0..1 + r.next(8) {
+                        op(b, r, avail);
+                    }
+                }
+                2 | 3 => {
+                    let (x, y) = (r.pick(avail), r.pick(avail));
+                    let c = b.icmp(INT_CCS[r.next(10) as usize], x, y);
+                    let (t, e, j) = (b.new_block(), b.new_block(), b.new_block());
+                    let np = 1 + r.next(3);
+                    let jp: Vec<Value> = (0..np).map(|_| b.add_block_param(j, Type::I64)).collect();
+                    // Sometimes jump straight to the join with arguments on the branch itself.
+                    if r.next(3) == 0 {
+                        let a1: Vec<Value> = (0..np).map(|_| r.pick(avail)).collect();
+                        let a2: Vec<Value> = (0..np).map(|_| r.pick(avail)).collect();
+                        b.branch(c, j, a1, j, a2);
+                    } else {
+                        b.branch(c, t, vec![], e, vec![]);
+                        for blk in [t, e] {
+                            b.switch_to(blk);
+                            let mut inner = avail.clone();
+                            region(b, r, &mut inner, depth + 1);
+                            let out: Vec<Value> = (0..np).map(|_| r.pick(&inner)).collect();
+                            b.jump(j, out);
+                        }
+                    }
+                    b.switch_to(j);
+                    avail.extend(jp);
+                }
+                _ => {
+                    let (h, body, exit) = (b.new_block(), b.new_block(), b.new_block());
+                    let i = b.add_block_param(h, Type::I64);
+                    let carried: Vec<Value> = (0..1 + r.next(4)).map(|_| r.pick(avail)).collect();
+                    let hp: Vec<Value> = carried
+                        .iter()
+                        .map(|_| b.add_block_param(h, Type::I64))
+                        .collect();
+                    let zero = b.iconst(Type::I64, 0);
+                    let bound = b.iconst(Type::I64, r.next(5) as i64);
+                    b.jump(h, [vec![zero], carried].concat());
+                    b.switch_to(h);
+                    let c = b.icmp(IntCC::Slt, i, bound);
+                    b.branch(c, body, vec![], exit, vec![]);
+                    b.switch_to(body);
+                    let mut inner = avail.clone();
+                    inner.extend(&hp);
+                    inner.push(i);
+                    region(b, r, &mut inner, depth + 1);
+                    let one = b.iconst(Type::I64, 1);
+                    let i2 = b.bin(BinOp::Add, i, one);
+                    let next: Vec<Value> = hp.iter().map(|_| r.pick(&inner)).collect();
+                    b.jump(h, [vec![i2], next].concat());
+                    b.switch_to(exit);
+                    avail.extend(&hp);
+                }
+            }
+        }
+    }
+
+    fn g_ref(a: u64, b: u64, c: u64) -> u64 {
+        a.wrapping_mul(3).wrapping_add(b).wrapping_sub(c)
+    }
+
+    fn interp(f: &Function, args: &[u64]) -> u64 {
+        let mut vals = vec![0u64; f.value_types.len()];
+        let mut block = BlockId(0);
+        let mut incoming = args.to_vec();
+        loop {
+            let blk = f.block(block);
+            for (&p, &a) in blk.params.iter().zip(&incoming) {
+                vals[p.0 as usize] = a;
+            }
+            for inst in &blk.insts {
+                let m = |v: Value| mask(f.ty(v));
+                let v = match &inst.op {
+                    Op::Iconst(c) => *c as u64,
+                    Op::Bin(op, a, b) => {
+                        eval_bin(*op, f.ty(*a), vals[a.0 as usize], vals[b.0 as usize])
+                            .expect("undefined op")
+                    }
+                    Op::Icmp(cc, a, b) => {
+                        let ty = f.ty(*a);
+                        let (x, y) = (vals[a.0 as usize] & m(*a), vals[b.0 as usize] & m(*b));
+                        let (sx_, sy) = (sx(x, ty), sx(y, ty));
+                        (match cc {
+                            IntCC::Eq => x == y,
+                            IntCC::Ne => x != y,
+                            IntCC::Slt => sx_ < sy,
+                            IntCC::Sle => sx_ <= sy,
+                            IntCC::Sgt => sx_ > sy,
+                            IntCC::Sge => sx_ >= sy,
+                            IntCC::Ult => x < y,
+                            IntCC::Ule => x <= y,
+                            IntCC::Ugt => x > y,
+                            IntCC::Uge => x >= y,
+                        }) as u64
+                    }
+                    Op::Cast(CastOp::Trunc, a) | Op::Cast(CastOp::Zext, a) => {
+                        vals[a.0 as usize] & m(*a)
+                    }
+                    Op::Cast(CastOp::Sext, a) => sx(vals[a.0 as usize], f.ty(*a)) as u64,
+                    Op::Call { args, .. } => g_ref(
+                        vals[args[0].0 as usize],
+                        vals[args[1].0 as usize],
+                        vals[args[2].0 as usize],
+                    ),
+                    op => panic!("interp: {:?}", op),
+                };
+                let r = inst.result.unwrap();
+                vals[r.0 as usize] = v & mask(f.ty(r));
+            }
+            let get = |v: &Value| vals[v.0 as usize];
+            match &blk.term {
+                Terminator::Return(v) => return get(&v.unwrap()),
+                Terminator::Jump(c) => {
+                    incoming = c.args.iter().map(get).collect();
+                    block = c.block;
+                }
+                Terminator::Branch { cond, then, else_ } => {
+                    let c = if get(cond) & 0xff != 0 { then } else { else_ };
+                    incoming = c.args.iter().map(get).collect();
+                    block = c.block;
+                }
+                Terminator::Unreachable => panic!("unreachable"),
+            }
+        }
+    }
+
+    #[test]
+    fn random_programs_match_the_interpreter() {
+        let g = build("g", &[Type::I64; 3], Some(Type::I64), |b, p| {
+            let three = b.iconst(Type::I64, 3);
+            let m = b.bin(BinOp::Mul, p[0], three);
+            let s = b.bin(BinOp::Add, m, p[1]);
+            let d = b.bin(BinOp::Sub, s, p[2]);
+            b.ret(Some(d));
+        });
+        let mut fs = vec![g];
+        const N: u64 = 150;
+        for seed in 0..N {
+            let mut r = Rng(seed * 7919 + 1);
+            fs.push(build(
+                &format!("r{}", seed),
+                &[Type::I64; 4],
+                Some(Type::I64),
+                |b, p| {
+                    let mut avail = p.to_vec();
+                    region(b, &mut r, &mut avail, 0);
+                    // Return a mix of everything still available.
+                    let mut acc = avail[0];
+                    for &v in &avail[1..] {
+                        let t = b.bin(BinOp::Mul, acc, p[3]);
+                        acc = b.bin(BinOp::Xor, t, v);
+                    }
+                    b.ret(Some(acc));
+                },
+            ));
+        }
+        // The generator must reach the interesting cases: spills and callee-saved registers.
+        let info = super::super::abi::reg_info();
+        let allocs: Vec<_> = fs
+            .iter()
+            .map(|f| crate::regalloc::allocate(f, &info))
+            .collect();
+        assert!(allocs.iter().filter(|a| a.num_spill_slots > 0).count() > 10);
+        assert!(
+            allocs
+                .iter()
+                .filter(|a| !a.used_callee_saved.is_empty())
+                .count()
+                > 10
+        );
+        let j = jit(fs.clone());
+        let inputs: [[u64; 4]; 4] = [
+            [1, 2, 3, 5],
+            [u64::MAX, 0x8000_0000, 77, 3],
+            [0xdead_beef, 12345678901, 0, 0x1f],
+            [42, 42, 42, 1],
+        ];
+        for seed in 0..N {
+            let f = &fs[seed as usize + 1];
+            let jf = func!(j, &format!("r{}", seed), fn(u64, u64, u64, u64) -> u64);
+            for a in &inputs {
+                assert_eq!(
+                    jf(a[0], a[1], a[2], a[3]),
+                    interp(f, a),
+                    "seed {} args {:?}\n{}",
+                    seed,
+                    a,
+                    crate::print::print_function(f)
+                );
+            }
+        }
+    }
+}
+
+/// A long function (thousands of blocks, values live across all of it)
+/// compiles quickly and runs correctly.
+#[test]
+fn large_function() {
+    const N: i64 = 3000;
+    let t = std::time::Instant::now();
+    let f = build("big", &[Type::I64], Some(Type::I64), |b, p| {
+        let mut acc = p[0];
+        let keep: Vec<Value> = (0..8)
+            .map(|k| {
+                let c = b.iconst(Type::I64, k);
+                b.bin(BinOp::Add, p[0], c)
+            })
+            .collect();
+        for k in 0..N {
+            let c = b.iconst(Type::I64, k);
+            let cond = b.icmp(IntCC::Slt, acc, c);
+            let j = b.new_block();
+            let jp = b.add_block_param(j, Type::I64);
+            let one = b.iconst(Type::I64, 1);
+            let inc = b.bin(BinOp::Add, acc, one);
+            let dec = b.bin(BinOp::Sub, acc, one);
+            b.branch(cond, j, vec![inc], j, vec![dec]);
+            b.switch_to(j);
+            acc = jp;
+        }
+        for &v in &keep {
+            acc = b.bin(BinOp::Add, acc, v);
+        }
+        b.ret(Some(acc));
+    });
+    let j = jit(vec![f]);
+    assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
+    let big = func!(j, "big", fn(i64) -> i64);
+    let mut acc = 5i64;
+    for k in 0..N {
+        acc = if acc < k { acc + 1 } else { acc - 1 };
+    }
+    assert_eq!(big(5), acc + (0..8).map(|k| 5 + k).sum::<i64>());
 }
