@@ -13,9 +13,11 @@ pub fn reloc_type(arch: Arch, kind: RelocKind) -> Option<u32> {
     use RelocKind::*;
     Some(match (arch, kind) {
         (Arch::X86_64, Abs64) => elf::R_X86_64_64,
+        (Arch::X86_64, Abs32) => elf::R_X86_64_32,
         (Arch::X86_64, X86PcRel32) => elf::R_X86_64_PC32,
         (Arch::X86_64, X86Plt32) => elf::R_X86_64_PLT32,
         (Arch::Aarch64, Abs64) => elf::R_AARCH64_ABS64,
+        (Arch::Aarch64, Abs32) => elf::R_AARCH64_ABS32,
         (Arch::Aarch64, A64Call26) => elf::R_AARCH64_CALL26,
         (Arch::Aarch64, A64Jump26) => elf::R_AARCH64_JUMP26,
         (Arch::Aarch64, A64AdrPage21) => elf::R_AARCH64_ADR_PREL_PG_HI21,

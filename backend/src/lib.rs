@@ -4,6 +4,7 @@
 
 pub mod asm;
 pub mod cfg;
+pub mod dwarf;
 pub mod elf;
 pub mod ir;
 pub mod isa;
@@ -16,7 +17,8 @@ pub mod verify;
 pub use obj::Arch;
 
 /// Compile a whole IR module for `arch` into an in-memory object: data into
-/// `.rodata`/`.data`, every function into `.text`.
+/// `.rodata`/`.data`, every function into `.text`, and DWARF debug
+/// information for them into `.debug_*` sections.
 pub fn compile_module(m: &ir::Module, arch: Arch) -> Result<obj::Object, String> {
     let isa = isa::for_arch(arch);
     let mut o = obj::Object::new(arch);
@@ -40,6 +42,7 @@ pub fn compile_module(m: &ir::Module, arch: Arch) -> Result<obj::Object, String>
         verify::verify_function(f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
         isa.compile_function(f, &mut o)?;
     }
+    dwarf::emit(&mut o, m)?;
     Ok(o)
 }
 

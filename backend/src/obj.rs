@@ -48,6 +48,9 @@ pub struct Symbol {
 pub enum RelocKind {
     /// 64-bit S + A (both ISAs).
     Abs64,
+    /// 32-bit S + A, which must fit in 32 bits (both ISAs; DWARF's
+    /// section offsets use it).
+    Abs32,
     /// x86-64: 32-bit S + A - P (R_X86_64_PC32; calls use it with A = -4 too).
     X86PcRel32,
     /// x86-64: a call's 32-bit S + A - P (R_X86_64_PLT32; static links treat it as PC32).

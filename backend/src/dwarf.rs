@@ -1,0 +1,441 @@
+//! DWARF debug information for one compiled object, so that gdb can put a
+//! breakpoint on a dusk function, step by source line and print a backtrace.
+//!
+//! Everything goes into extra `.debug_*` sections of the `Object` (DWARF 4,
+//! 32-bit format):
+//! - `.debug_info`, `.debug_abbrev`, `.debug_str`: one compile unit for the
+//!   object, named after its first source file, with a `DW_TAG_subprogram`
+//!   per function (source name, link name, address range, declaration line);
+//! - `.debug_line`: one line program for all the object's files, one sequence
+//!   per function, its rows taken from `Object::lines`;
+//! - `.debug_frame`: one CIE and an FDE per function describing the
+//!   frame-pointer frame both back ends build (see `x86_64_frame` and
+//!   `aarch64_frame`). `.debug_frame` rather than `.eh_frame` because nothing
+//!   unwinds at run time and it stays out of the loaded image.
+//!
+//! Every address and every offset into another debug section is written as a
+//! relocation (against the function symbols and against a local symbol at the
+//! start of each debug section), because the linker concatenates the debug
+//! sections of all its inputs. gimli's writer reports these through
+//! `RelocateWriter`.
+//!
+//! Locals and parameters: the IR has no variable information yet. When it
+//! gets some (say, a name and a frame location per stack slot or value), each
+//! becomes a `DW_TAG_variable`/`DW_TAG_formal_parameter` child of its
+//! function's subprogram DIE (`debug_info` below, where the subprogram is
+//! made), with a `DW_AT_type` pointing at base/struct type DIEs and a
+//! `DW_AT_location` of `DW_OP_fbreg <offset>`: the frame base is already the
+//! CFA (`DW_OP_call_frame_cfa`), which is rbp+16 / x29+16 on both machines, so
+//! a slot at rbp-N is at fbreg -(N+16). Values that live in registers need
+//! location lists built from the register allocation.
+
+use crate::ir::{Function, Linkage, Module, Span};
+use crate::obj::{Arch, LineRow, Object, Reloc, RelocKind, Section, SectionId, SectionKind};
+use gimli::write::{
+    Address, AttributeValue, CallFrameInstruction as Cfa, CommonInformationEntry, DwarfUnit, EndianVec, Expression,
+    FileId, FrameDescriptionEntry, FrameTable, LineProgram, LineString, RelocateWriter, Relocation, RelocationTarget,
+    Sections,
+};
+use gimli::{Encoding, Format, LineEncoding, LittleEndian};
+
+/// What `DW_AT_producer` says.
+const PRODUCER: &str = concat!("dc ", env!("CARGO_PKG_VERSION"));
+
+/// The name given to the file table when the object has no source files.
+const NO_FILE: &str = "<unknown>";
+
+/// Append the debug sections for `module`'s functions, already compiled into
+/// `obj`. Does nothing if none of them is in `obj`.
+pub fn emit(obj: &mut Object, module: &Module) -> Result<(), String> {
+    let funcs = functions_in(obj, module);
+    if funcs.is_empty() {
+        return Ok(());
+    }
+    let mut sections = Sections::new(RelocWriter::new());
+    let mut unit = debug_info(obj, &funcs);
+    unit.write(&mut sections).map_err(|e| format!("writing DWARF debug info: {}", e))?;
+    frame_table(obj, &funcs).write_debug_frame(&mut sections.debug_frame).map_err(|e| format!("writing DWARF frame info: {}", e))?;
+    append_sections(obj, &sections, &funcs)
+}
+
+/// A function of the module as placed in the object's `.text`. Its index in
+/// the list `functions_in` returns is its gimli `Address::Symbol` number.
+struct Func<'m> {
+    f: &'m Function,
+    start: u64,
+    size: u64,
+}
+
+fn functions_in<'m>(obj: &Object, module: &'m Module) -> Vec<Func<'m>> {
+    let mut funcs: Vec<Func> = module
+        .functions
+        .iter()
+        .filter_map(|f| {
+            let s = obj.symbols.iter().find(|s| s.name == f.name && s.is_func && s.section == Some(Object::TEXT))?;
+            Some(Func { f, start: s.offset, size: s.size })
+        })
+        .collect();
+    funcs.sort_by_key(|f| f.start);
+    funcs
+}
+
+fn sym(i: usize) -> Address {
+    Address::Symbol { symbol: i, addend: 0 }
+}
+
+// ---------------------------------------------------------------------------
+// .debug_info and .debug_line
+
+fn debug_info(obj: &Object, funcs: &[Func]) -> DwarfUnit {
+    let encoding = Encoding { format: Format::Dwarf32, version: 4, address_size: 8 };
+    // Relative source paths are relative to where dc ran; that is what
+    // DW_AT_comp_dir tells the debugger.
+    let comp_dir = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_else(|_| ".".to_string());
+    let main_file = obj.files.first().map(String::as_str).unwrap_or(NO_FILE);
+    let mut program = LineProgram::new(
+        encoding,
+        LineEncoding::default(),
+        LineString::String(comp_dir.clone().into_bytes()),
+        LineString::String(main_file.as_bytes().to_vec()),
+        None,
+    );
+
+    // The file table: `Span::file` indexes `obj.files`.
+    let mut file_ids: Vec<FileId> = Vec::new();
+    for path in obj.files.iter().map(String::as_str).chain(obj.files.is_empty().then_some(NO_FILE)) {
+        let dir = match path.rfind('/') {
+            Some(0) => Some(("/", &path[1..])),
+            Some(i) => Some((&path[..i], &path[i + 1..])),
+            None => None,
+        };
+        let id = match dir {
+            Some((d, name)) => {
+                let dir_id = program.add_directory(LineString::String(d.as_bytes().to_vec()));
+                program.add_file(LineString::String(name.as_bytes().to_vec()), dir_id, None)
+            }
+            None => {
+                let dir_id = program.default_directory();
+                program.add_file(LineString::String(path.as_bytes().to_vec()), dir_id, None)
+            }
+        };
+        file_ids.push(id);
+    }
+    // A span with no usable file still needs some file; its line is 0 (no source).
+    let place = |span: Span| -> (FileId, u64, u64) {
+        match file_ids.get(span.file as usize) {
+            Some(&id) => (id, span.line as u64, span.col as u64),
+            None => (file_ids[0], 0, 0),
+        }
+    };
+
+    let mut rows: Vec<&LineRow> = obj.lines.iter().filter(|r| r.section == Object::TEXT).collect();
+    rows.sort_by_key(|r| r.offset);
+    for (i, func) in funcs.iter().enumerate() {
+        let end = func.start + func.size;
+        let first = rows.partition_point(|r| r.offset < func.start);
+        let last = rows.partition_point(|r| r.offset < end);
+        let mine = &rows[first..last];
+        program.begin_sequence(Some(sym(i)));
+        // The function's own line covers any code before its first row.
+        if mine.first().map_or(true, |r| r.offset > func.start) {
+            let (file, line, column) = place(func.f.span);
+            let row = program.row();
+            row.address_offset = 0;
+            (row.file, row.line, row.column) = (file, line, column);
+            row.is_statement = true;
+            program.generate_row();
+        }
+        // The first row after the function's start is where its body begins:
+        // the back ends emit the prologue under the function's own span.
+        let mut prologue_done = false;
+        for r in mine {
+            let (file, line, column) = place(r.span);
+            let row = program.row();
+            row.address_offset = r.offset - func.start;
+            (row.file, row.line, row.column) = (file, line, column);
+            row.is_statement = r.is_stmt;
+            if !prologue_done && r.offset > func.start {
+                row.prologue_end = true;
+                prologue_done = true;
+            }
+            program.generate_row();
+        }
+        program.end_sequence(func.size);
+    }
+
+    let mut dwarf = DwarfUnit::new(encoding);
+    dwarf.unit.line_program = program;
+    let producer = dwarf.strings.add(PRODUCER);
+    let name = dwarf.strings.add(main_file);
+    let dir = dwarf.strings.add(comp_dir);
+    let root = dwarf.unit.root();
+    let cu = dwarf.unit.get_mut(root);
+    cu.set(gimli::DW_AT_producer, AttributeValue::StringRef(producer));
+    cu.set(gimli::DW_AT_name, AttributeValue::StringRef(name));
+    cu.set(gimli::DW_AT_comp_dir, AttributeValue::StringRef(dir));
+    // The object's functions are contiguous in its .text: one range covers them.
+    // (dusk has no DWARF language code; gdb then uses its "minimal" language,
+    // which is enough for breakpoints, stepping and backtraces.)
+    let last = funcs.last().expect("emit checks there are functions");
+    cu.set(gimli::DW_AT_low_pc, AttributeValue::Address(sym(0)));
+    cu.set(gimli::DW_AT_high_pc, AttributeValue::Udata(last.start + last.size - funcs[0].start));
+
+    for (i, func) in funcs.iter().enumerate() {
+        let f = func.f;
+        let source_name = if f.source_name.is_empty() { &f.name } else { &f.source_name };
+        let name = dwarf.strings.add(source_name.as_str());
+        let link_name = (f.name != *source_name).then(|| dwarf.strings.add(f.name.as_str()));
+        let id = dwarf.unit.add(root, gimli::DW_TAG_subprogram);
+        let die = dwarf.unit.get_mut(id);
+        die.set(gimli::DW_AT_name, AttributeValue::StringRef(name));
+        if let Some(l) = link_name {
+            die.set(gimli::DW_AT_linkage_name, AttributeValue::StringRef(l));
+        }
+        if f.linkage == Linkage::Global {
+            die.set(gimli::DW_AT_external, AttributeValue::Flag(true));
+        }
+        let (file, line, _) = place(f.span);
+        if line != 0 {
+            die.set(gimli::DW_AT_decl_file, AttributeValue::FileIndex(Some(file)));
+            die.set(gimli::DW_AT_decl_line, AttributeValue::Udata(line));
+        }
+        die.set(gimli::DW_AT_low_pc, AttributeValue::Address(sym(i)));
+        die.set(gimli::DW_AT_high_pc, AttributeValue::Udata(func.size));
+        // Locals will be addressed from the CFA (see the module comment).
+        let mut frame_base = Expression::new();
+        frame_base.op(gimli::DW_OP_call_frame_cfa);
+        die.set(gimli::DW_AT_frame_base, AttributeValue::Exprloc(frame_base));
+    }
+    dwarf
+}
+
+// ---------------------------------------------------------------------------
+// .debug_frame
+
+/// One CIE for the machine and an FDE per function whose frame we recognise
+/// (a function without one is still debuggable; gdb falls back to its own
+/// prologue analysis there).
+fn frame_table(obj: &Object, funcs: &[Func]) -> FrameTable {
+    // CIE version 1: the .debug_frame format every consumer reads.
+    let encoding = Encoding { format: Format::Dwarf32, version: 1, address_size: 8 };
+    let mut table = FrameTable::default();
+    let text = &obj.sections[Object::TEXT.0 as usize].bytes;
+    let cie = match obj.arch {
+        Arch::X86_64 => {
+            use gimli::X86_64 as R;
+            // At a call's target the CFA is rsp+8 and the return address is at CFA-8.
+            let mut cie = CommonInformationEntry::new(encoding, 1, -8, R::RA);
+            cie.add_instruction(Cfa::Cfa(R::RSP, 8));
+            cie.add_instruction(Cfa::Offset(R::RA, -8));
+            cie.add_instruction(Cfa::SameValue(R::RBP));
+            cie
+        }
+        Arch::Aarch64 => {
+            use gimli::AArch64 as R;
+            // At a call's target the CFA is sp and the return address is in x30.
+            let mut cie = CommonInformationEntry::new(encoding, 4, -8, R::X30);
+            cie.add_instruction(Cfa::Cfa(R::SP, 0));
+            cie.add_instruction(Cfa::SameValue(R::X29));
+            cie.add_instruction(Cfa::SameValue(R::X30));
+            cie
+        }
+    };
+    let cie = table.add_cie(cie);
+    for (i, func) in funcs.iter().enumerate() {
+        let Some(code) = text.get(func.start as usize..(func.start + func.size) as usize) else { continue };
+        let Ok(len) = u32::try_from(func.size) else { continue };
+        let steps = match obj.arch {
+            Arch::X86_64 => x86_64_frame(code),
+            Arch::Aarch64 => aarch64_frame(code),
+        };
+        let Some(steps) = steps else { continue };
+        let mut fde = FrameDescriptionEntry::new(sym(i), len);
+        for (offset, inst) in steps {
+            fde.add_instruction(offset, inst);
+        }
+        table.add_fde(cie, fde);
+    }
+    table
+}
+
+/// The frame changes along an x86-64 function, as (code offset after which
+/// the change holds, change). The back end's frame is
+///
+///   push rbp; mov rbp, rsp; push <callee-saved>...; sub rsp, N
+///   ... body, with CFA = rbp+16 throughout ...
+///   (leave | lea rsp, [rbp-k]; pop <callee-saved>...; pop rbp); ret
+///
+/// with any number of epilogues. The code is decoded rather than described by
+/// the back end, so the table follows what was really emitted; `None` if the
+/// function does not start with that prologue.
+fn x86_64_frame(code: &[u8]) -> Option<Vec<(u32, Cfa)>> {
+    use gimli::X86_64 as R;
+    use iced_x86::{Code, Decoder, DecoderOptions, Register as X};
+    let insts: Vec<iced_x86::Instruction> = Decoder::with_ip(64, code, 0, DecoderOptions::NONE).into_iter().collect();
+    let end = |k: usize| insts[k].next_ip() as u32;
+    let is = |k: usize, c: Code, r0: X| insts.get(k).is_some_and(|i| i.code() == c && i.op0_register() == r0);
+    if !is(0, Code::Push_r64, X::RBP) || !(is(1, Code::Mov_rm64_r64, X::RBP) || is(1, Code::Mov_r64_rm64, X::RBP)) || insts[1].op1_register() != X::RSP {
+        return None;
+    }
+    let mut steps = vec![(end(0), Cfa::CfaOffset(16)), (end(0), Cfa::Offset(R::RBP, -16)), (end(1), Cfa::CfaRegister(R::RBP))];
+    // Callee-saved registers pushed right below the saved rbp.
+    let mut k = 2;
+    let mut at = -16;
+    while let Some(i) = insts.get(k).filter(|i| i.code() == Code::Push_r64) {
+        let reg = match i.op0_register() {
+            X::RBX => R::RBX,
+            X::R12 => R::R12,
+            X::R13 => R::R13,
+            X::R14 => R::R14,
+            X::R15 => R::R15,
+            _ => break,
+        };
+        at -= 8;
+        steps.push((end(k), Cfa::Offset(reg, at)));
+        k += 1;
+    }
+    // Epilogues: once rbp is restored the CFA is rsp+8 until the ret; code
+    // after that ret is body again.
+    let mut in_epilogue = false;
+    for k in k..insts.len() {
+        let i = &insts[k];
+        if i.code() == Code::Leaveq || (i.code() == Code::Pop_r64 && i.op0_register() == X::RBP) {
+            steps.push((end(k), Cfa::RememberState));
+            steps.push((end(k), Cfa::Cfa(R::RSP, 8)));
+            steps.push((end(k), Cfa::SameValue(R::RBP)));
+            in_epilogue = true;
+        } else if i.code() == Code::Retnq && in_epilogue {
+            if (end(k) as usize) < code.len() {
+                steps.push((end(k), Cfa::RestoreState));
+            }
+            in_epilogue = false;
+        }
+    }
+    Some(steps)
+}
+
+/// AArch64 instruction words of the back end's frame setup and teardown.
+const STP_FP_LR_PRE: u32 = 0xa9bf_7bfd; // stp x29, x30, [sp, #-16]!
+const MOV_FP_SP: u32 = 0x9100_03fd; // mov x29, sp
+const LDP_FP_LR_POST: u32 = 0xa8c1_7bfd; // ldp x29, x30, [sp], #16
+const RET: u32 = 0xd65f_03c0; // ret
+
+/// The frame changes along an AArch64 function (see `x86_64_frame`). The
+/// back end's frame is
+///
+///   stp x29, x30, [sp, #-16]!; mov x29, sp; sub sp, ...; str <callee-saved>...
+///   ... body, with CFA = x29+16 ...
+///   ldr <callee-saved>...; mov sp, x29; ldp x29, x30, [sp], #16; ret
+///
+/// The callee-saved registers are stored at sp-relative offsets the frame
+/// layout chooses; they are not described (backtraces do not need them, but
+/// gdb shows their current values in outer frames). The back end could
+/// report them with the frame if that ever matters.
+fn aarch64_frame(code: &[u8]) -> Option<Vec<(u32, Cfa)>> {
+    use gimli::AArch64 as R;
+    let words: Vec<u32> = code.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
+    if words.len() < 2 || words[0] != STP_FP_LR_PRE || words[1] != MOV_FP_SP {
+        return None;
+    }
+    let mut steps = vec![(4, Cfa::CfaOffset(16)), (4, Cfa::Offset(R::X29, -16)), (4, Cfa::Offset(R::X30, -8)), (8, Cfa::CfaRegister(R::X29))];
+    let mut in_epilogue = false;
+    for (k, &w) in words.iter().enumerate().skip(2) {
+        let after = 4 * (k as u32 + 1);
+        if w == LDP_FP_LR_POST {
+            steps.push((after, Cfa::RememberState));
+            steps.push((after, Cfa::Cfa(R::SP, 0)));
+            steps.push((after, Cfa::SameValue(R::X29)));
+            steps.push((after, Cfa::SameValue(R::X30)));
+            in_epilogue = true;
+        } else if w == RET && in_epilogue {
+            if (after as usize) < code.len() {
+                steps.push((after, Cfa::RestoreState));
+            }
+            in_epilogue = false;
+        }
+    }
+    Some(steps)
+}
+
+// ---------------------------------------------------------------------------
+// Sections and relocations
+
+/// A gimli section writer that keeps the relocations gimli asks for.
+#[derive(Clone)]
+struct RelocWriter {
+    bytes: EndianVec<LittleEndian>,
+    relocs: Vec<Relocation>,
+}
+
+impl RelocWriter {
+    fn new() -> RelocWriter {
+        RelocWriter { bytes: EndianVec::new(LittleEndian), relocs: Vec::new() }
+    }
+}
+
+impl RelocateWriter for RelocWriter {
+    type Writer = EndianVec<LittleEndian>;
+    fn writer(&self) -> &Self::Writer {
+        &self.bytes
+    }
+    fn writer_mut(&mut self) -> &mut Self::Writer {
+        &mut self.bytes
+    }
+    fn relocate(&mut self, r: Relocation) {
+        self.relocs.push(r);
+    }
+}
+
+/// The local symbol at the start of debug section `id`, which offsets into
+/// that section are relocated against. The name cannot clash with a dusk
+/// symbol or a string literal's `.Lstr.N`.
+fn section_symbol(id: gimli::SectionId) -> String {
+    format!(".Ldwarf{}", id.name())
+}
+
+/// Add gimli's sections to `obj`: their bytes, a start symbol for each, and
+/// their relocations.
+fn append_sections(obj: &mut Object, sections: &Sections<RelocWriter>, funcs: &[Func]) -> Result<(), String> {
+    // A section is needed if it has bytes or something points into it.
+    let mut referenced = Vec::new();
+    sections
+        .for_each(|_, w| {
+            for r in &w.relocs {
+                if let RelocationTarget::Section(id) = r.target {
+                    referenced.push(id);
+                }
+            }
+            Ok::<(), ()>(())
+        })
+        .ok();
+    let mut added: Vec<(gimli::SectionId, SectionId, &RelocWriter)> = Vec::new();
+    sections
+        .for_each(|id, w| {
+            if !w.bytes.slice().is_empty() || referenced.contains(&id) {
+                let sid = SectionId(obj.sections.len() as u32);
+                obj.sections.push(Section { name: id.name().to_string(), kind: SectionKind::ReadOnly, bytes: w.bytes.slice().to_vec(), bss_size: 0, align: 1 });
+                obj.define(&section_symbol(id), sid, 0, 0, false, false);
+                added.push((id, sid, w));
+            }
+            Ok::<(), ()>(())
+        })
+        .ok();
+    for (id, sid, w) in added {
+        for r in &w.relocs {
+            let kind = match (r.size, r.eh_pe) {
+                (4, None) => RelocKind::Abs32,
+                (8, None) => RelocKind::Abs64,
+                _ => return Err(format!("DWARF: unexpected {}-byte relocation in {}", r.size, id.name())),
+            };
+            let symbol = match r.target {
+                RelocationTarget::Symbol(i) => funcs[i].f.name.clone(),
+                RelocationTarget::Section(s) => section_symbol(s),
+            };
+            obj.relocs.push(Reloc { section: sid, offset: r.offset as u64, kind, symbol, addend: r.addend });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {}
