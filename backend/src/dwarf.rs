@@ -5,7 +5,7 @@
 //! 32-bit format):
 //! - `.debug_info`, `.debug_abbrev`, `.debug_str`: one compile unit for the
 //!   object, named after its first source file, with a `DW_TAG_subprogram`
-//!   per function (source name, link name, address range, declaration line);
+//!   per function (source name, address range, declaration line);
 //! - `.debug_line`: one line program for all the object's files, one sequence
 //!   per function, its rows taken from `Object::lines`;
 //! - `.debug_frame`: one CIE and an FDE per function describing the
@@ -183,14 +183,12 @@ fn debug_info(obj: &Object, funcs: &[Func]) -> DwarfUnit {
     for (i, func) in funcs.iter().enumerate() {
         let f = func.f;
         let source_name = if f.source_name.is_empty() { &f.name } else { &f.source_name };
+        // No DW_AT_linkage_name: gdb would then call the function by its
+        // link name (`mid.1`). The ELF symbol still maps one to the other.
         let name = dwarf.strings.add(source_name.as_str());
-        let link_name = (f.name != *source_name).then(|| dwarf.strings.add(f.name.as_str()));
         let id = dwarf.unit.add(root, gimli::DW_TAG_subprogram);
         let die = dwarf.unit.get_mut(id);
         die.set(gimli::DW_AT_name, AttributeValue::StringRef(name));
-        if let Some(l) = link_name {
-            die.set(gimli::DW_AT_linkage_name, AttributeValue::StringRef(l));
-        }
         if f.linkage == Linkage::Global {
             die.set(gimli::DW_AT_external, AttributeValue::Flag(true));
         }
@@ -295,18 +293,19 @@ fn x86_64_frame(code: &[u8]) -> Option<Vec<(u32, Cfa)>> {
         k += 1;
     }
     // Epilogues: once rbp is restored the CFA is rsp+8 until the ret; code
-    // after that ret is body again.
+    // after that ret is body again, with the frame as the prologue left it
+    // (the callee-saved rules never changed).
     let mut in_epilogue = false;
     for k in k..insts.len() {
         let i = &insts[k];
         if i.code() == Code::Leaveq || (i.code() == Code::Pop_r64 && i.op0_register() == X::RBP) {
-            steps.push((end(k), Cfa::RememberState));
             steps.push((end(k), Cfa::Cfa(R::RSP, 8)));
             steps.push((end(k), Cfa::SameValue(R::RBP)));
             in_epilogue = true;
         } else if i.code() == Code::Retnq && in_epilogue {
             if (end(k) as usize) < code.len() {
-                steps.push((end(k), Cfa::RestoreState));
+                steps.push((end(k), Cfa::Cfa(R::RBP, 16)));
+                steps.push((end(k), Cfa::Offset(R::RBP, -16)));
             }
             in_epilogue = false;
         }
@@ -342,14 +341,15 @@ fn aarch64_frame(code: &[u8]) -> Option<Vec<(u32, Cfa)>> {
     for (k, &w) in words.iter().enumerate().skip(2) {
         let after = 4 * (k as u32 + 1);
         if w == LDP_FP_LR_POST {
-            steps.push((after, Cfa::RememberState));
             steps.push((after, Cfa::Cfa(R::SP, 0)));
             steps.push((after, Cfa::SameValue(R::X29)));
             steps.push((after, Cfa::SameValue(R::X30)));
             in_epilogue = true;
         } else if w == RET && in_epilogue {
             if (after as usize) < code.len() {
-                steps.push((after, Cfa::RestoreState));
+                steps.push((after, Cfa::Cfa(R::X29, 16)));
+                steps.push((after, Cfa::Offset(R::X29, -16)));
+                steps.push((after, Cfa::Offset(R::X30, -8)));
             }
             in_epilogue = false;
         }
@@ -438,4 +438,4 @@ fn append_sections(obj: &mut Object, sections: &Sections<RelocWriter>, funcs: &[
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests;

@@ -66,6 +66,10 @@ impl Jit {
             syms.insert(name.to_string(), base as u64 + at as u64);
         }
         for r in &o.relocs {
+            // Debug info is not executed; its relocations need not be applied.
+            if o.sections[r.section.0 as usize].name.starts_with(".debug") {
+                continue;
+            }
             let s = *syms
                 .get(&r.symbol)
                 .unwrap_or_else(|| panic!("undefined symbol {}", r.symbol));

@@ -1,0 +1,270 @@
+//! Tests: compile a small three-function program for each machine, link it
+//! with the process entry, run it, and check its DWARF with the tools a user
+//! would use: readelf, objdump, llvm-dwarfdump and gdb. A missing tool is
+//! reported and its checks skipped.
+
+use super::*;
+use crate::ir::{Callee, FunctionBuilder, Op, Type};
+use object::read::{Object as _, ObjectSymbol as _};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The source the IR below pretends to come from; line numbers match.
+const SOURCE: &str = "\
+// t.dk
+fn leaf(x: i64) -> i64 {
+    let t = x * 2
+    return t + 1
+}
+
+fn mid(x: i64) -> i64 {
+    let y = leaf(x)
+    return y - x
+}
+
+fn main() {
+    let v = mid(20)
+    exit(v)
+}
+";
+
+/// The exit status of the program: mid(20) = leaf(20) - 20 = 21.
+const STATUS: i32 = 21;
+
+fn at(line: u32) -> Span {
+    Span { file: 0, line, col: 5 }
+}
+
+fn program(path: &str, exit_group: i64) -> Module {
+    let mut b = FunctionBuilder::new("leaf.0", "leaf", &[Type::I64], Some(Type::I64), Span { file: 0, line: 2, col: 1 });
+    let x = b.block_params(b.func.entry())[0];
+    b.span = at(3);
+    let two = b.iconst(Type::I64, 2);
+    let t = b.bin(crate::ir::BinOp::Mul, x, two);
+    b.span = at(4);
+    let one = b.iconst(Type::I64, 1);
+    let r = b.bin(crate::ir::BinOp::Add, t, one);
+    b.ret(Some(r));
+    let leaf = b.finish();
+
+    let mut b = FunctionBuilder::new("mid.1", "mid", &[Type::I64], Some(Type::I64), Span { file: 0, line: 7, col: 1 });
+    let x = b.block_params(b.func.entry())[0];
+    b.span = at(8);
+    let y = b.call(Callee::Direct("leaf.0".into()), vec![x], Some(Type::I64)).unwrap();
+    b.span = at(9);
+    let r = b.bin(crate::ir::BinOp::Sub, y, x);
+    b.ret(Some(r));
+    let mid = b.finish();
+
+    let mut b = FunctionBuilder::new("__dc_entry", "main", &[Type::I64, Type::I64], None, Span { file: 0, line: 12, col: 1 });
+    b.func.linkage = Linkage::Global;
+    b.span = at(13);
+    let twenty = b.iconst(Type::I64, 20);
+    let v = b.call(Callee::Direct("mid.1".into()), vec![twenty], Some(Type::I64)).unwrap();
+    b.span = at(14);
+    let nr = b.iconst(Type::I64, exit_group);
+    b.ins(Type::I64, Op::Syscall(vec![nr, v]));
+    b.unreachable();
+    let entry = b.finish();
+
+    Module { files: vec![path.to_string()], functions: vec![leaf, mid, entry], data: vec![] }
+}
+
+/// A fresh directory for one test's files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dc-dwarf-{}-{}", std::process::id(), name));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The object file and linked executable of the test program, written to
+/// `dir` together with its source.
+struct Built {
+    obj: PathBuf,
+    exe: PathBuf,
+    exe_bytes: Vec<u8>,
+}
+
+fn build(dir: &Path, arch: Arch) -> Built {
+    let src = dir.join("t.dk");
+    std::fs::write(&src, SOURCE).unwrap();
+    let exit_group = if arch == Arch::X86_64 { 231 } else { 94 };
+    let m = program(src.to_str().unwrap(), exit_group);
+    let o = crate::compile_module(&m, arch).unwrap();
+    let mut entry = Object::new(arch);
+    match arch {
+        Arch::X86_64 => crate::asm::entry_x86_64(&mut entry),
+        Arch::Aarch64 => crate::asm::entry_aarch64(&mut entry),
+    }
+    let obj = dir.join("t.o");
+    std::fs::write(&obj, crate::elf::write_object(&o).unwrap()).unwrap();
+    let exe_bytes = crate::link::link_objects(&[o, entry], "_start").unwrap();
+    let exe = dir.join("t");
+    std::fs::write(&exe, &exe_bytes).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    Built { obj, exe, exe_bytes }
+}
+
+/// Run `tool args`, returning its stdout, or None (with a notice) if the tool
+/// is not installed. Fails the test if the tool fails or says anything on stderr.
+fn run_tool(tool: &str, args: &[&str], file: &Path) -> Option<String> {
+    let out = match Command::new(tool).args(args).arg(file).output() {
+        Ok(out) => out,
+        Err(_) => {
+            eprintln!("notice: {} is not installed; skipping its checks", tool);
+            return None;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.trim().is_empty(), "{} {:?} {} failed:\n{}\n{}", tool, args, file.display(), stderr, stdout);
+    let lower = stdout.replace("No errors.", "").to_lowercase();
+    assert!(!lower.contains("warning") && !lower.contains("error"), "{} {:?} {} complains:\n{}", tool, args, file.display(), stdout);
+    Some(stdout)
+}
+
+fn symbol_addr(exe: &[u8], name: &str) -> u64 {
+    let f = object::read::File::parse(exe).unwrap();
+    let s = f.symbols().find(|s| s.name() == Ok(name)).unwrap_or_else(|| panic!("no symbol {}", name));
+    s.address()
+}
+
+/// The rows of `objdump --dwarf=decodedline` for `file_name`: (line, address).
+fn decoded_lines(out: &str, file_name: &str) -> Vec<(u32, u64)> {
+    let mut rows = Vec::new();
+    for l in out.lines() {
+        let t: Vec<&str> = l.split_whitespace().collect();
+        if t.len() >= 3 && t[0] == file_name {
+            if let (Ok(line), Some(Ok(addr))) = (t[1].parse(), t[2].strip_prefix("0x").map(|a| u64::from_str_radix(a, 16))) {
+                rows.push((line, addr));
+            }
+        }
+    }
+    rows
+}
+
+/// The checks both machines share: readelf and llvm-dwarfdump on the object
+/// and the executable, and the line table mapping each function's start and
+/// body to the right lines.
+fn check_dwarf(b: &Built, objdump: &str, fp_reg: &str) {
+    for file in [&b.obj, &b.exe] {
+        if let Some(out) = run_tool("readelf", &["--debug-dump=info,line,frames"], file) {
+            for want in ["DW_TAG_compile_unit", "DW_TAG_subprogram", "DW_AT_name", ": leaf", ": mid", ": main", "t.dk", "DW_CFA_def_cfa_register"] {
+                assert!(out.contains(want), "readelf of {} lacks '{}':\n{}", file.display(), want, out);
+            }
+            assert!(out.contains(fp_reg), "readelf of {}: the CFA is not on {}:\n{}", file.display(), fp_reg, out);
+        }
+        if let Some(out) = run_tool("llvm-dwarfdump", &["--verify"], file) {
+            assert!(out.contains("No errors."), "llvm-dwarfdump --verify {}:\n{}", file.display(), out);
+        }
+    }
+    let Some(out) = run_tool(objdump, &["--dwarf=decodedline"], &b.exe) else { return };
+    let rows = decoded_lines(&out, "t.dk");
+    for (name, decl, body) in [("leaf.0", 2, [3, 4]), ("mid.1", 7, [8, 9]), ("__dc_entry", 12, [13, 14])] {
+        let addr = symbol_addr(&b.exe_bytes, name);
+        assert!(rows.contains(&(decl, addr)), "{} at {:#x} does not start at line {}:\n{}", name, addr, decl, out);
+        for line in body {
+            let row = rows.iter().find(|r| r.0 == line).unwrap_or_else(|| panic!("no row for line {}:\n{}", line, out));
+            assert!(row.1 > addr, "line {} is at {:#x}, not after {} at {:#x}", line, row.1, name, addr);
+        }
+    }
+}
+
+#[test]
+fn x86_64_dwarf_is_valid_and_maps_lines() {
+    let dir = scratch("x86_64");
+    let b = build(&dir, Arch::X86_64);
+    let status = Command::new(&b.exe).status().unwrap();
+    assert_eq!(status.code(), Some(STATUS));
+    check_dwarf(&b, "objdump", "r6 (rbp)");
+    if std::env::var_os("DC_KEEP").is_none() { std::fs::remove_dir_all(&dir).ok(); }
+}
+
+#[test]
+fn aarch64_dwarf_is_valid_and_maps_lines() {
+    let dir = scratch("aarch64");
+    let b = build(&dir, Arch::Aarch64);
+    match Command::new("qemu-aarch64").arg(&b.exe).status() {
+        Ok(status) => assert_eq!(status.code(), Some(STATUS)),
+        Err(_) => eprintln!("notice: qemu-aarch64 is not installed; not running the program"),
+    }
+    check_dwarf(&b, "aarch64-linux-gnu-objdump", "r29 (x29)");
+    if std::env::var_os("DC_KEEP").is_none() { std::fs::remove_dir_all(&dir).ok(); }
+}
+
+/// gdb: a breakpoint on a source name hits after the prologue, `bt` names
+/// every dusk frame with its file and line, `step` enters a call and `next`
+/// moves to the next line.
+#[test]
+fn x86_64_gdb_breaks_steps_and_backtraces() {
+    let dir = scratch("gdb");
+    let b = build(&dir, Arch::X86_64);
+    let out = match Command::new("gdb")
+        .args(["-batch", "-nx", "-ex", "set startup-with-shell off", "-ex", "break mid", "-ex", "run", "-ex", "step", "-ex", "bt", "-ex", "next", "-ex", "info line", "-ex", "kill"])
+        .arg(&b.exe)
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) => {
+            eprintln!("notice: gdb is not installed; skipping the gdb test");
+            return;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let all = format!("{}\n{}", stdout, stderr);
+    if all.contains("ptrace") && all.contains("Operation not permitted") {
+        eprintln!("notice: gdb may not trace processes here; skipping the gdb test:\n{}", all);
+        return;
+    }
+    assert!(all.contains("Breakpoint 1 at") && all.contains("file ") && all.contains("t.dk, line 8."), "breakpoint not placed on line 8:\n{}", all);
+    assert!(all.contains("Breakpoint 1, mid (") && all.contains("t.dk:8"), "breakpoint not hit:\n{}", all);
+    // `step` enters leaf past its prologue, on its first line.
+    assert!(all.contains("leaf (") && all.contains("t.dk:3"), "step did not enter leaf:\n{}", all);
+    let bt: Vec<&str> = stdout.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(bt.len() >= 3, "short backtrace:\n{}", all);
+    assert!(bt[0].contains("leaf (") && bt[0].contains("t.dk:3"), "frame 0:\n{}", all);
+    assert!(bt[1].contains("mid (") && bt[1].contains("t.dk:8"), "frame 1:\n{}", all);
+    assert!(bt[2].contains("main (") && bt[2].contains("t.dk:13"), "frame 2:\n{}", all);
+    // `next` moves to line 4.
+    assert!(all.contains("Line 4 of"), "next did not reach line 4:\n{}", all);
+    assert!(!stderr.to_lowercase().contains("warning"), "gdb warns:\n{}", all);
+    if std::env::var_os("DC_KEEP").is_none() { std::fs::remove_dir_all(&dir).ok(); }
+}
+
+/// Without a source file table or spans the object still gets valid debug
+/// info, and objects with debug info still link with each other.
+#[test]
+fn emits_nothing_for_an_empty_module_and_links_two_objects() {
+    let mut o = Object::new(Arch::X86_64);
+    emit(&mut o, &Module::default()).unwrap();
+    assert_eq!(o.sections.len(), 4);
+    assert!(o.relocs.is_empty());
+
+    // Two objects, each with its own DWARF, linked together: every offset into
+    // a debug section must be relocated for the second unit to be readable.
+    let dir = scratch("two");
+    let src = dir.join("t.dk");
+    std::fs::write(&src, SOURCE).unwrap();
+    let mut m = program(src.to_str().unwrap(), 231);
+    let entry_fn = m.functions.pop().unwrap();
+    m.functions[1].linkage = Linkage::Global;
+    let mut a = crate::compile_module(&m, Arch::X86_64).unwrap();
+    let m2 = Module { files: vec![], functions: vec![entry_fn], data: vec![] };
+    let b = crate::compile_module(&m2, Arch::X86_64).unwrap();
+    crate::asm::entry_x86_64(&mut a);
+    let exe = crate::link::link_objects(&[a, b], "_start").unwrap();
+    let path = dir.join("t2");
+    std::fs::write(&path, &exe).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(Command::new(&path).status().unwrap().code(), Some(STATUS));
+    if let Some(out) = run_tool("readelf", &["--debug-dump=info,line,frames"], &path) {
+        assert_eq!(out.matches("DW_TAG_compile_unit").count(), 2, "{}", out);
+        assert!(out.contains(": leaf") && out.contains(": main") && out.contains(NO_FILE), "{}", out);
+    }
+    if let Some(out) = run_tool("llvm-dwarfdump", &["--verify"], &path) {
+        assert!(out.contains("No errors."), "{}", out);
+    }
+    if std::env::var_os("DC_KEEP").is_none() { std::fs::remove_dir_all(&dir).ok(); }
+}
