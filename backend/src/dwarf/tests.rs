@@ -27,6 +27,13 @@ fn main() {
     let v = mid(20)
     exit(v)
 }
+
+fn pick(x: i64) -> i64 {
+    if x > 10 {
+        return 1
+    }
+    return 2
+}
 ";
 
 /// The exit status of the program: mid(20) = leaf(20) - 20 = 21.
@@ -68,7 +75,25 @@ fn program(path: &str, exit_group: i64) -> Module {
     b.unreachable();
     let entry = b.finish();
 
-    Module { files: vec![path.to_string()], functions: vec![leaf, mid, entry], data: vec![] }
+    // Two returns: an epilogue in the middle of the code.
+    let mut b = FunctionBuilder::new("pick.3", "pick", &[Type::I64], Some(Type::I64), Span { file: 0, line: 17, col: 1 });
+    let x = b.block_params(b.func.entry())[0];
+    b.span = at(18);
+    let ten = b.iconst(Type::I64, 10);
+    let c = b.icmp(crate::ir::IntCC::Sgt, x, ten);
+    let (then, else_) = (b.new_block(), b.new_block());
+    b.branch(c, then, vec![], else_, vec![]);
+    b.switch_to(then);
+    b.span = at(19);
+    let one = b.iconst(Type::I64, 1);
+    b.ret(Some(one));
+    b.switch_to(else_);
+    b.span = at(21);
+    let two = b.iconst(Type::I64, 2);
+    b.ret(Some(two));
+    let pick = b.finish();
+
+    Module { files: vec![path.to_string()], functions: vec![leaf, mid, entry, pick], data: vec![] }
 }
 
 /// A fresh directory for one test's files.
@@ -76,6 +101,13 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dc-dwarf-{}-{}", std::process::id(), name));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Remove a test's directory, unless DC_KEEP is set (to look at the files).
+fn cleanup(dir: &Path) {
+    if std::env::var_os("DC_KEEP").is_none() {
+        std::fs::remove_dir_all(dir).ok();
+    }
 }
 
 /// The object file and linked executable of the test program, written to
@@ -161,7 +193,7 @@ fn check_dwarf(b: &Built, objdump: &str, fp_reg: &str) {
     }
     let Some(out) = run_tool(objdump, &["--dwarf=decodedline"], &b.exe) else { return };
     let rows = decoded_lines(&out, "t.dk");
-    for (name, decl, body) in [("leaf.0", 2, [3, 4]), ("mid.1", 7, [8, 9]), ("__dc_entry", 12, [13, 14])] {
+    for (name, decl, body) in [("leaf.0", 2, vec![3, 4]), ("mid.1", 7, vec![8, 9]), ("__dc_entry", 12, vec![13, 14]), ("pick.3", 17, vec![18, 19, 21])] {
         let addr = symbol_addr(&b.exe_bytes, name);
         assert!(rows.contains(&(decl, addr)), "{} at {:#x} does not start at line {}:\n{}", name, addr, decl, out);
         for line in body {
@@ -178,7 +210,7 @@ fn x86_64_dwarf_is_valid_and_maps_lines() {
     let status = Command::new(&b.exe).status().unwrap();
     assert_eq!(status.code(), Some(STATUS));
     check_dwarf(&b, "objdump", "r6 (rbp)");
-    if std::env::var_os("DC_KEEP").is_none() { std::fs::remove_dir_all(&dir).ok(); }
+    cleanup(&dir);
 }
 
 #[test]
@@ -190,7 +222,7 @@ fn aarch64_dwarf_is_valid_and_maps_lines() {
         Err(_) => eprintln!("notice: qemu-aarch64 is not installed; not running the program"),
     }
     check_dwarf(&b, "aarch64-linux-gnu-objdump", "r29 (x29)");
-    if std::env::var_os("DC_KEEP").is_none() { std::fs::remove_dir_all(&dir).ok(); }
+    cleanup(&dir);
 }
 
 /// gdb: a breakpoint on a source name hits after the prologue, `bt` names
@@ -230,7 +262,7 @@ fn x86_64_gdb_breaks_steps_and_backtraces() {
     // `next` moves to line 4.
     assert!(all.contains("Line 4 of"), "next did not reach line 4:\n{}", all);
     assert!(!stderr.to_lowercase().contains("warning"), "gdb warns:\n{}", all);
-    if std::env::var_os("DC_KEEP").is_none() { std::fs::remove_dir_all(&dir).ok(); }
+    cleanup(&dir);
 }
 
 /// Without a source file table or spans the object still gets valid debug
@@ -248,6 +280,7 @@ fn emits_nothing_for_an_empty_module_and_links_two_objects() {
     let src = dir.join("t.dk");
     std::fs::write(&src, SOURCE).unwrap();
     let mut m = program(src.to_str().unwrap(), 231);
+    m.functions.pop();
     let entry_fn = m.functions.pop().unwrap();
     m.functions[1].linkage = Linkage::Global;
     let mut a = crate::compile_module(&m, Arch::X86_64).unwrap();
@@ -266,5 +299,127 @@ fn emits_nothing_for_an_empty_module_and_links_two_objects() {
     if let Some(out) = run_tool("llvm-dwarfdump", &["--verify"], &path) {
         assert!(out.contains("No errors."), "{}", out);
     }
-    if std::env::var_os("DC_KEEP").is_none() { std::fs::remove_dir_all(&dir).ok(); }
+    cleanup(&dir);
+}
+
+/// gdb: the frame description is right at every instruction of a call, the
+/// prologue and epilogue included: stepping one instruction at a time from
+/// leaf's first byte until back in mid, every backtrace shows leaf (or mid),
+/// then its callers in order.
+#[test]
+fn x86_64_gdb_unwinds_at_every_instruction() {
+    let dir = scratch("stepi");
+    let b = build(&dir, Arch::X86_64);
+    let leaf = symbol_addr(&b.exe_bytes, "leaf.0");
+    let mut args = vec!["-batch".to_string(), "-nx".into(), "-ex".into(), "set startup-with-shell off".into(), "-ex".into(), format!("break *{:#x}", leaf), "-ex".into(), "run".into()];
+    // leaf is a handful of instructions; step past its ret.
+    for _ in 0..12 {
+        args.extend(["-ex".to_string(), "bt".into(), "-ex".into(), "stepi".into()]);
+    }
+    args.extend(["-ex".to_string(), "kill".into()]);
+    let out = match Command::new("gdb").args(&args).arg(&b.exe).output() {
+        Ok(out) => out,
+        Err(_) => {
+            eprintln!("notice: gdb is not installed; skipping the gdb test");
+            return;
+        }
+    };
+    let all = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if all.contains("ptrace") && all.contains("Operation not permitted") {
+        eprintln!("notice: gdb may not trace processes here; skipping the gdb test:\n{}", all);
+        return;
+    }
+    // Group the backtrace lines into one list per `bt`.
+    let mut traces: Vec<Vec<&str>> = Vec::new();
+    for l in all.lines() {
+        if l.starts_with("#0") {
+            traces.push(Vec::new());
+        }
+        if l.starts_with('#') {
+            traces.last_mut().unwrap().push(l);
+        }
+    }
+    assert_eq!(traces.len(), 12, "{}", all);
+    let (mut in_leaf, mut in_mid) = (0, 0);
+    for t in &traces {
+        let want: &[&str] = if t[0].contains(" leaf (") {
+            in_leaf += 1;
+            &[" leaf (", " mid (", " main ("]
+        } else {
+            in_mid += 1;
+            &[" mid (", " main ("]
+        };
+        assert_eq!(t.len(), want.len(), "backtrace {:?} in:\n{}", t, all);
+        for (frame, name) in t.iter().zip(want) {
+            assert!(frame.contains(name), "backtrace {:?}: expected {} in:\n{}", t, name, all);
+        }
+    }
+    assert!(in_leaf >= 5 && in_mid >= 1, "did not step through leaf and back:\n{}", all);
+    cleanup(&dir);
+}
+
+/// The unwind rows llvm-dwarfdump computes from `.debug_frame` for the
+/// function at [start, end): (address, CFA rule), with AArch64's register
+/// names normalised (LLVM 14 calls sp and x29 WSP and W29).
+fn cfa_rows(out: &str, start: u64, end: u64) -> Vec<(u64, String)> {
+    let mut rows = Vec::new();
+    for l in out.lines() {
+        let l = l.trim();
+        let Some((addr, rest)) = l.split_once(": CFA=") else { continue };
+        let Some(Ok(addr)) = addr.strip_prefix("0x").map(|a| u64::from_str_radix(a, 16)) else { continue };
+        if addr < start || addr >= end {
+            continue;
+        }
+        let rule = rest.split(':').next().unwrap_or("").replace("WSP", "SP").replace("W29", "X29");
+        rows.push((addr - start, rule));
+    }
+    rows
+}
+
+/// The frame description of every function, row by row: the CFA moves from
+/// the stack pointer to the frame pointer during the prologue, back to the
+/// stack pointer after each epilogue restores the frame pointer, and back to
+/// the frame pointer for code after a mid-function return.
+fn check_frames(b: &Built, arch: Arch) {
+    let Some(out) = run_tool("llvm-dwarfdump", &["--debug-frame"], &b.exe) else { return };
+    let (entry, pushed, framed, ret_len, after_stp) = match arch {
+        Arch::X86_64 => ("RSP+8", "RSP+16", "RBP+16", 1, 1),
+        Arch::Aarch64 => ("SP", "SP+16", "X29+16", 4, 4),
+    };
+    let exe = object::read::File::parse(b.exe_bytes.as_slice()).unwrap();
+    for (name, returns) in [("leaf.0", 1), ("mid.1", 1), ("__dc_entry", 0), ("pick.3", 2)] {
+        let s = exe.symbols().find(|s| s.name() == Ok(name)).unwrap();
+        let rows = cfa_rows(&out, s.address(), s.address() + s.size());
+        // Rows that only save a callee-saved register keep the CFA rule.
+        let mut rules: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+        rules.dedup();
+        let mut want = vec![entry, pushed, framed];
+        for k in 0..returns {
+            want.push(entry);
+            if k + 1 < returns {
+                want.push(framed);
+            }
+        }
+        assert_eq!(rules, want, "{} CFA rules {:?}:\n{}", name, rows, out);
+        assert_eq!(rows[1].0, after_stp, "{}: {:?}", name, rows);
+        if returns > 0 {
+            // The last epilogue leaves the CFA on the stack pointer for the ret,
+            // which ends the function.
+            assert_eq!(rows.last().unwrap().0, s.size() - ret_len, "{}: {:?}", name, rows);
+        }
+    }
+}
+
+#[test]
+fn x86_64_frames_follow_prologues_and_epilogues() {
+    let dir = scratch("frames-x86_64");
+    check_frames(&build(&dir, Arch::X86_64), Arch::X86_64);
+    cleanup(&dir);
+}
+
+#[test]
+fn aarch64_frames_follow_prologues_and_epilogues() {
+    let dir = scratch("frames-aarch64");
+    check_frames(&build(&dir, Arch::Aarch64), Arch::Aarch64);
+    cleanup(&dir);
 }
