@@ -8,7 +8,7 @@ use crate::ir::{Callee, FunctionBuilder, Op, Type};
 use object::read::{Object as _, ObjectSymbol as _};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// The source the IR below pretends to come from; line numbers match.
 const SOURCE: &str = "\
@@ -225,46 +225,6 @@ fn aarch64_dwarf_is_valid_and_maps_lines() {
     cleanup(&dir);
 }
 
-/// gdb: a breakpoint on a source name hits after the prologue, `bt` names
-/// every dusk frame with its file and line, `step` enters a call and `next`
-/// moves to the next line.
-#[test]
-fn x86_64_gdb_breaks_steps_and_backtraces() {
-    let dir = scratch("gdb");
-    let b = build(&dir, Arch::X86_64);
-    let out = match Command::new("gdb")
-        .args(["-batch", "-nx", "-ex", "set startup-with-shell off", "-ex", "break mid", "-ex", "run", "-ex", "step", "-ex", "bt", "-ex", "next", "-ex", "info line", "-ex", "kill"])
-        .arg(&b.exe)
-        .output()
-    {
-        Ok(out) => out,
-        Err(_) => {
-            eprintln!("notice: gdb is not installed; skipping the gdb test");
-            return;
-        }
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let all = format!("{}\n{}", stdout, stderr);
-    if all.contains("ptrace") && all.contains("Operation not permitted") {
-        eprintln!("notice: gdb may not trace processes here; skipping the gdb test:\n{}", all);
-        return;
-    }
-    assert!(all.contains("Breakpoint 1 at") && all.contains("file ") && all.contains("t.dk, line 8."), "breakpoint not placed on line 8:\n{}", all);
-    assert!(all.contains("Breakpoint 1, mid (") && all.contains("t.dk:8"), "breakpoint not hit:\n{}", all);
-    // `step` enters leaf past its prologue, on its first line.
-    assert!(all.contains("leaf (") && all.contains("t.dk:3"), "step did not enter leaf:\n{}", all);
-    let bt: Vec<&str> = stdout.lines().filter(|l| l.starts_with('#')).collect();
-    assert!(bt.len() >= 3, "short backtrace:\n{}", all);
-    assert!(bt[0].contains("leaf (") && bt[0].contains("t.dk:3"), "frame 0:\n{}", all);
-    assert!(bt[1].contains("mid (") && bt[1].contains("t.dk:8"), "frame 1:\n{}", all);
-    assert!(bt[2].contains("main (") && bt[2].contains("t.dk:13"), "frame 2:\n{}", all);
-    // `next` moves to line 4.
-    assert!(all.contains("Line 4 of"), "next did not reach line 4:\n{}", all);
-    assert!(!stderr.to_lowercase().contains("warning"), "gdb warns:\n{}", all);
-    cleanup(&dir);
-}
-
 /// Without a source file table or spans the object still gets valid debug
 /// info, and objects with debug info still link with each other.
 #[test]
@@ -299,62 +259,6 @@ fn emits_nothing_for_an_empty_module_and_links_two_objects() {
     if let Some(out) = run_tool("llvm-dwarfdump", &["--verify"], &path) {
         assert!(out.contains("No errors."), "{}", out);
     }
-    cleanup(&dir);
-}
-
-/// gdb: the frame description is right at every instruction of a call, the
-/// prologue and epilogue included: stepping one instruction at a time from
-/// leaf's first byte until back in mid, every backtrace shows leaf (or mid),
-/// then its callers in order.
-#[test]
-fn x86_64_gdb_unwinds_at_every_instruction() {
-    let dir = scratch("stepi");
-    let b = build(&dir, Arch::X86_64);
-    let leaf = symbol_addr(&b.exe_bytes, "leaf.0");
-    let mut args = vec!["-batch".to_string(), "-nx".into(), "-ex".into(), "set startup-with-shell off".into(), "-ex".into(), format!("break *{:#x}", leaf), "-ex".into(), "run".into()];
-    // leaf is a handful of instructions; step past its ret.
-    for _ in 0..12 {
-        args.extend(["-ex".to_string(), "bt".into(), "-ex".into(), "stepi".into()]);
-    }
-    args.extend(["-ex".to_string(), "kill".into()]);
-    let out = match Command::new("gdb").args(&args).arg(&b.exe).output() {
-        Ok(out) => out,
-        Err(_) => {
-            eprintln!("notice: gdb is not installed; skipping the gdb test");
-            return;
-        }
-    };
-    let all = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    if all.contains("ptrace") && all.contains("Operation not permitted") {
-        eprintln!("notice: gdb may not trace processes here; skipping the gdb test:\n{}", all);
-        return;
-    }
-    // Group the backtrace lines into one list per `bt`.
-    let mut traces: Vec<Vec<&str>> = Vec::new();
-    for l in all.lines() {
-        if l.starts_with("#0") {
-            traces.push(Vec::new());
-        }
-        if l.starts_with('#') {
-            traces.last_mut().unwrap().push(l);
-        }
-    }
-    assert_eq!(traces.len(), 12, "{}", all);
-    let (mut in_leaf, mut in_mid) = (0, 0);
-    for t in &traces {
-        let want: &[&str] = if t[0].contains(" leaf (") {
-            in_leaf += 1;
-            &[" leaf (", " mid (", " main ("]
-        } else {
-            in_mid += 1;
-            &[" mid (", " main ("]
-        };
-        assert_eq!(t.len(), want.len(), "backtrace {:?} in:\n{}", t, all);
-        for (frame, name) in t.iter().zip(want) {
-            assert!(frame.contains(name), "backtrace {:?}: expected {} in:\n{}", t, name, all);
-        }
-    }
-    assert!(in_leaf >= 5 && in_mid >= 1, "did not step through leaf and back:\n{}", all);
     cleanup(&dir);
 }
 
@@ -422,4 +326,152 @@ fn aarch64_frames_follow_prologues_and_epilogues() {
     let dir = scratch("frames-aarch64");
     check_frames(&build(&dir, Arch::Aarch64), Arch::Aarch64);
     cleanup(&dir);
+}
+
+/// Run gdb on the test program: `setup` (breakpoints), then start it, then
+/// `after`. x86-64 programs run under gdb directly; AArch64 ones under
+/// qemu-aarch64's gdb stub, which gdb-multiarch attaches to through a unix
+/// socket. Returns gdb's stdout and stderr, or None (with a notice) when the
+/// tools are missing or cannot trace here.
+fn gdb_session(b: &Built, dir: &Path, arch: Arch, setup: &[String], after: &[String]) -> Option<String> {
+    let mut cmds: Vec<String> = vec!["set startup-with-shell off".into(), "set confirm off".into()];
+    let mut qemu = None;
+    let gdb = match arch {
+        Arch::X86_64 => {
+            cmds.extend_from_slice(setup);
+            cmds.push("run".into());
+            "gdb"
+        }
+        Arch::Aarch64 => {
+            if Command::new("gdb-multiarch").arg("--version").output().is_err() {
+                eprintln!("notice: gdb-multiarch is not installed; skipping the AArch64 gdb test");
+                return None;
+            }
+            let sock = dir.join("gdb.sock");
+            let qemu_cmd = Command::new("qemu-aarch64").arg("-g").arg(&sock).arg(&b.exe).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
+            match qemu_cmd {
+                Ok(child) => qemu = Some(child),
+                Err(_) => {
+                    eprintln!("notice: qemu-aarch64 is not installed; skipping the AArch64 gdb test");
+                    return None;
+                }
+            }
+            for _ in 0..100 {
+                if sock.exists() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            cmds.push(format!("target remote {}", sock.display()));
+            cmds.extend_from_slice(setup);
+            cmds.push("continue".into());
+            "gdb-multiarch"
+        }
+    };
+    cmds.extend_from_slice(after);
+    cmds.push("kill".into());
+    let mut args = vec!["-batch".to_string(), "-nx".into()];
+    for c in cmds {
+        args.extend(["-ex".to_string(), c]);
+    }
+    let out = Command::new(gdb).args(&args).arg(&b.exe).output();
+    if let Some(mut q) = qemu {
+        q.kill().ok();
+        q.wait().ok();
+    }
+    let Ok(out) = out else {
+        eprintln!("notice: {} is not installed; skipping the gdb test", gdb);
+        return None;
+    };
+    let all = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if all.contains("ptrace") && all.contains("Operation not permitted") {
+        eprintln!("notice: gdb cannot trace processes here; skipping the gdb test:\n{}", all);
+        return None;
+    }
+    Some(all)
+}
+
+/// gdb: a breakpoint on a source name hits after the prologue, `bt` names
+/// every dusk frame with its file and line, `step` enters a call and `next`
+/// moves to the next line.
+fn gdb_breaks_steps_and_backtraces(arch: Arch, name: &str) {
+    let dir = scratch(name);
+    let b = build(&dir, arch);
+    let setup = ["break mid".to_string()];
+    let after = ["step", "bt", "next", "info line"].map(String::from);
+    let Some(all) = gdb_session(&b, &dir, arch, &setup, &after) else { return };
+    assert!(all.contains("Breakpoint 1 at") && all.contains("t.dk, line 8."), "breakpoint not placed on line 8:\n{}", all);
+    assert!(all.contains("Breakpoint 1, mid (") && all.contains("t.dk:8"), "breakpoint not hit:\n{}", all);
+    // `step` enters leaf past its prologue, on its first line.
+    assert!(all.contains("leaf (") && all.contains("t.dk:3"), "step did not enter leaf:\n{}", all);
+    let bt: Vec<&str> = all.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(bt.len() == 3, "the backtrace should be leaf, mid, main:\n{}", all);
+    assert!(bt[0].contains("leaf (") && bt[0].contains("t.dk:3"), "frame 0:\n{}", all);
+    assert!(bt[1].contains("mid (") && bt[1].contains("t.dk:8"), "frame 1:\n{}", all);
+    assert!(bt[2].contains("main (") && bt[2].contains("t.dk:13"), "frame 2:\n{}", all);
+    // `next` moves to line 4.
+    assert!(all.contains("Line 4 of"), "next did not reach line 4:\n{}", all);
+    assert!(!all.to_lowercase().contains("warning"), "gdb warns:\n{}", all);
+    cleanup(&dir);
+}
+
+#[test]
+fn x86_64_gdb_breaks_steps_and_backtraces() {
+    gdb_breaks_steps_and_backtraces(Arch::X86_64, "gdb-x86_64");
+}
+
+#[test]
+fn aarch64_gdb_breaks_steps_and_backtraces() {
+    gdb_breaks_steps_and_backtraces(Arch::Aarch64, "gdb-aarch64");
+}
+
+/// gdb: the frame description is right at every instruction of a call, the
+/// prologue and epilogue included: stepping one instruction at a time from
+/// leaf's first instruction, through its return and on into mid and main,
+/// every backtrace is the chain leaf, mid, main from the current function.
+fn gdb_unwinds_at_every_instruction(arch: Arch, name: &str) {
+    // Enough to get from leaf back into main, not enough to reach its exit.
+    const STEPS: usize = 20;
+    let dir = scratch(name);
+    let b = build(&dir, arch);
+    let setup = [format!("break *{:#x}", symbol_addr(&b.exe_bytes, "leaf.0"))];
+    let mut after = Vec::new();
+    for _ in 0..STEPS {
+        after.extend(["bt".to_string(), "stepi".into()]);
+    }
+    let Some(all) = gdb_session(&b, &dir, arch, &setup, &after) else { return };
+    // Group the backtrace lines into one list per `bt`.
+    let mut traces: Vec<Vec<&str>> = Vec::new();
+    for l in all.lines() {
+        if l.starts_with("#0") {
+            traces.push(Vec::new());
+        }
+        if l.starts_with('#') {
+            traces.last_mut().unwrap().push(l);
+        }
+    }
+    assert_eq!(traces.len(), STEPS, "{}", all);
+    let chain = [" leaf (", " mid (", " main ("];
+    let mut seen = [0; 3];
+    for t in &traces {
+        let top = chain.iter().position(|f| t[0].contains(f)).unwrap_or_else(|| panic!("backtrace {:?} outside the program in:\n{}", t, all));
+        seen[top] += 1;
+        let want = &chain[top..];
+        assert_eq!(t.len(), want.len(), "backtrace {:?} in:\n{}", t, all);
+        for (frame, f) in t.iter().zip(want) {
+            assert!(frame.contains(f), "backtrace {:?}: expected{} in:\n{}", t, f, all);
+        }
+    }
+    assert!(seen[0] >= 5 && seen[1] >= 3, "did not step through leaf and mid:\n{}", all);
+    cleanup(&dir);
+}
+
+#[test]
+fn x86_64_gdb_unwinds_at_every_instruction() {
+    gdb_unwinds_at_every_instruction(Arch::X86_64, "stepi-x86_64");
+}
+
+#[test]
+fn aarch64_gdb_unwinds_at_every_instruction() {
+    gdb_unwinds_at_every_instruction(Arch::Aarch64, "stepi-aarch64");
 }
