@@ -1,6 +1,12 @@
 //! `dc`: the command line. Parses arguments and hands off to the driver.
 
 mod driver;
+#[allow(dead_code)]
+mod source;
+#[allow(dead_code)]
+mod diag;
+#[allow(dead_code)]
+mod ast;
 
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
