@@ -1,11 +1,15 @@
 //! Diagnostics: error messages with a source position, collected during a
-//! run and printed together, in source order, as
+//! run and printed together, in source order, in the reference's format
+//! (the conformance suite matches on it):
 //!
 //! ```text
-//! path:line:col: error: message
-//!     the source line
-//!     ^
+//! path: line:col: error: message
+//!   the source line
+//!   ^~~~~
 //! ```
+//!
+//! The caret sits under the first column of the span and `~` extends it over
+//! the rest of the span's width on that line (columns count Unicode scalars).
 
 use crate::source::{SourceMap, Span};
 
@@ -88,11 +92,19 @@ pub fn render(sm: &SourceMap, d: &Diagnostic) -> String {
     // Copy tabs from the source line so the caret lands under the column
     // however the terminal expands them.
     let caret_pad: String = text
-        .bytes()
+        .chars()
         .take(col as usize - 1)
-        .map(|b| if b == b'\t' { '\t' } else { ' ' })
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
-    format!("{}:{}:{}: error: {}\n{}\n{}^\n", file.path, line, col, d.message, text, caret_pad)
+    let (end_line, end_col) = file.line_col(span.hi.max(span.lo));
+    let line_width = text.chars().count() as u32 + 1;
+    let end_col = if end_line == line { end_col } else { line_width };
+    let width = end_col.saturating_sub(col).max(1);
+    let tildes = "~".repeat(width as usize - 1);
+    format!(
+        "{}: {}:{}: error: {}\n  {}\n  {}^{}\n",
+        file.path, line, col, d.message, text, caret_pad, tildes
+    )
 }
 
 #[cfg(test)]
@@ -106,11 +118,14 @@ mod tests {
         let mut d = Diagnostics::new();
         d.error(Span::new(f, 24, 25), "expected an expression, found '}'");
         d.error(Span::new(f, 15, 16), "first");
+        let mut one = Diagnostics::new();
+        one.error(Span::new(f, 20, 26), "wide");
+        assert_eq!(one.render_all(&sm), "t.dusk: 2:7: error: wide\n  \tx := 1 +\n  \t     ^~~\n");
         let s = d.render_all(&sm);
         assert_eq!(
             s,
-            "t.dusk:2:2: error: first\n\tx := 1 +\n\t^\n\
-             t.dusk:3:1: error: expected an expression, found '}'\n}\n^\n"
+            "t.dusk: 2:2: error: first\n  \tx := 1 +\n  \t^\n\
+             t.dusk: 3:1: error: expected an expression, found '}'\n  }\n  ^\n"
         );
     }
 }

@@ -49,14 +49,16 @@ impl SourceFile {
         SourceFile { path, text, line_starts }
     }
 
-    /// 1-based (line, column) of a byte offset. Columns count bytes.
+    /// 1-based (line, column) of a byte offset. Columns count Unicode
+    /// scalars, as the reference's diagnostics do.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
         let offset = offset.min(self.text.len() as u32);
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        (line as u32 + 1, offset - self.line_starts[line] + 1)
+        let start = self.line_starts[line] as usize;
+        (line as u32 + 1, scalars(&self.text.as_bytes()[start..offset as usize]) + 1)
     }
 
     /// The text of 1-based line `line`, without its newline (and without a trailing CR).
@@ -72,6 +74,11 @@ impl SourceFile {
         // Lines are cut at '\n' bytes, which never sit inside a UTF-8 sequence.
         std::str::from_utf8(s).unwrap_or("")
     }
+}
+
+/// Number of UTF-8 scalars in `b` (continuation bytes do not count).
+pub fn scalars(b: &[u8]) -> u32 {
+    b.iter().filter(|&&c| c & 0xC0 != 0x80).count() as u32
 }
 
 /// All files loaded in one compilation.
