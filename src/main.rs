@@ -7,6 +7,8 @@ mod source;
 mod diag;
 #[allow(dead_code)]
 mod ast;
+#[allow(dead_code)]
+mod lexer;
 
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
