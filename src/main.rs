@@ -9,6 +9,8 @@ mod diag;
 mod ast;
 #[allow(dead_code)]
 mod lexer;
+#[allow(dead_code)]
+mod parser;
 
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
