@@ -291,18 +291,14 @@ fn run_one(t: &Test, target: &str, cfg: &Config, slot: usize) -> (Outcome, Optio
         Ok::<_, String>((judge(spec, &t.rel, &ran), ran))
     })();
     let _ = fs::remove_dir_all(&dir);
-    let (problems, ran) = match verdict {
+    let ((problems, stderr_ok), ran) = match verdict {
         Ok(v) => v,
         Err(e) => return (Outcome::Fail(format!("  {e}\n")), None),
     };
     let xfail = spec.xfail_for(target);
     // Bless only what bless can fix: stdout and status. Never from a compile
     // error, a timeout or a stderr mismatch (that would erase good CHECKs).
-    let stderr_pats: Vec<String> = spec.stderr.iter().map(|s| s.replace("%s", &t.rel)).collect();
-    let blessable = spec.is_blessable()
-        && !ran.timed_out
-        && !ran.stderr.contains("error:")
-        && matcher::match_ordered(&ran.stderr, &stderr_pats).is_ok();
+    let blessable = spec.is_blessable() && !ran.timed_out && !ran.stderr.contains("error:") && stderr_ok;
     match (problems, xfail) {
         (None, None) => (Outcome::Pass, None),
         (None, Some(r)) => (Outcome::XPass(format!("  marked XFAIL ({r}) but passes; remove the XFAIL line\n")), None),
@@ -311,8 +307,9 @@ fn run_one(t: &Test, target: &str, cfg: &Config, slot: usize) -> (Outcome, Optio
     }
 }
 
-/// Compare what ran with what the test expects; None if everything holds.
-fn judge(spec: &TestSpec, rel: &str, ran: &Ran) -> Option<String> {
+/// Compare what ran with what the test expects: the report of what failed
+/// (None if everything holds), and whether the STDERR lines matched.
+fn judge(spec: &TestSpec, rel: &str, ran: &Ran) -> (Option<String>, bool) {
     let mut why = String::new();
     let sub = |s: &str| s.replace("%s", rel);
     if ran.timed_out {
@@ -351,9 +348,13 @@ fn judge(spec: &TestSpec, rel: &str, ran: &Ran) -> Option<String> {
         }
     }
     let stderr_pats: Vec<String> = spec.stderr.iter().map(|s| sub(s)).collect();
-    if let Err(e) = matcher::match_ordered(&ran.stderr, &stderr_pats) {
-        why += &format!("  {e}\n");
-    }
+    let stderr_ok = match matcher::match_ordered(&ran.stderr, &stderr_pats) {
+        Ok(()) => true,
+        Err(e) => {
+            why += &format!("  {e}\n");
+            false
+        }
+    };
     if !spec.errors.is_empty() {
         let errs: Vec<(usize, String)> = spec.errors.iter().map(|(l, m)| (*l, sub(m))).collect();
         for p in matcher::match_errors(&ran.stderr, rel, &errs) {
@@ -361,7 +362,7 @@ fn judge(spec: &TestSpec, rel: &str, ran: &Ran) -> Option<String> {
         }
     }
     if why.is_empty() {
-        return None;
+        return (None, true);
     }
     let mut s = String::new();
     for c in &ran.shown {
@@ -374,7 +375,7 @@ fn judge(spec: &TestSpec, rel: &str, ran: &Ran) -> Option<String> {
     if !ran.stderr.is_empty() {
         s += &format!("  stderr:\n{}", indent(&ran.stderr, 40));
     }
-    Some(s)
+    (Some(s), stderr_ok)
 }
 
 fn main() {
