@@ -224,11 +224,6 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
         self.at(Tok::Ident) && self.text_of(self.tok()) == word
     }
 
-    fn nth_is_word(&self, n: usize, word: &str) -> bool {
-        let t = self.nth_tok(n);
-        t.kind == Tok::Ident && self.text_of(t) == word
-    }
-
     fn span_here(&self) -> Span {
         let t = self.tok();
         Span::new(self.file, t.lo, t.hi)
@@ -928,7 +923,6 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
         self.expect(Tok::LBrace, "'{' to open a block")?;
         let saved = std::mem::replace(&mut self.no_struct, false);
         let mut stmts = Vec::new();
-        let mut failed = false;
         loop {
             if self.fatal {
                 self.no_struct = saved;
@@ -946,15 +940,11 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
             match self.stmt() {
                 Ok(Some(s)) => stmts.push(s),
                 Ok(None) => {}
-                Err(Fail) => {
-                    failed = true;
-                    self.recover_stmt(start);
-                }
+                Err(Fail) => self.recover_stmt(start),
             }
         }
         self.no_struct = saved;
         self.advance();
-        let _ = failed;
         Ok(self.alloc(Block { span: self.span_from(lo), stmts: self.slice(stmts) }))
     }
 
