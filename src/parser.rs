@@ -23,7 +23,8 @@ use crate::lexer::{lex, FPiece, Lit, Tok, Token};
 use crate::source::{FileId, Span};
 use bumpalo::Bump;
 
-/// Deepest nesting of blocks, types and expressions the parser accepts.
+/// Deepest nesting of blocks, of types, and of expressions the parser
+/// accepts (each counted on its own, as the reference does).
 const MAX_DEPTH: u32 = 500;
 /// After this many errors the parse stops (a cascade tells nothing more).
 const MAX_ERRORS: usize = 100;
@@ -39,11 +40,12 @@ pub fn parse_file<'a>(arena: &'a Bump, file: FileId, src: &str, diags: &mut Diag
         src,
         diags,
         errors_before,
+        braces: brace_depths(&lexed.tokens),
         toks: lexed.tokens,
         pos: 0,
         prev_hi: 0,
         docs: lexed.docs,
-        depth: 0,
+        depth: [0; 3],
         no_struct: false,
         fatal: false,
     };
@@ -61,12 +63,15 @@ struct Parser<'a, 's, 'd> {
     diags: &'d mut Diagnostics,
     errors_before: usize,
     toks: Vec<Token>,
+    /// `braces[i]`: how many `{` are open before token `i` (for recovery).
+    braces: Vec<i32>,
     pos: usize,
     /// End offset of the last consumed token.
     prev_hi: u32,
     /// Doc comment ranges from the lexer.
     docs: Vec<(u32, u32)>,
-    depth: u32,
+    /// Current nesting per kind (block, type, expression).
+    depth: [u32; 3],
     /// Struct literals are disabled (the head of `if`/`while`/`for`/`match`).
     no_struct: bool,
     /// Stop parsing (nesting too deep or too many errors).
@@ -91,6 +96,22 @@ enum DoForm<'a> {
 enum RawDoElem<'a> {
     Bind(Span, Ident<'a>, &'a Expr<'a>),
     Stmt(Stmt<'a>),
+}
+
+/// The brace depth before each token.
+fn brace_depths(toks: &[Token]) -> Vec<i32> {
+    let mut d = 0;
+    toks.iter()
+        .map(|t| {
+            let before = d;
+            match t.kind {
+                Tok::LBrace => d += 1,
+                Tok::RBrace => d -= 1,
+                _ => {}
+            }
+            before
+        })
+        .collect()
 }
 
 fn binop(t: Tok) -> Option<(BinOp, u8)> {
@@ -203,11 +224,6 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
         self.at(Tok::Ident) && self.text_of(self.tok()) == word
     }
 
-    fn nth_is_word(&self, n: usize, word: &str) -> bool {
-        let t = self.nth_tok(n);
-        t.kind == Tok::Ident && self.text_of(t) == word
-    }
-
     fn span_here(&self) -> Span {
         let t = self.tok();
         Span::new(self.file, t.lo, t.hi)
@@ -299,9 +315,10 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
         if self.fatal {
             return Err(Fail);
         }
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            self.depth -= 1;
+        let d = &mut self.depth[what as usize];
+        *d += 1;
+        if *d > MAX_DEPTH {
+            *d -= 1;
             let msg = match what {
                 Nest::Block => "block nesting is too deep; simplify the function",
                 Nest::Type => "type nesting is too deep; simplify the type",
@@ -315,8 +332,8 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
         Ok(())
     }
 
-    fn leave(&mut self) {
-        self.depth -= 1;
+    fn leave(&mut self, what: Nest) {
+        self.depth[what as usize] -= 1;
     }
 
     // ------------------------------------------------------------------
@@ -397,10 +414,11 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
         }
     }
 
-    /// Skips to the next token that starts a line and can start an item.
+    /// Skips to the next token that starts a line outside any braces and
+    /// can start an item.
     fn skip_to_item(&mut self) {
         while !self.at(Tok::Eof) {
-            if self.nl_before() {
+            if self.nl_before() && self.braces[self.pos] <= 0 {
                 let k = self.kind();
                 let item_start = matches!(
                     k,
@@ -782,7 +800,7 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
     fn parse_type(&mut self) -> PResult<&'a Type<'a>> {
         self.enter(Nest::Type)?;
         let r = self.type_inner();
-        self.leave();
+        self.leave(Nest::Type);
         r
     }
 
@@ -896,7 +914,7 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
     fn block(&mut self) -> PResult<&'a Block<'a>> {
         self.enter(Nest::Block)?;
         let r = self.block_inner();
-        self.leave();
+        self.leave(Nest::Block);
         r
     }
 
@@ -905,7 +923,6 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
         self.expect(Tok::LBrace, "'{' to open a block")?;
         let saved = std::mem::replace(&mut self.no_struct, false);
         let mut stmts = Vec::new();
-        let mut failed = false;
         loop {
             if self.fatal {
                 self.no_struct = saved;
@@ -923,33 +940,25 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
             match self.stmt() {
                 Ok(Some(s)) => stmts.push(s),
                 Ok(None) => {}
-                Err(Fail) => {
-                    failed = true;
-                    self.recover_stmt(start);
-                }
+                Err(Fail) => self.recover_stmt(start),
             }
         }
         self.no_struct = saved;
         self.advance();
-        let _ = failed;
         Ok(self.alloc(Block { span: self.span_from(lo), stmts: self.slice(stmts) }))
     }
 
-    /// After a failed statement: skip to the start of the next line (at
-    /// brace depth zero) or to the `}` closing the current block.
+    /// After a failed statement: skip to the next line that starts at the
+    /// statement's own brace depth, or to the `}` closing its block.
     fn recover_stmt(&mut self, start: usize) {
+        let d0 = self.braces[start];
         if self.pos == start && !matches!(self.kind(), Tok::RBrace | Tok::Eof) {
             self.advance();
         }
-        let mut depth = 0i32;
-        loop {
-            match self.kind() {
-                Tok::Eof => return,
-                Tok::RBrace if depth == 0 => return,
-                _ if depth == 0 && self.nl_before() && self.pos != start => return,
-                Tok::LBrace => depth += 1,
-                Tok::RBrace => depth -= 1,
-                _ => {}
+        while !self.at(Tok::Eof) {
+            let d = self.braces[self.pos];
+            if d <= d0 && (self.at(Tok::RBrace) || self.nl_before()) {
+                return;
             }
             self.advance();
         }
@@ -1137,21 +1146,17 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
     }
 
     fn if_stmt(&mut self) -> PResult<&'a IfStmt<'a>> {
-        // An else-if chain nests, so it counts against the depth limit.
-        self.enter(Nest::Block)?;
-        let r = self.if_inner();
-        self.leave();
-        r
-    }
-
-    fn if_inner(&mut self) -> PResult<&'a IfStmt<'a>> {
         let lo = self.lo();
         self.expect(Tok::If, "'if'")?;
         let cond = self.expr_no_struct()?;
         let then = self.block()?;
         let els = if self.eat(Tok::Else) {
             if self.at(Tok::If) {
-                Some(Else::If(self.if_stmt()?))
+                // An else-if chain nests, so it counts against the limit.
+                self.enter(Nest::Block)?;
+                let r = self.if_stmt();
+                self.leave(Nest::Block);
+                Some(Else::If(r?))
             } else {
                 Some(Else::Block(self.block()?))
             }
@@ -1165,7 +1170,7 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
     fn do_form(&mut self, stmt: bool) -> PResult<DoForm<'a>> {
         self.enter(Nest::Block)?;
         let r = self.do_inner(stmt);
-        self.leave();
+        self.leave(Nest::Block);
         r
     }
 
@@ -1267,7 +1272,7 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
     fn expr_any(&mut self) -> PResult<&'a Expr<'a>> {
         self.enter(Nest::Expr)?;
         let r = self.range();
-        self.leave();
+        self.leave(Nest::Expr);
         r
     }
 
@@ -1330,7 +1335,7 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
     fn binary_nested(&mut self, min: u8) -> PResult<&'a Expr<'a>> {
         self.enter(Nest::Expr)?;
         let r = self.binary(min);
-        self.leave();
+        self.leave(Nest::Expr);
         r
     }
 
@@ -1350,7 +1355,7 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
         }
         self.enter(Nest::Expr)?;
         let operand = self.unary();
-        self.leave();
+        self.leave(Nest::Expr);
         let operand = operand?;
         Ok(self.expr(ExprKind::Unary { op, operand }, self.span_from(lo)))
     }
@@ -1591,6 +1596,7 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
                 FPiece::Text(t) => parts.push(FStrPart::Text(self.arena.alloc_slice_copy(&t))),
                 FPiece::Hole { lo, hi } => {
                     let sub = lex(self.file, self.src, lo as usize, hi as usize, self.diags);
+                    let saved_braces = std::mem::replace(&mut self.braces, brace_depths(&sub.tokens));
                     let saved_toks = std::mem::replace(&mut self.toks, sub.tokens);
                     let saved_pos = std::mem::replace(&mut self.pos, 0);
                     let saved_hi = self.prev_hi;
@@ -1602,6 +1608,7 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
                         }
                     });
                     self.toks = saved_toks;
+                    self.braces = saved_braces;
                     self.pos = saved_pos;
                     self.prev_hi = saved_hi;
                     parts.push(FStrPart::Hole(r?));
@@ -1613,13 +1620,6 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
 
     /// `match scrutinee { Pat => body, ... }`.
     fn match_expr(&mut self) -> PResult<&'a Match<'a>> {
-        self.enter(Nest::Block)?;
-        let r = self.match_inner();
-        self.leave();
-        r
-    }
-
-    fn match_inner(&mut self) -> PResult<&'a Match<'a>> {
         let lo = self.lo();
         self.expect(Tok::Match, "'match'")?;
         let scrutinee = self.expr_no_struct()?;
@@ -2022,7 +2022,147 @@ mod tests {
         assert_eq!(body_errs(&deep), vec!["type nesting is too deep; simplify the type"]);
         let deep = format!("if a {{ }}{}", " else if a { }".repeat(3000));
         assert_eq!(body_errs(&deep), vec!["block nesting is too deep; simplify the function"]);
+        // Mixed nesting: every kind stays under its own limit until one trips.
+        let deep = format!("x := {}1{}", "f(lambda () -> void { g(".repeat(499), ") })".repeat(499));
+        assert_eq!(body_errs(&deep).len(), 1);
+        let deep = format!("x := {}", "match a { X => [(".repeat(400));
+        assert_eq!(body_errs(&deep), vec!["expression nesting is too deep; simplify the expression"]);
+        let deep = format!("x: {}int64 = 1", "(Vector<".repeat(400));
+        assert_eq!(body_errs(&deep), vec!["type nesting is too deep; simplify the type"]);
         let ok = format!("x := {}1{}", "(".repeat(200), ")".repeat(200));
         assert!(body_errs(&ok).is_empty());
+    }
+
+    /// Parses every program of the conformance corpus (when present).
+    /// Programs the manifest expects to run or check clean must parse without
+    /// diagnostics; the parse errors of the others are printed for review
+    /// (`cargo test corpus -- --nocapture`).
+    #[test]
+    fn corpus_parses() {
+        let root = std::path::Path::new("/work/shared/conformance");
+        let Ok(manifest) = std::fs::read_to_string(root.join("manifest")) else {
+            return;
+        };
+        // file -> (modes, err_has lines)
+        let mut expect: std::collections::HashMap<String, (Vec<String>, Vec<String>)> = Default::default();
+        for rec in manifest.split("\n---") {
+            let (mut mode, mut file, mut errs) = (String::new(), String::new(), Vec::new());
+            for line in rec.lines() {
+                if let Some(v) = line.strip_prefix("mode ") {
+                    mode = v.to_string();
+                } else if let Some(v) = line.strip_prefix("file ") {
+                    file = v.to_string();
+                } else if let Some(v) = line.strip_prefix("err_has ") {
+                    errs.push(v.to_string());
+                }
+            }
+            if !file.is_empty() {
+                let e = expect.entry(file).or_default();
+                e.0.push(mode);
+                e.1.extend(errs);
+            }
+        }
+        let mut files = Vec::new();
+        let mut stack = vec![root.join("examples")];
+        while let Some(dir) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+            for ent in rd.flatten() {
+                let p = ent.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().map_or(false, |e| e == "dusk") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        let mut bad = Vec::new();
+        let mut with_errors = 0;
+        for path in &files {
+            let Ok(src) = std::fs::read_to_string(path) else { continue };
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().to_string();
+            let arena = Bump::new();
+            let mut d = Diagnostics::new();
+            parse_file(&arena, FileId(0), &src, &mut d);
+            if d.is_empty() {
+                continue;
+            }
+            with_errors += 1;
+            let (modes, err_has) = expect.get(&rel).cloned().unwrap_or_default();
+            let msgs: Vec<String> = d.iter().map(|d| d.message.clone()).collect();
+            let expected_fail = modes.iter().any(|m| m == "check_fail");
+            let matched = err_has.iter().any(|h| msgs.iter().any(|m| m.contains(h.as_str())));
+            println!(
+                "{} [{}] {}\n    got: {:?}\n    err_has: {:?}",
+                if matched { "ok  " } else if expected_fail { "CHK " } else { "BAD " },
+                modes.join(","),
+                rel,
+                msgs,
+                err_has
+            );
+            if !expected_fail {
+                bad.push(rel);
+            }
+        }
+        println!("{} files, {} with parse errors, {} unexpected", files.len(), with_errors, bad.len());
+        assert!(bad.is_empty(), "programs that should parse cleanly: {:?}", bad);
+    }
+
+    /// Random mutations of real programs must never panic or overflow the
+    /// stack. Runs for a couple of seconds over a few corpus files (or a
+    /// built-in sample when the corpus is absent).
+    #[test]
+    fn mutations_never_panic() {
+        let dir = std::path::Path::new("/work/shared/conformance/examples");
+        let mut seeds: Vec<String> = ["hello.dusk", "fstr_match_arms.dusk", "asyncawaitdefer.dusk", "sizeof_suffix.dusk"]
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+            .collect();
+        seeds.push(
+            "@paradigm functional\nstruct P<T> { a: T }\nenum E { A(x: int64), B }\n\
+             func main() -> int32 {\n  mut x: int64 = 1 + 2 ** 3\n  s := f\"a{x}b{P { a: 1 }.a}\"\n  \
+             match e { A(v) => v, B => { } }\n  r := do M { y <- g(x)\n h(y) }\n  xs[1..=2] |> sum\n  \
+             c := collector<Map<int64, Vector<int64>>>(m)\n  return 0\n}\n"
+                .to_string(),
+        );
+        let alphabet = b"{}()[]<>\"'f r:=.,;-+*/|&!@#\\\n u{7b}0123456789 lambda match do await ";
+        let mut rng: u64 = 0x9E3779B97F4A7C15;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let mut runs = 0;
+        while std::time::Instant::now() < deadline {
+            let seed = &seeds[(next() as usize) % seeds.len()];
+            let mut bytes = seed.as_bytes().to_vec();
+            for _ in 0..1 + next() % 8 {
+                if bytes.is_empty() {
+                    break;
+                }
+                let at = (next() as usize) % bytes.len();
+                match next() % 4 {
+                    0 => {
+                        bytes.remove(at);
+                    }
+                    1 => bytes.insert(at, alphabet[(next() as usize) % alphabet.len()]),
+                    2 => {
+                        let end = (at + (next() as usize) % 40).min(bytes.len());
+                        let chunk = bytes[at..end].to_vec();
+                        let to = (next() as usize) % bytes.len();
+                        bytes.splice(to..to, chunk);
+                    }
+                    _ => bytes.truncate(at),
+                }
+            }
+            let src = String::from_utf8_lossy(&bytes).into_owned();
+            let arena = Bump::new();
+            let mut d = Diagnostics::new();
+            parse_file(&arena, FileId(0), &src, &mut d);
+            runs += 1;
+        }
+        assert!(runs > 100);
     }
 }
