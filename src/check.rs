@@ -386,8 +386,12 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     fn declare(&mut self, cx: &mut FnCx, id: &Ident, ty: TyId, mutable: bool, check_unused: bool) -> LocalId {
         let scope = cx.scopes.last().unwrap();
-        if id.name != "_" && scope.iter().any(|l| cx.locals[l.0 as usize].name == id.name) {
-            self.err(id.span, format!("'{}' is already declared in this scope", id.name));
+        if let Some(&prev) = scope.iter().find(|l| cx.locals[l.0 as usize].name == id.name) {
+            if id.name != "_" {
+                self.err(id.span, format!("'{}' is already declared in this scope", id.name));
+                // One mistake, one report: the earlier binding is not also "unused".
+                cx.locals[prev.0 as usize].used = true;
+            }
         }
         let lid = LocalId(cx.locals.len() as u32);
         cx.locals.push(LocalState { name: id.name.to_string(), ty, mutable, used: false, check_unused, span: id.span });
@@ -484,7 +488,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     }
                     return;
                 };
-                let (lt, ht) = self.operands(cx, lo, hi);
+                let (lt, ht) = self.operands(cx, lo, hi, None);
                 let ty = if lt == prim::ERR { ht } else { lt };
                 if !(self.types.is_integral(ty) || ty == prim::ERR) || (lt != ht && lt != prim::ERR && ht != prim::ERR) {
                     self.err(f.iter.span, "a range needs two integers of the same type");
@@ -672,8 +676,13 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     /// Type a pair of operands so a bare literal takes the other side's type.
-    fn operands(&mut self, cx: &mut FnCx, l: &'a Expr<'a>, r: &'a Expr<'a>) -> (TyId, TyId) {
-        if is_bare_literal(l) && !is_bare_literal(r) {
+    fn operands(&mut self, cx: &mut FnCx, l: &'a Expr<'a>, r: &'a Expr<'a>, expected: Option<TyId>) -> (TyId, TyId) {
+        if is_bare_literal(l) && is_bare_literal(r) {
+            // Two literals take the type the context expects (`x: float32 = 1.0 / 3.0`).
+            let lt = self.expr(cx, l, expected);
+            let rt = self.expr(cx, r, Some(lt));
+            (lt, rt)
+        } else if is_bare_literal(l) {
             let rt = self.expr(cx, r, None);
             let lt = self.expr(cx, l, Some(rt));
             (lt, rt)
@@ -736,7 +745,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Paren(inner) => self.expr(cx, inner, expected),
             ExprKind::Name(id) => self.name(cx, e, id),
             ExprKind::Unary { op, operand } => self.unary(cx, e, *op, operand, expected),
-            ExprKind::Binary { op, lhs, rhs } => self.binary(cx, e, *op, lhs, rhs),
+            ExprKind::Binary { op, lhs, rhs } => self.binary(cx, e, *op, lhs, rhs, expected),
             ExprKind::Call { callee, args } => self.call(cx, e, callee, args, expected),
             ExprKind::Index { base, index } => self.index(cx, e, base, index),
             ExprKind::Field { base, name } => {
@@ -847,7 +856,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    fn binary(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, op: BinOp, l: &'a Expr<'a>, r: &'a Expr<'a>) -> TyId {
+    fn binary(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, op: BinOp, l: &'a Expr<'a>, r: &'a Expr<'a>, expected: Option<TyId>) -> TyId {
         if matches!(op, BinOp::And | BinOp::Or) {
             let lt = self.expr(cx, l, Some(prim::BOOL));
             let rt = self.expr(cx, r, Some(prim::BOOL));
@@ -856,7 +865,8 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             return prim::BOOL;
         }
-        let (lt, rt) = self.operands(cx, l, r);
+        let want = if op.is_comparison() { None } else { expected };
+        let (lt, rt) = self.operands(cx, l, r, want);
         self.binary_types(op, lt, rt, e.span, Some(r))
     }
 

@@ -386,9 +386,15 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
             doc = self.doc_here();
         }
         while self.at(Tok::At) && !self.fatal {
+            let start = self.pos;
             match self.directive() {
                 Ok(d) => directives.push(d),
-                Err(Fail) => self.skip_to_line_start(),
+                Err(Fail) => {
+                    if self.pos == start {
+                        self.advance();
+                    }
+                    self.skip_rest_of_line();
+                }
             }
         }
         let mut items = Vec::new();
@@ -407,9 +413,9 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
         File { file: self.file, doc, directives: self.slice(directives), items: self.slice(items) }
     }
 
-    fn skip_to_line_start(&mut self) {
-        let start = self.pos;
-        while !self.at(Tok::Eof) && (self.pos == start || !self.nl_before()) {
+    /// Skips the tokens left on the current line (after a bad directive).
+    fn skip_rest_of_line(&mut self) {
+        while !self.at(Tok::Eof) && !self.nl_before() {
             self.advance();
         }
     }
