@@ -275,6 +275,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             params.push(self.resolve_type(p.ty));
         }
         let ret = self.resolve_type(func.ret);
+        if crate::layout::is_aggregate(&self.types, ret) {
+            self.err(func.ret.span, format!("not supported yet: returning {}", self.tyname(ret)));
+        }
         let id = self.funcs.len() as u32;
         let exported = func.vis != Visibility::Private || f.is_root;
         let symbol = if f.runtime || exported { name.to_string() } else { format!("{}.{}", name, fi) };
@@ -483,9 +486,25 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.gate(cx, cx.par.procedural, s.span, "the 'for' loop", "procedural");
                 let ExprKind::Range { lo, hi, .. } = &f.iter.unparen().kind else {
                     let t = self.expr(cx, f.iter, None);
-                    if t != prim::ERR {
-                        self.err(f.iter.span, format!("not supported yet: for loops over {}", self.tyname(t)));
+                    let elem = match self.types.kind(t) {
+                        TyKind::Array(e, _) | TyKind::Slice(e) => *e,
+                        TyKind::Str => prim::CHAR,
+                        TyKind::Err => prim::ERR,
+                        _ => {
+                            let n = self.tyname(t);
+                            self.err(f.iter.span, format!("cannot iterate {}; a for loop takes an array, a slice, a string, a *Vector, or a *Map", n));
+                            prim::ERR
+                        }
+                    };
+                    if let Some(second) = &f.second {
+                        self.err(second.span, "two loop names bind a map's key and value; this iterand has only elements");
                     }
+                    cx.scopes.push(Vec::new());
+                    self.declare(cx, &f.first, elem, false, false);
+                    cx.loops += 1;
+                    self.block(cx, f.body);
+                    cx.loops -= 1;
+                    self.close_scope(cx);
                     return;
                 };
                 let (lt, ht) = self.operands(cx, lo, hi, None);
@@ -600,6 +619,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         match (self.types.kind(v), self.types.kind(t)) {
             // *void accepts any raw or managed pointer.
             (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) => true,
+            // An array is viewed as a slice of its elements (a frame view).
+            (TyKind::Array(a, _), TyKind::Slice(b)) => a == b,
             // char <-> integers convert implicitly, as do rune <-> integers.
             (TyKind::Int { .. }, TyKind::Char) | (TyKind::Char, TyKind::Int { .. }) => true,
             (TyKind::Int { .. }, TyKind::Rune) | (TyKind::Rune, TyKind::Int { .. }) => true,
@@ -765,7 +786,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             ExprKind::FStr(_) => self.unsupported(e, "f-strings"),
             ExprKind::StructLit { .. } => self.unsupported(e, "struct literals"),
-            ExprKind::Array(_) => self.unsupported(e, "array literals"),
+            ExprKind::Array(elems) => self.array_literal(cx, e, elems, expected),
             ExprKind::Tuple(_) => self.unsupported(e, "tuples"),
             ExprKind::Unit => prim::VOID,
             ExprKind::Lambda(_) => self.unsupported(e, "lambdas"),
@@ -774,6 +795,39 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
             ExprKind::Await(_) => self.unsupported(e, "await"),
         }
+    }
+
+    fn array_literal(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, elems: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
+        let want = expected.and_then(|t| match self.types.kind(t) {
+            TyKind::Array(el, _) | TyKind::Slice(el) => Some(*el),
+            _ => None,
+        });
+        let Some(first) = elems.first() else {
+            return match want {
+                Some(el) => self.types.array(el, 0),
+                None => {
+                    self.err(e.span, "an empty array literal needs a type annotation");
+                    prim::ERR
+                }
+            };
+        };
+        let el = match want {
+            Some(w) => w,
+            None => self.expr(cx, first, None),
+        };
+        for x in elems {
+            let t = self.expr(cx, x, Some(el));
+            if !self.assignable(t, el) {
+                self.err(x.span, "array elements must all have the same type");
+            }
+        }
+        if el == prim::ERR {
+            return prim::ERR;
+        }
+        if !matches!(self.types.kind(el), TyKind::Int { .. } | TyKind::Float { .. } | TyKind::Bool | TyKind::Char | TyKind::Rune | TyKind::Str | TyKind::RawPtr(_) | TyKind::Array(..)) {
+            return self.unsupported(e, &format!("arrays of {}", self.tyname(el)));
+        }
+        self.types.array(el, elems.len() as u64)
     }
 
     fn unsupported(&mut self, e: &Expr, what: &str) -> TyId {

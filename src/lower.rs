@@ -309,8 +309,70 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         self.b.switch_to(join);
     }
 
+    /// `for x in xs` over an array, a slice or a string: an index loop; the
+    /// iterand is evaluated once (a string's length is read once too).
+    fn for_each(&mut self, f: &'a ForStmt<'a>) {
+        let it = self.ty(f.iter);
+        let l = self.c.info.decls[&key(&f.first)];
+        let elem = self.f.locals[l.0 as usize].ty;
+        let base = self.expr(f.iter);
+        let (data, len) = match self.c.types.kind(it).clone() {
+            TyKind::Array(_, n) => (base, self.b.iconst(Type::I64, n as i64)),
+            TyKind::Slice(_) => {
+                let d = self.b.load(Type::I64, base, 0);
+                let n = self.b.load(Type::I64, base, 8);
+                (d, n)
+            }
+            _ => {
+                let n = self.rt("__rt_strlen", vec![base], Some(Type::I64)).unwrap();
+                (base, n)
+            }
+        };
+        let (esize, ealign) = size_align(&self.c.types, elem);
+        let stride = crate::layout::round_up(esize, ealign) as i64;
+        let counter = self.b.new_slot(8, 8);
+        let caddr = self.b.slot_addr(counter);
+        let zero = self.b.iconst(Type::I64, 0);
+        self.b.store(zero, caddr, 0);
+        let head = self.b.new_block();
+        let body_b = self.b.new_block();
+        let latch = self.b.new_block();
+        let exit = self.b.new_block();
+        self.b.jump(head, vec![]);
+        self.b.switch_to(head);
+        let ca = self.b.slot_addr(counter);
+        let i = self.b.load(Type::I64, ca, 0);
+        let more = self.b.icmp(IntCC::Slt, i, len);
+        self.b.branch(more, body_b, vec![], exit, vec![]);
+        self.b.switch_to(body_b);
+        let sz = self.b.iconst(Type::I64, stride);
+        let off = self.b.bin(IB::Mul, i, sz);
+        let at = self.b.bin(IB::Add, data, off);
+        let dst = self.local_slot(l);
+        if is_aggregate(&self.c.types, elem) {
+            self.copy_mem(dst, at, elem);
+        } else {
+            let v = self.b.load(self.irty(elem), at, 0);
+            self.b.store(v, dst, 0);
+        }
+        self.loops.push(Loop { continue_to: latch, break_to: exit });
+        self.block(f.body);
+        self.loops.pop();
+        self.b.jump(latch, vec![]);
+        self.b.switch_to(latch);
+        let ca = self.b.slot_addr(counter);
+        let i = self.b.load(Type::I64, ca, 0);
+        let one = self.b.iconst(Type::I64, 1);
+        let n = self.b.bin(IB::Add, i, one);
+        self.b.store(n, ca, 0);
+        self.b.jump(head, vec![]);
+        self.b.switch_to(exit);
+    }
+
     fn for_range(&mut self, f: &'a ForStmt<'a>) {
-        let ExprKind::Range { lo, hi, inclusive } = &f.iter.unparen().kind else { unreachable!() };
+        let ExprKind::Range { lo, hi, inclusive } = &f.iter.unparen().kind else {
+            return self.for_each(f);
+        };
         let ty = self.ty(f.iter);
         let t = self.irty(ty);
         let l = self.c.info.decls[&key(&f.first)];
@@ -440,6 +502,15 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn expr_as(&mut self, e: &'a Expr<'a>, want: TyId) -> Value {
         let have = self.ty(e);
         let v = self.expr(e);
+        if let (TyKind::Array(_, n), TyKind::Slice(_)) = (self.c.types.kind(have).clone(), self.c.types.kind(want).clone()) {
+            // View the array as a slice: {data, len} in a fresh temporary.
+            let slot = self.b.new_slot(16, 8);
+            let s = self.b.slot_addr(slot);
+            self.b.store(v, s, 0);
+            let len = self.b.iconst(Type::I64, n as i64);
+            self.b.store(len, s, 8);
+            return s;
+        }
         if have == want || have == prim::ERR || is_aggregate(&self.c.types, want) {
             return v;
         }
@@ -521,6 +592,21 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
             }
             ExprKind::Unit => self.b.iconst(Type::I8, 0),
+            ExprKind::Array(elems) => {
+                let TyKind::Array(el, _) = self.c.types.kind(ty).clone() else { unreachable!() };
+                let (size, align) = size_align(&self.c.types, ty);
+                let (esize, ealign) = size_align(&self.c.types, el);
+                let stride = crate::layout::round_up(esize, ealign) as i32;
+                let slot = self.b.new_slot(size.max(1) as u32, align as u32);
+                let base = self.b.slot_addr(slot);
+                for (i, x) in elems.iter().enumerate() {
+                    let v = self.expr_as(x, el);
+                    let at = self.b.iconst(Type::I64, i as i64 * stride as i64);
+                    let addr = self.b.bin(IB::Add, base, at);
+                    self.store_value(v, addr, el);
+                }
+                base
+            }
             _ => unreachable!("rejected by the checker: {:?}", e.kind),
         }
     }
