@@ -329,9 +329,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 params.push(self.resolve_type(p.ty));
             }
             let ret = self.resolve_type(m.ret);
-            if crate::layout::is_aggregate(&self.types, ret) && !matches!(self.types.kind(ret), TyKind::Struct(..) | TyKind::Tuple(_)) {
-                self.err(m.ret.span, format!("not supported yet: returning {}", self.tyname(ret)));
-            }
+
             let id = self.funcs.len() as u32;
             let symbol = format!("{}.{}", im.target.name, m.name.name);
             self.funcs.push(FuncDecl { item: m, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: Some(recv), runtime: f.runtime });
@@ -367,9 +365,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             params.push(self.resolve_type(p.ty));
         }
         let ret = self.resolve_type(func.ret);
-        if crate::layout::is_aggregate(&self.types, ret) && !matches!(self.types.kind(ret), TyKind::Struct(..) | TyKind::Tuple(_)) {
-            self.err(func.ret.span, format!("not supported yet: returning {}", self.tyname(ret)));
-        }
+
         let id = self.funcs.len() as u32;
         let exported = func.vis != Visibility::Private || f.is_root;
         let symbol = if f.runtime || exported { name.to_string() } else { format!("{}.{}", name, fi) };
@@ -1066,9 +1062,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         if el == prim::ERR {
             return prim::ERR;
-        }
-        if !matches!(self.types.kind(el), TyKind::Int { .. } | TyKind::Float { .. } | TyKind::Bool | TyKind::Char | TyKind::Rune | TyKind::Str | TyKind::RawPtr(_) | TyKind::Array(..)) {
-            return self.unsupported(e, &format!("arrays of {}", self.tyname(el)));
         }
         self.types.array(el, elems.len() as u64)
     }
