@@ -19,7 +19,7 @@ pub struct Ident<'a> {
 // ---------------------------------------------------------------------------
 // Files and directives
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct File<'a> {
     pub file: FileId,
     /// A doc comment before the directive prologue (the module doc).
@@ -28,13 +28,13 @@ pub struct File<'a> {
     pub items: &'a [Item<'a>],
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Directive<'a> {
     pub kind: DirectiveKind<'a>,
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum DirectiveKind<'a> {
     /// `@paradigm functional` (the name is not validated by the parser).
     Paradigm(Ident<'a>),
@@ -46,7 +46,7 @@ pub enum DirectiveKind<'a> {
     CSource(StrArg<'a>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum ImportPath<'a> {
     Dotted(&'a [Ident<'a>]),
     Str(StrArg<'a>),
@@ -99,7 +99,7 @@ pub enum Visibility {
     ExportC,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct FuncItem<'a> {
     pub span: Span,
     pub doc: Option<Span>,
@@ -115,7 +115,7 @@ pub struct FuncItem<'a> {
     pub body: &'a Block<'a>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Param<'a> {
     pub span: Span,
     /// `using a: *Arena`: the parameter is the ambient allocator of the body.
@@ -124,7 +124,7 @@ pub struct Param<'a> {
     pub ty: &'a Type<'a>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct StructItem<'a> {
     pub span: Span,
     pub doc: Option<Span>,
@@ -134,14 +134,14 @@ pub struct StructItem<'a> {
     pub fields: &'a [Field<'a>],
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Field<'a> {
     pub span: Span,
     pub name: Ident<'a>,
     pub ty: &'a Type<'a>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct EnumItem<'a> {
     pub span: Span,
     pub doc: Option<Span>,
@@ -151,7 +151,7 @@ pub struct EnumItem<'a> {
     pub variants: &'a [Variant<'a>],
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Variant<'a> {
     pub span: Span,
     pub name: Ident<'a>,
@@ -159,7 +159,7 @@ pub struct Variant<'a> {
     pub fields: &'a [Field<'a>],
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct InterfaceItem<'a> {
     pub span: Span,
     pub doc: Option<Span>,
@@ -170,7 +170,7 @@ pub struct InterfaceItem<'a> {
 }
 
 /// `name(params) -> Ret` inside an interface.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct MethodSig<'a> {
     pub span: Span,
     pub doc: Option<Span>,
@@ -180,7 +180,7 @@ pub struct MethodSig<'a> {
 }
 
 /// `impl Target { ... }` or `impl Interface for Target { ... }`.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct ImplItem<'a> {
     pub span: Span,
     pub doc: Option<Span>,
@@ -191,7 +191,7 @@ pub struct ImplItem<'a> {
 }
 
 /// `foreign "C" { func f(a: int32, ...) -> int32 }`.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct ForeignItem<'a> {
     pub span: Span,
     pub exported: bool,
@@ -200,7 +200,7 @@ pub struct ForeignItem<'a> {
     pub funcs: &'a [ForeignFunc<'a>],
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct ForeignFunc<'a> {
     pub span: Span,
     pub doc: Option<Span>,
@@ -213,7 +213,7 @@ pub struct ForeignFunc<'a> {
 
 /// `monad M { func bind(...) ... func unit(...) ... }`. The funcs keep their
 /// own names (`bind`, `unit`, helpers); the checker registers them as `M.name`.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct MonadItem<'a> {
     pub span: Span,
     pub name: Ident<'a>,
@@ -223,13 +223,13 @@ pub struct MonadItem<'a> {
 // ---------------------------------------------------------------------------
 // Types
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Type<'a> {
     pub kind: TypeKind<'a>,
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum TypeKind<'a> {
     /// `int64`, `string`, `T`, `Vector<T>`, `Map<K, V>`: primitives, structs,
     /// enums, interfaces and type parameters are all names here.
@@ -260,19 +260,19 @@ pub enum TypeKind<'a> {
 // ---------------------------------------------------------------------------
 // Statements
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Block<'a> {
     pub span: Span,
     pub stmts: &'a [Stmt<'a>],
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Stmt<'a> {
     pub kind: StmtKind<'a>,
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum StmtKind<'a> {
     /// `x := e`, `mut x: T = e`, `ref r := e`, `a, b := e`.
     Let(&'a Binding<'a>),
@@ -307,7 +307,7 @@ pub enum BindMode {
     Ref,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Binding<'a> {
     pub mode: BindMode,
     /// One name, or several destructuring a tuple.
@@ -318,13 +318,13 @@ pub struct Binding<'a> {
     pub value: &'a Expr<'a>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct BindName<'a> {
     pub name: Ident<'a>,
     pub ty: Option<&'a Type<'a>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct IfStmt<'a> {
     pub span: Span,
     pub cond: &'a Expr<'a>,
@@ -339,7 +339,7 @@ pub enum Else<'a> {
 }
 
 /// `for x in e { }` or `for k, v in e { }`.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct ForStmt<'a> {
     pub first: Ident<'a>,
     pub second: Option<Ident<'a>>,
@@ -350,13 +350,13 @@ pub struct ForStmt<'a> {
 // ---------------------------------------------------------------------------
 // Expressions
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Expr<'a> {
     pub kind: ExprKind<'a>,
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum ExprKind<'a> {
     /// Integer literal; `value` is the magnitude (never negative; `-1` is a
     /// `Neg` of `1`). A float suffix (`5f32`) is kept as written.
@@ -485,7 +485,7 @@ impl LitSuffix {
 }
 
 /// A plain string literal after escape decoding.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct StrLit<'a> {
     pub bytes: &'a [u8],
     /// Offsets into `bytes` of every `{` / `}` that came from a `\u{7b}` /
@@ -545,21 +545,21 @@ impl<'a> StrLit<'a> {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum FStrPart<'a> {
     /// Literal text, escapes and `{{`/`}}` already cooked.
     Text(&'a [u8]),
     Hole(&'a Expr<'a>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct FieldInit<'a> {
     pub span: Span,
     pub name: Ident<'a>,
     pub value: &'a Expr<'a>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Lambda<'a> {
     pub span: Span,
     pub params: &'a [Param<'a>],
@@ -568,21 +568,21 @@ pub struct Lambda<'a> {
 }
 
 /// `match scrutinee { arms }`, as an expression or a statement.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Match<'a> {
     pub span: Span,
     pub scrutinee: &'a Expr<'a>,
     pub arms: &'a [Arm<'a>],
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Arm<'a> {
     pub span: Span,
     pub pat: Pattern<'a>,
     pub body: ArmBody<'a>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum ArmBody<'a> {
     Block(&'a Block<'a>),
     /// `Pat => return` / `Pat => return e`.
@@ -590,13 +590,13 @@ pub enum ArmBody<'a> {
     Expr(&'a Expr<'a>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Pattern<'a> {
     pub kind: PatKind<'a>,
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum PatKind<'a> {
     /// `_`.
     Wildcard,
@@ -608,14 +608,14 @@ pub enum PatKind<'a> {
 }
 
 /// `do [M] { elems }`.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct DoBlock<'a> {
     pub span: Span,
     pub monad: Option<Ident<'a>>,
     pub elems: &'a [DoElem<'a>],
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum DoElem<'a> {
     /// `x <- e`.
     Bind { span: Span, name: Ident<'a>, value: &'a Expr<'a> },

@@ -7,7 +7,12 @@ use std::fmt::Write;
 pub fn print_module(m: &Module) -> String {
     let mut s = String::new();
     for d in &m.data {
-        let _ = write!(s, "data {} align {}{} = {:?}", d.name, d.align, if d.readonly { " readonly" } else { "" }, String::from_utf8_lossy(&d.bytes));
+        let ro = if d.readonly { " readonly" } else { "" };
+        if d.bytes.iter().all(|&b| b == 0) {
+            let _ = write!(s, "data {} align {}{} = zeroes {}", d.name, d.align, ro, d.bytes.len());
+        } else {
+            let _ = write!(s, "data {} align {}{} = {:?}", d.name, d.align, ro, String::from_utf8_lossy(&d.bytes));
+        }
         for r in &d.relocs {
             let _ = write!(s, " [+{}: {}+{}]", r.offset, r.symbol, r.addend);
         }
