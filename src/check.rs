@@ -14,6 +14,9 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::types::{prim, TyId, TyKind, Types};
 use std::collections::HashMap;
 
+#[path = "check_heap.rs"]
+pub mod heap;
+
 /// Key of a side table: the address of the AST node (nodes live in the
 /// arena for the whole compilation, so addresses are stable and unique).
 pub fn key<T>(n: &T) -> usize {
@@ -59,6 +62,8 @@ pub enum CallRes {
     Print(PrintCall),
     /// `x.ignore()`: evaluate x, discard it.
     Ignore,
+    /// `alloc`, `free`, `move` (check_heap.rs).
+    Heap(heap::HeapOp),
     /// `sizeof(T or e)` folded to a constant.
     Sizeof(u64),
     PtrAdd,
@@ -145,7 +150,7 @@ struct Globals {
 }
 
 pub fn check<'a>(sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default() };
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), own: Default::default() };
     c.collect(files);
     let main = c.find_main(files);
     for i in 0..c.funcs.len() {
@@ -190,6 +195,8 @@ struct Checker<'a, 'd> {
     methods: HashMap<(u32, String), u32>,
     /// Declared interface names (interface values are not lowered yet).
     interfaces: std::collections::HashSet<String>,
+    /// Ownership verdicts of managed-pointer bindings (check_heap.rs).
+    own: heap::Ownership,
 }
 
 /// A local's checking state.
@@ -365,6 +372,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             params.push(self.resolve_type(p.ty));
         }
         let ret = self.resolve_type(func.ret);
+        self.check_owning(func, ret);
 
         let id = self.funcs.len() as u32;
         let exported = func.vis != Visibility::Private || f.is_root;
@@ -479,6 +487,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         for (p, &ty) in item.params.iter().zip(&params) {
             self.declare(&mut cx, &p.name, ty, false, false);
         }
+        self.own_params(&cx);
         self.block_stmts(&mut cx, item.body);
         if ret != prim::VOID && ret != prim::ERR && !block_returns(item.body) {
             self.err(item.body.span, "not all paths in this function return a value");
@@ -544,6 +553,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if !self.assignable(vt, pt) {
                     self.err(value.span, "assignment type mismatch");
                 }
+                self.own_assign(cx, place, value);
             }
             StmtKind::CompoundAssign { op, place, value } => {
                 let pt = self.place(cx, place);
@@ -603,7 +613,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(second.span, "two loop names bind a map's key and value; this iterand has only elements");
                     }
                     cx.scopes.push(Vec::new());
-                    self.declare(cx, &f.first, elem, false, false);
+                    let binder = self.declare(cx, &f.first, elem, false, false);
+                    self.own_borrow(cx, binder);
                     cx.loops += 1;
                     self.block(cx, f.body);
                     cx.loops -= 1;
@@ -674,9 +685,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         if b.mode == BindMode::Mut {
             self.gate(cx, cx.par.procedural, s.span, "the 'mut' keyword", "procedural");
         }
-        if b.mode == BindMode::Ref {
-            self.err(s.span, "not supported yet: ref bindings");
-        }
         if b.names.len() != 1 {
             let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
             let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
@@ -725,7 +733,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                 vt
             }
         };
-        self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+        let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+        self.own_binding(cx, b.mode, b.value, l);
     }
 
     fn if_stmt(&mut self, cx: &mut FnCx, i: &'a IfStmt<'a>) {
@@ -747,8 +756,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             return true;
         }
         match (self.types.kind(v), self.types.kind(t)) {
-            // *void accepts any raw or managed pointer.
-            (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) => true,
+            // *void accepts any raw or managed pointer, and converts to a
+            // managed one (untracked: generation 0).
+            (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) | (TyKind::VoidPtr, TyKind::Ptr(_)) => true,
             // An array is viewed as a slice of its elements (a frame view).
             (TyKind::Array(a, _), TyKind::Slice(b)) => a == b,
             // char <-> integers convert implicitly, as do rune <-> integers.
@@ -954,6 +964,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                         }
                     },
                     _ if bt == prim::ERR => prim::ERR,
+                    (TyKind::Ptr(_) | TyKind::RawPtr(_), _) => {
+                        self.err(e.span, "a field read through a pointer needs an explicit dereference; write (*p).field");
+                        prim::ERR
+                    }
                     _ => {
                         self.err(e.span, format!("{} has no field '{}'", self.tyname(bt), name.name));
                         prim::ERR
@@ -1074,6 +1088,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn name(&mut self, cx: &mut FnCx, e: &Expr, id: &Ident) -> TyId {
         if let Some(l) = cx.lookup(id.name) {
             cx.locals[l.0 as usize].used = true;
+            self.own_use(cx, e, l);
             self.info.names.insert(key(e), NameRes::Local(l));
             return cx.locals[l.0 as usize].ty;
         }
@@ -1136,8 +1151,11 @@ impl<'a, 'd> Checker<'a, 'd> {
                 t
             }
             UnOp::Deref => match self.types.kind(t) {
-                TyKind::RawPtr(inner) => *inner,
-                TyKind::Ptr(_) => self.unsupported(e, "managed pointers"),
+                TyKind::RawPtr(inner) | TyKind::Ptr(inner) => *inner,
+                TyKind::VoidPtr => {
+                    self.err(e.span, "cannot dereference a *void; it is opaque, convert it to a typed pointer first");
+                    prim::ERR
+                }
                 _ => {
                     self.err(e.span, "cannot dereference a non pointer value");
                     prim::ERR
@@ -1331,6 +1349,11 @@ impl<'a, 'd> Checker<'a, 'd> {
         // A closure-typed field is called like a method.
         let sid = match self.types.kind(bt) {
             TyKind::Struct(id, _) => *id,
+            // Through a managed pointer: the lowering checks the generation.
+            TyKind::Ptr(inner) if matches!(self.types.kind(*inner), TyKind::Struct(..)) => match self.types.kind(*inner) {
+                TyKind::Struct(id, _) => *id,
+                _ => unreachable!(),
+            },
             _ => return self.unsupported(e, &format!("methods on {}", self.tyname(bt))),
         };
         let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
@@ -1399,10 +1422,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.err(e.span, "sizeof takes a type or a value");
                     return prim::I64;
                 }
-                let t = match &args[0].kind {
-                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && Types::primitive(n.name).is_some() => Types::primitive(n.name).unwrap(),
-                    _ => self.expr(cx, &args[0], None),
-                };
+                let t = self.sizeof_operand(cx, &args[0]);
                 let size = crate::layout::size_of(&self.types, t);
                 self.info.calls.insert(key(e), CallRes::Sizeof(size));
                 return prim::I64;
@@ -1430,6 +1450,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 return prim::STR;
             }
             _ => {}
+        }
+        if let Some(t) = self.heap_builtin(cx, e, name, args, expected) {
+            return t;
         }
         if cx.runtime {
             if let Some(t) = self.intrinsic(cx, e, name, args, expected) {
