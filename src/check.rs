@@ -794,7 +794,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(p.span, "a string is immutable; build a new one with a StringBuilder");
                         prim::ERR
                     }
-                    TyKind::RawPtr(_) | TyKind::Slice(_) => self.expr(cx, p.unparen(), None),
+                    TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::Slice(_) => self.expr(cx, p.unparen(), None),
                     _ => {
                         // Arrays need a mutable root binding.
                         if let Some(root) = root_name(base) {
@@ -815,7 +815,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if !through_deref {
                     if let Some(root) = root_name(base) {
                         if let Some(l) = cx.lookup(root) {
-                            if !cx.locals[l.0 as usize].mutable {
+                            // `p.f = v` on a pointer gets the explicit-deref message below instead.
+                            let through_pointer = matches!(self.types.kind(cx.locals[l.0 as usize].ty), TyKind::Ptr(_) | TyKind::RawPtr(_));
+                            if !cx.locals[l.0 as usize].mutable && !through_pointer {
                                 self.err(p.span, format!("cannot assign to immutable '{}'", root));
                             }
                         }
@@ -1289,6 +1291,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         match self.types.kind(bt) {
             TyKind::RawPtr(inner) | TyKind::Slice(inner) | TyKind::Array(inner, _) => *inner,
+            // `p[i]` through a managed pointer: element i past the checked block start.
+            TyKind::Ptr(inner) => *inner,
             TyKind::Str => prim::CHAR,
             TyKind::Err => prim::ERR,
             _ => {

@@ -564,6 +564,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 self.bounds_check(i, len, e.span);
                 base_v
             }
+            TyKind::Ptr(_) => self.deref_managed(base_v, e.span),
             _ => base_v,
         };
         let sz = self.b.iconst(Type::I64, stride);
