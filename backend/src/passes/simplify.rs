@@ -8,7 +8,8 @@
 //! - branches on constants and branches whose arms are the same edge, after
 //!   which unreachable blocks are removed;
 //! - block parameters whose every incoming argument is one value (or the
-//!   parameter itself, around a loop) become that value.
+//!   parameter itself, around a loop) become that value;
+//! - a block reached only by a jump from one other block is appended to it.
 //!
 //! Instructions left unused are `dce`'s job.
 
@@ -20,8 +21,9 @@ pub fn run(f: &mut Function) {
     // catch the common chains without risking long loops.
     for _ in 0..4 {
         let folded = fold(f);
-        let merged = remove_trivial_params(f);
-        if !folded && !merged {
+        let trivial = remove_trivial_params(f);
+        let merged = merge_straight_lines(f);
+        if !folded && !trivial && !merged {
             break;
         }
     }
@@ -246,5 +248,44 @@ fn remove_trivial_params(f: &mut Function) -> bool {
             });
         }
     }
+    true
+}
+
+/// Append every block whose only predecessor jumps to it unconditionally to
+/// that predecessor; its parameters become the jump's arguments. Returns
+/// whether any block went.
+fn merge_straight_lines(f: &mut Function) -> bool {
+    let preds = predecessors(f);
+    let mut alias: Vec<Option<Value>> = vec![None; f.value_types.len()];
+    let mut gone = vec![false; f.blocks.len()];
+    for a in cfg::reverse_postorder(f) {
+        let ai = a.0 as usize;
+        if gone[ai] {
+            continue;
+        }
+        // A chain a -> b -> c ... collapses into a.
+        while let Terminator::Jump(c) = &f.blocks[ai].term {
+            let bi = c.block.0 as usize;
+            if bi == ai || bi == 0 || preds[bi].len() != 1 {
+                break;
+            }
+            let args = c.args.clone();
+            let empty = Block { params: Vec::new(), insts: Vec::new(), term: Terminator::Unreachable, term_span: Span::NONE };
+            let b = std::mem::replace(&mut f.blocks[bi], empty);
+            for (p, arg) in b.params.into_iter().zip(args) {
+                alias[p.0 as usize] = Some(arg);
+            }
+            let blk = &mut f.blocks[ai];
+            blk.insts.extend(b.insts);
+            blk.term = b.term;
+            blk.term_span = b.term_span;
+            gone[bi] = true;
+        }
+    }
+    if !gone.contains(&true) {
+        return false;
+    }
+    rewrite_uses(f, &alias);
+    cfg::remove_unreachable_blocks(f);
     true
 }
