@@ -83,7 +83,7 @@ pub fn run(f: &mut Function) {
     // Sweep.
     let mut param_live: Vec<Option<Vec<bool>>> = vec![None; nb];
     for (bi, b) in f.blocks.iter_mut().enumerate() {
-        b.insts.retain(|inst| inst.result.map_or(true, |r| live[r.0 as usize]));
+        b.insts.retain(|inst| inst.result.is_none_or(|r| live[r.0 as usize]));
         if b.params.iter().any(|p| !live[p.0 as usize]) {
             param_live[bi] = Some(b.params.iter().map(|p| live[p.0 as usize]).collect());
             b.params.retain(|p| live[p.0 as usize]);

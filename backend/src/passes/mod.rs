@@ -23,7 +23,8 @@ mod tests;
 
 /// Run the whole pipeline on `f`.
 pub fn optimize(f: &mut Function) -> Result<(), String> {
-    let passes: [(&str, fn(&mut Function)); 3] = [("mem2reg", mem2reg::run), ("simplify", simplify::run), ("dce", dce::run)];
+    type Pass = fn(&mut Function);
+    let passes: [(&str, Pass); 3] = [("mem2reg", mem2reg::run), ("simplify", simplify::run), ("dce", dce::run)];
     for (name, pass) in passes {
         pass(f);
         if cfg!(debug_assertions) {
