@@ -67,15 +67,11 @@ impl DomTree {
         DomTree { rpo, rpo_index, idom, children }
     }
 
-    pub fn idom(&self, b: BlockId) -> Option<BlockId> {
-        self.idom[b.0 as usize]
-    }
-
     pub fn is_reachable(&self, b: BlockId) -> bool {
         self.rpo_index[b.0 as usize] != u32::MAX
     }
 
-    /// Whether `a` dominates `b` (walks up the tree: for tests and asserts).
+    /// Whether `a` dominates `b` (walks up the tree: for checks, not hot paths).
     pub fn dominates(&self, a: BlockId, mut b: BlockId) -> bool {
         if !self.is_reachable(b) {
             return false;

@@ -42,6 +42,36 @@ fn set(b: &mut FunctionBuilder, s: SlotId, v: Value) {
     b.store(v, a, 0);
 }
 
+/// The SSA property `verify` does not check: every use is dominated by its
+/// definition (an earlier instruction of the same block, or a block that
+/// dominates the user; jump arguments are used at the end of their block).
+fn check_dominance(f: &Function) {
+    let dom = dom::DomTree::compute(f, &predecessors(f));
+    // (block, position) of each definition; parameters sit at position 0.
+    let mut def = vec![(u32::MAX, 0usize); f.value_types.len()];
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for &p in &b.params {
+            def[p.0 as usize] = (bi as u32, 0);
+        }
+        for (i, inst) in b.insts.iter().enumerate() {
+            if let Some(r) = inst.result {
+                def[r.0 as usize] = (bi as u32, i + 1);
+            }
+        }
+    }
+    let check = |v: Value, bi: usize, pos: usize| {
+        let (db, dpos) = def[v.0 as usize];
+        let ok = if db as usize == bi { dpos < pos } else { dom.dominates(BlockId(db), BlockId(bi as u32)) };
+        assert!(ok, "{} used in b{} is not dominated by its definition\n{}", v, bi, print_function(f));
+    };
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (i, inst) in b.insts.iter().enumerate() {
+            op_uses(&inst.op, |v| check(v, bi, i + 1));
+        }
+        term_uses(&b.term, |v| check(v, bi, usize::MAX));
+    }
+}
+
 /// Optimise a copy of `funcs[0]` (the others are its callees, left alone),
 /// check it verifies, and that it returns what the original does on every
 /// argument list.
@@ -49,6 +79,7 @@ fn optimized(funcs: &[Function], inputs: &[&[u64]]) -> Function {
     let mut f = funcs[0].clone();
     optimize(&mut f).unwrap_or_else(|e| panic!("{}\n{}", e, print_function(&f)));
     verify_function(&f).unwrap();
+    check_dominance(&f);
     let mut after = funcs.to_vec();
     after[0] = f.clone();
     for args in inputs {
