@@ -50,6 +50,11 @@ pub struct PrintCall {
 #[derive(Clone, Debug)]
 pub enum CallRes {
     Func(u32),
+    /// `x.m(args)` on a struct: the receiver is the callee's base.
+    Method(u32),
+    /// `e.exists()`, `e.toString()` on an error.
+    ErrorExists,
+    ErrorToString,
     Cast(TyId),
     Print(PrintCall),
     /// `x.ignore()`: evaluate x, discard it.
@@ -72,6 +77,9 @@ pub struct FuncDecl<'a> {
     pub params: Vec<TyId>,
     pub ret: TyId,
     pub locals: Vec<Local>,
+    /// A method's receiver struct: `self` arrives as a pointer to the
+    /// caller's storage and is local 0.
+    pub receiver: Option<TyId>,
     /// Part of the runtime (`rt/`): a runtime service the compiler calls.
     pub runtime: bool,
 }
@@ -137,7 +145,7 @@ struct Globals {
 }
 
 pub fn check<'a>(sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() } };
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default() };
     c.collect(files);
     let main = c.find_main(files);
     for i in 0..c.funcs.len() {
@@ -176,6 +184,12 @@ struct Checker<'a, 'd> {
     info: Info,
     diags: &'d mut Diagnostics,
     g: Globals,
+    /// Struct names to their ids in `types.structs`.
+    structs: HashMap<String, u32>,
+    /// (struct id, method name) -> function.
+    methods: HashMap<(u32, String), u32>,
+    /// Declared interface names (interface values are not lowered yet).
+    interfaces: std::collections::HashSet<String>,
 }
 
 /// A local's checking state.
@@ -187,6 +201,8 @@ struct LocalState {
     /// Unused-variable checking applies to let-style bindings only.
     check_unused: bool,
     span: Span,
+    /// An `error` binding not yet handled (exists/check/ignore/return/pass on).
+    error_unhandled: bool,
 }
 
 struct FnCx<'p> {
@@ -226,24 +242,98 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     fn tyname(&self, t: TyId) -> String {
-        self.types.display(t, &|_| "<type>".to_string())
+        self.types.name(t)
     }
 
     // ----- declarations -------------------------------------------------
 
     fn collect(&mut self, files: &[ParsedFile<'a>]) {
+        // Struct names first, then their fields, so fields may name any struct.
+        let mut struct_items = Vec::new();
+        for f in files {
+            for item in f.ast.items {
+                if let Item::Interface(it) = item {
+                    self.interfaces.insert(it.name.name.to_string());
+                }
+                if let Item::Struct(st) = item {
+                    if !st.generics.is_empty() {
+                        self.err(st.span, "not supported yet: generic structs");
+                        continue;
+                    }
+                    if self.structs.contains_key(st.name.name) || Types::primitive(st.name.name).is_some() {
+                        self.err(st.name.span, format!("duplicate definition of '{}'", st.name.name));
+                        continue;
+                    }
+                    let id = self.types.structs.len() as u32;
+                    self.types.structs.push(crate::types::StructDef { name: st.name.name.to_string(), fields: Vec::new() });
+                    self.structs.insert(st.name.name.to_string(), id);
+                    struct_items.push((id, *st));
+                }
+            }
+        }
+        for (id, st) in struct_items {
+            let mut fields: Vec<(String, TyId)> = Vec::new();
+            for fld in st.fields {
+                let t = self.resolve_type(fld.ty);
+                if fields.iter().any(|(n, _)| n == fld.name.name) {
+                    self.err(fld.name.span, format!("duplicate field '{}'", fld.name.name));
+                }
+                if t == self.types.intern(TyKind::Struct(id, vec![])) {
+                    self.err(fld.span, format!("'{}' contains itself; hold it through a pointer", st.name.name));
+                }
+                fields.push((fld.name.name.to_string(), t));
+            }
+            self.types.structs[id as usize].fields = fields;
+        }
         for (fi, f) in files.iter().enumerate() {
             for item in f.ast.items {
                 match item {
                     Item::Func(func) => self.declare_func(fi as u32, f, func),
-                    Item::Struct(s) => self.err(s.span, "not supported yet: structs"),
+                    Item::Impl(im) => self.declare_impl(fi as u32, f, im),
+                    Item::Struct(_) => {}
                     Item::Enum(s) => self.err(s.span, "not supported yet: enums"),
-                    Item::Interface(s) => self.err(s.span, "not supported yet: interfaces"),
-                    Item::Impl(s) => self.err(s.span, "not supported yet: impl blocks"),
+                    Item::Interface(it) => {
+                        if !f.runtime && !paradigms(&f.ast, &mut Diagnostics::new(), true).oop {
+                            self.err(it.span, format!("the '{}' interface requires the oop paradigm; add '@paradigm oop'", it.name.name));
+                        }
+                    }
                     Item::Foreign(s) => self.err(s.span, "not supported yet: foreign functions"),
                     Item::Monad(s) => self.err(s.span, "not supported yet: monad blocks"),
                 }
             }
+        }
+    }
+
+    /// `impl S { ... }` / `impl I for S { ... }`: methods become functions
+    /// named `S.m` taking the receiver first.
+    fn declare_impl(&mut self, _fi: u32, f: &ParsedFile<'a>, im: &'a ImplItem<'a>) {
+        if !f.runtime && !paradigms(&f.ast, &mut Diagnostics::new(), true).oop {
+            self.err(im.span, format!("the impl of '{}' requires the oop paradigm; add '@paradigm oop'", im.target.name));
+        }
+        if let Some(i) = &im.interface {
+            // Interfaces are checked for shape only once interface values exist.
+            let _ = i;
+        }
+        let Some(&sid) = self.structs.get(im.target.name) else {
+            self.err(im.target.span, format!("unknown type '{}'; no type of that name is declared or imported", im.target.name));
+            return;
+        };
+        let recv = self.types.intern(TyKind::Struct(sid, vec![]));
+        for m in im.methods {
+            if self.methods.contains_key(&(sid, m.name.name.to_string())) {
+                self.err(m.name.span, format!("duplicate method '{}' on '{}'", m.name.name, im.target.name));
+                continue;
+            }
+            let mut params = Vec::new();
+            for p in m.params {
+                params.push(self.resolve_type(p.ty));
+            }
+            let ret = self.resolve_type(m.ret);
+
+            let id = self.funcs.len() as u32;
+            let symbol = format!("{}.{}", im.target.name, m.name.name);
+            self.funcs.push(FuncDecl { item: m, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: Some(recv), runtime: f.runtime });
+            self.methods.insert((sid, m.name.name.to_string()), id);
         }
     }
 
@@ -275,9 +365,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             params.push(self.resolve_type(p.ty));
         }
         let ret = self.resolve_type(func.ret);
-        if crate::layout::is_aggregate(&self.types, ret) {
-            self.err(func.ret.span, format!("not supported yet: returning {}", self.tyname(ret)));
-        }
+
         let id = self.funcs.len() as u32;
         let exported = func.vis != Visibility::Private || f.is_root;
         let symbol = if f.runtime || exported { name.to_string() } else { format!("{}.{}", name, fi) };
@@ -291,7 +379,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         if table_dup.is_some() {
             self.err(func.name.span, format!("duplicate definition of '{}'", name));
         }
-        self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), runtime: f.runtime });
+        self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: None, runtime: f.runtime });
         let _ = fi;
     }
 
@@ -327,6 +415,13 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(t.span, format!("'{}' takes no type arguments", name.name));
                     }
                     return p;
+                }
+                if let Some(&id) = self.structs.get(name.name) {
+                    return self.types.intern(TyKind::Struct(id, vec![]));
+                }
+                if self.interfaces.contains(name.name) {
+                    self.err(t.span, "not supported yet: interface values");
+                    return prim::ERR;
                 }
                 self.err(name.span, format!("unknown type '{}'; no type of that name is declared or imported", name.name));
                 prim::ERR
@@ -376,6 +471,11 @@ impl<'a, 'd> Checker<'a, 'd> {
             (f.item, f.file, f.params.clone(), f.ret)
         };
         let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime };
+        if let Some(recv) = self.funcs[id as usize].receiver {
+            let lid = LocalId(cx.locals.len() as u32);
+            cx.locals.push(LocalState { name: "self".into(), ty: recv, mutable: true, used: false, check_unused: false, span: item.name.span, error_unhandled: false });
+            cx.scopes.last_mut().unwrap().push(lid);
+        }
         for (p, &ty) in item.params.iter().zip(&params) {
             self.declare(&mut cx, &p.name, ty, false, false);
         }
@@ -397,7 +497,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         }
         let lid = LocalId(cx.locals.len() as u32);
-        cx.locals.push(LocalState { name: id.name.to_string(), ty, mutable, used: false, check_unused, span: id.span });
+        cx.locals.push(LocalState { name: id.name.to_string(), ty, mutable, used: false, check_unused, span: id.span, error_unhandled: ty == prim::ERROR });
         cx.scopes.last_mut().unwrap().push(lid);
         self.info.decls.insert(key(id), lid);
         lid
@@ -407,7 +507,10 @@ impl<'a, 'd> Checker<'a, 'd> {
         let s = cx.scopes.pop().unwrap();
         for l in s {
             let st = &cx.locals[l.0 as usize];
-            if st.check_unused && !st.used && st.name != "_" {
+            if st.error_unhandled && st.name != "_" && !cx.runtime {
+                let (span, name) = (st.span, st.name.clone());
+                self.err(span, format!("the error '{}' is never handled; inspect it with exists, handle it with check, or discard it with ignore", name));
+            } else if st.check_unused && !st.used && st.name != "_" {
                 let (span, name) = (st.span, st.name.clone());
                 self.err(span, format!("unused variable '{}'", name));
             }
@@ -536,6 +639,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         }
                     }
                     Some(e) => {
+                        self.mark_handled(cx, e);
                         let t = self.expr(cx, e, Some(ret));
                         if ret == prim::VOID {
                             if t != prim::VOID {
@@ -619,8 +723,29 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.err(s.span, "not supported yet: ref bindings");
         }
         if b.names.len() != 1 {
-            self.expr(cx, b.value, None);
-            self.err(s.span, "not supported yet: destructuring bindings");
+            let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
+            let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
+            let vt = self.expr(cx, b.value, expected);
+            let members = match self.types.kind(vt) {
+                TyKind::Tuple(ts) if ts.len() == b.names.len() => ts.clone(),
+                TyKind::Err => vec![prim::ERR; b.names.len()],
+                _ => {
+                    self.err(b.value.span, "destructuring binding expects a tuple of matching arity");
+                    vec![prim::ERR; b.names.len()]
+                }
+            };
+            for ((n, ann), mt) in b.names.iter().zip(anns).zip(members) {
+                let ty = match ann {
+                    Some(a) => {
+                        if !self.assignable(mt, a) {
+                            self.err(n.name.span, format!("'{}' has a type annotation that does not match its value", n.name.name));
+                        }
+                        a
+                    }
+                    None => mt,
+                };
+                self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+            }
             return;
         }
         let n = &b.names[0];
@@ -639,6 +764,11 @@ impl<'a, 'd> Checker<'a, 'd> {
             None => {
                 if vt == prim::VOID {
                     self.err(b.value.span, "cannot bind a void value");
+                }
+                if let TyKind::Tuple(ts) = self.types.kind(vt) {
+                    if ts.last() == Some(&prim::ERROR) && matches!(b.value.unparen().kind, ExprKind::Call { .. }) {
+                        self.err(b.value.span, "a fallible result must be destructured; bind the value and the error, as in `v, e := f()`");
+                    }
                 }
                 vt
             }
@@ -723,14 +853,51 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
             }
             ExprKind::Unary { op: UnOp::Deref, .. } => self.expr(cx, p.unparen(), None),
-            ExprKind::Field { .. } => {
-                self.err(p.span, "not supported yet: field assignment");
-                prim::ERR
+            ExprKind::Field { base, name } => {
+                // A field store needs the root binding `mut`, unless it goes through a deref.
+                let through_deref = matches!(root_base(base).kind, ExprKind::Unary { op: UnOp::Deref, .. });
+                if !through_deref {
+                    if let Some(root) = root_name(base) {
+                        if let Some(l) = cx.lookup(root) {
+                            if !cx.locals[l.0 as usize].mutable {
+                                self.err(p.span, format!("cannot assign to immutable '{}'", root));
+                            }
+                        }
+                    }
+                }
+                let bt = self.expr(cx, base, None);
+                if bt == prim::ERROR && name.name == "message" {
+                    self.err(p.span, "an error's message is read only; build a new error instead");
+                    return prim::ERR;
+                }
+                if matches!(self.types.kind(bt), TyKind::Ptr(_) | TyKind::RawPtr(_)) {
+                    self.err(p.span, "a field store through a pointer needs an explicit dereference; write (*p).field");
+                    return prim::ERR;
+                }
+                let t = self.expr(cx, p.unparen(), None);
+                t
             }
             _ => {
                 self.err(p.span, "the left side of an assignment must be a place: a name, a field, an index, or a dereference");
                 prim::ERR
             }
+        }
+    }
+
+    /// `e` names an error binding whose obligation is now discharged.
+    fn mark_handled(&mut self, cx: &mut FnCx, e: &Expr) {
+        match &e.unparen().kind {
+            ExprKind::Name(id) => {
+                if let Some(l) = cx.lookup(id.name) {
+                    cx.locals[l.0 as usize].error_unhandled = false;
+                }
+            }
+            ExprKind::Tuple(xs) => {
+                for x in xs.iter() {
+                    self.mark_handled(cx, x);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -825,11 +992,24 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Index { base, index } => self.index(cx, e, base, index),
             ExprKind::Field { base, name } => {
                 let bt = self.expr(cx, base, None);
-                match (self.types.kind(bt), name.name) {
+                match (self.types.kind(bt).clone(), name.name) {
                     (TyKind::Slice(_) | TyKind::Array(..), "len") => prim::I64,
+                    (TyKind::Array(..), _) => {
+                        self.err(name.span, format!("a fixed array has no field '{}'", name.name));
+                        prim::ERR
+                    }
+                    (TyKind::Error, "message") => prim::STR,
+                    (TyKind::Struct(id, _), f) => match self.types.structs[id as usize].field(f) {
+                        Some((_, t)) => t,
+                        None => {
+                            let sn = self.types.structs[id as usize].name.clone();
+                            self.err(name.span, format!("'{}' has no field '{}'", sn, f));
+                            prim::ERR
+                        }
+                    },
                     _ if bt == prim::ERR => prim::ERR,
                     _ => {
-                        self.err(e.span, format!("not supported yet: field access on {}", self.tyname(bt)));
+                        self.err(e.span, format!("{} has no field '{}'", self.tyname(bt), name.name));
                         prim::ERR
                     }
                 }
@@ -839,9 +1019,24 @@ impl<'a, 'd> Checker<'a, 'd> {
                 prim::ERR
             }
             ExprKind::FStr(parts) => self.fstring(cx, parts),
-            ExprKind::StructLit { .. } => self.unsupported(e, "struct literals"),
+            ExprKind::StructLit { name, fields } => self.struct_literal(cx, e, name, fields),
             ExprKind::Array(elems) => self.array_literal(cx, e, elems, expected),
-            ExprKind::Tuple(_) => self.unsupported(e, "tuples"),
+            ExprKind::Tuple(xs) => {
+                let want: Option<Vec<TyId>> = expected.and_then(|t| match self.types.kind(t) {
+                    TyKind::Tuple(ts) if ts.len() == xs.len() => Some(ts.clone()),
+                    _ => None,
+                });
+                let mut ts = Vec::new();
+                for (i, x) in xs.iter().enumerate() {
+                    let w = want.as_ref().map(|w| w[i]);
+                    let t = self.expr(cx, x, w);
+                    ts.push(match w {
+                        Some(w) if self.assignable(t, w) => w,
+                        _ => t,
+                    });
+                }
+                self.types.tuple(ts)
+            }
             ExprKind::Unit => prim::VOID,
             ExprKind::Lambda(_) => self.unsupported(e, "lambdas"),
             ExprKind::Match(_) => self.unsupported(e, "match"),
@@ -849,6 +1044,50 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
             ExprKind::Await(_) => self.unsupported(e, "await"),
         }
+    }
+
+    fn struct_literal(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &Ident, fields: &'a [FieldInit<'a>]) -> TyId {
+        if name.name == "error" {
+            for f in fields {
+                if f.name.name != "message" {
+                    self.err(f.name.span, format!("'error' has no field '{}'", f.name.name));
+                }
+                let t = self.expr(cx, f.value, Some(prim::STR));
+                if t != prim::STR && t != prim::ERR {
+                    self.err(f.value.span, "an error's message is a string");
+                }
+            }
+            return prim::ERROR;
+        }
+        let Some(&id) = self.structs.get(name.name) else {
+            for f in fields {
+                self.expr(cx, f.value, None);
+            }
+            self.err(name.span, format!("unknown type '{}'; no type of that name is declared or imported", name.name));
+            return prim::ERR;
+        };
+        let def = self.types.structs[id as usize].clone();
+        for f in fields {
+            match def.field(f.name.name) {
+                Some((_, ft)) => {
+                    let t = self.expr(cx, f.value, Some(ft));
+                    if !self.assignable(t, ft) {
+                        self.err(f.value.span, format!("field '{}' of '{}' has the wrong type", f.name.name, def.name));
+                    }
+                }
+                None => {
+                    self.expr(cx, f.value, None);
+                    self.err(f.name.span, format!("'{}' has no field '{}'", def.name, f.name.name));
+                }
+            }
+        }
+        for (fname, _) in &def.fields {
+            if !fields.iter().any(|f| f.name.name == fname) {
+                self.err(e.span, format!("'{}' is missing field '{}'", def.name, fname));
+            }
+        }
+        let _ = e;
+        self.types.intern(TyKind::Struct(id, vec![]))
     }
 
     fn array_literal(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, elems: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
@@ -877,9 +1116,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         if el == prim::ERR {
             return prim::ERR;
-        }
-        if !matches!(self.types.kind(el), TyKind::Int { .. } | TyKind::Float { .. } | TyKind::Bool | TyKind::Char | TyKind::Rune | TyKind::Str | TyKind::RawPtr(_) | TyKind::Array(..)) {
-            return self.unsupported(e, &format!("arrays of {}", self.tyname(el)));
         }
         self.types.array(el, elems.len() as u64)
     }
@@ -1135,6 +1371,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Name(id) if cx.lookup(id.name).is_none() => self.call_named(cx, e, id, args, expected),
             ExprKind::Field { base, name } => {
                 if name.name == "ignore" && args.is_empty() {
+                    self.mark_handled(cx, base);
                     self.expr(cx, base, None);
                     self.info.calls.insert(key(e), CallRes::Ignore);
                     return prim::VOID;
@@ -1147,7 +1384,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if bt == prim::ERR {
                     return bt;
                 }
-                self.unsupported(e, &format!("methods on {}", self.tyname(bt)))
+                self.method_call(cx, e, base, bt, name, args)
             }
             ExprKind::Lambda(_) => {
                 self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
@@ -1163,12 +1400,48 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
+    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>]) -> TyId {
+        if bt == prim::ERROR {
+            let res = match name.name {
+                "exists" => (CallRes::ErrorExists, prim::BOOL),
+                "toString" => (CallRes::ErrorToString, prim::STR),
+                _ => {
+                    return self.unsupported(e, &format!("the error method '{}'", name.name));
+                }
+            };
+            self.mark_handled(cx, base);
+            self.args_against(cx, args, &[], e.span, None);
+            self.info.calls.insert(key(e), res.0);
+            return res.1;
+        }
+        // A closure-typed field is called like a method.
+        let sid = match self.types.kind(bt) {
+            TyKind::Struct(id, _) => *id,
+            _ => return self.unsupported(e, &format!("methods on {}", self.tyname(bt))),
+        };
+        let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
+            let sn = self.types.structs[sid as usize].name.clone();
+            self.err(name.span, format!("'{}' has no method '{}'", sn, name.name));
+            for a in args {
+                self.expr(cx, a, None);
+            }
+            return prim::ERR;
+        };
+        let (params, ret) = (self.funcs[f as usize].params.clone(), self.funcs[f as usize].ret);
+        self.args_against(cx, args, &params, e.span, None);
+        self.info.calls.insert(key(e), CallRes::Method(f));
+        ret
+    }
+
     fn args_against(&mut self, cx: &mut FnCx, args: &'a [Expr<'a>], params: &[TyId], span: Span, fname: Option<&str>) {
         if args.len() != params.len() {
             self.err(span, format!("expected {} argument(s), found {}", params.len(), args.len()));
         }
         for (i, a) in args.iter().enumerate() {
             let want = params.get(i).copied();
+            if want == Some(prim::ERROR) {
+                self.mark_handled(cx, a);
+            }
             let t = self.expr(cx, a, want);
             if let Some(w) = want {
                 if !self.assignable(t, w) {
@@ -1355,9 +1628,16 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     fn printable(&mut self, t: TyId, span: Span) {
         match self.types.kind(t) {
-            TyKind::Int { .. } | TyKind::Float { .. } | TyKind::Bool | TyKind::Char | TyKind::Rune | TyKind::Str | TyKind::Err => {}
+            TyKind::Int { .. } | TyKind::Float { .. } | TyKind::Bool | TyKind::Char | TyKind::Rune | TyKind::Str | TyKind::Err | TyKind::Error => {}
             // Character arrays and slices print as text.
             TyKind::Array(el, _) | TyKind::Slice(el) if *el == prim::CHAR => {}
+            TyKind::Struct(id, _) => {
+                let id = *id;
+                if !self.methods.contains_key(&(id, "toString".to_string())) {
+                    let n = self.types.structs[id as usize].name.clone();
+                    self.err(span, format!("'{}' has no Display impl; add 'impl Display for {}' with 'toString() -> string' to print it", n, n));
+                }
+            }
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),
             _ => {
@@ -1379,6 +1659,14 @@ fn is_bare_literal(e: &Expr) -> bool {
         ExprKind::Int { suffix: None, .. } | ExprKind::Float { suffix: None, .. } => true,
         ExprKind::Unary { op: UnOp::Neg, operand } => is_bare_literal(operand),
         _ => false,
+    }
+}
+
+/// The innermost base of a field/index chain.
+fn root_base<'x>(e: &'x Expr<'x>) -> &'x Expr<'x> {
+    match &e.unparen().kind {
+        ExprKind::Field { base, .. } | ExprKind::Index { base, .. } => root_base(base),
+        _ => e.unparen(),
     }
 }
 

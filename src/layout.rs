@@ -16,17 +16,12 @@ pub fn size_align(t: &Types, ty: TyId) -> (u64, u64) {
             let (s, a) = size_align(t, *e);
             (round_up(s, a) * n, a)
         }
-        TyKind::Tuple(ts) => {
-            let mut off = 0;
-            let mut align = 1;
-            for &e in ts {
-                let (s, a) = size_align(t, e);
-                off = round_up(off, a) + s;
-                align = align.max(a);
-            }
-            (round_up(off, align), align)
+        TyKind::Tuple(ts) => record_layout(t, ts).0,
+        TyKind::Struct(id, _) => {
+            let fields: Vec<TyId> = t.structs[*id as usize].fields.iter().map(|f| f.1).collect();
+            record_layout(t, &fields).0
         }
-        TyKind::Struct(..) | TyKind::Enum(..) | TyKind::Param(..) | TyKind::Err => (8, 8),
+        TyKind::Enum(..) | TyKind::Param(..) | TyKind::Err => (8, 8),
     }
 }
 
@@ -56,4 +51,30 @@ pub fn ir_type(t: &Types, ty: TyId) -> Option<Type> {
 /// Whether values of `ty` live in memory (structs, slices, arrays, ...).
 pub fn is_aggregate(t: &Types, ty: TyId) -> bool {
     ir_type(t, ty).is_none() && !matches!(t.kind(ty), TyKind::Void | TyKind::Err)
+}
+
+/// C layout of a record (struct fields, tuple members): (size, align) and
+/// the offset of each member.
+pub fn record_layout(t: &Types, members: &[TyId]) -> ((u64, u64), Vec<u64>) {
+    let mut off = 0;
+    let mut align = 1;
+    let mut offsets = Vec::with_capacity(members.len());
+    for &e in members {
+        let (s, a) = size_align(t, e);
+        off = round_up(off, a);
+        offsets.push(off);
+        off += s;
+        align = align.max(a);
+    }
+    ((round_up(off, align), align), offsets)
+}
+
+/// Offset of member `i` of a struct or tuple type.
+pub fn member_offset(t: &Types, ty: TyId, i: usize) -> u64 {
+    let members: Vec<TyId> = match t.kind(ty) {
+        TyKind::Struct(id, _) => t.structs[*id as usize].fields.iter().map(|f| f.1).collect(),
+        TyKind::Tuple(ts) => ts.clone(),
+        _ => return 0,
+    };
+    record_layout(t, &members).1[i]
 }

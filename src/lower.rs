@@ -109,11 +109,36 @@ struct Loop {
     break_to: BlockId,
 }
 
+/// Where a local lives: its own stack slot, or (for a method's `self`)
+/// the caller's storage the receiver pointer names.
+#[derive(Copy, Clone)]
+enum Storage {
+    Slot(SlotId),
+    Addr(Value),
+}
+
+/// The IR parameters of a function: a hidden result pointer when it returns
+/// an aggregate, the receiver pointer of a method, then its parameters
+/// (aggregates by address; the callee copies them).
+fn ir_params(c: &Checked, f: &FuncDecl) -> Vec<Type> {
+    let mut v = Vec::new();
+    if is_aggregate(&c.types, f.ret) {
+        v.push(Type::I64);
+    }
+    if f.receiver.is_some() {
+        v.push(Type::I64);
+    }
+    v.extend(f.params.iter().map(|&t| ir_type(&c.types, t).unwrap_or(Type::I64)));
+    v
+}
+
 struct FnLower<'c, 'a, 's> {
     c: &'c Checked<'a>,
     f: &'c FuncDecl<'a>,
     b: FunctionBuilder,
-    slots: Vec<SlotId>,
+    slots: Vec<Storage>,
+    /// The hidden result pointer of a function returning an aggregate.
+    sret: Option<Value>,
     loops: Vec<Loop>,
     strings: &'s mut Strings,
     arch: Arch,
@@ -124,10 +149,9 @@ struct FnLower<'c, 'a, 's> {
 
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn new(c: &'c Checked<'a>, f: &'c FuncDecl<'a>, strings: &'s mut Strings, arch: Arch) -> Self {
-        let params: Vec<Type> = f.params.iter().map(|&t| ir_type(&c.types, t).unwrap_or(Type::I64)).collect();
         let span = ir_span(c, f.item.span);
-        let b = FunctionBuilder::new(&f.symbol, f.item.name.name, &params, ir_type(&c.types, f.ret), span);
-        FnLower { c, f, b, slots: Vec::new(), loops: Vec::new(), strings, arch, defers: Vec::new() }
+        let b = FunctionBuilder::new(&f.symbol, f.item.name.name, &ir_params(c, f), ir_type(&c.types, f.ret), span);
+        FnLower { c, f, b, slots: Vec::new(), sret: None, loops: Vec::new(), strings, arch, defers: Vec::new() }
     }
 
     fn ty(&self, e: &Expr) -> TyId {
@@ -143,16 +167,24 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     }
 
     fn lower_body(mut self) -> ir::Function {
-        for l in &self.f.locals {
+        let mut params: Vec<Value> = self.b.block_params(BlockId(0)).to_vec();
+        if is_aggregate(&self.c.types, self.f.ret) {
+            self.sret = Some(params.remove(0));
+        }
+        for (i, l) in self.f.locals.iter().enumerate() {
+            if i == 0 && self.f.receiver.is_some() {
+                self.slots.push(Storage::Addr(params.remove(0)));
+                continue;
+            }
             let (size, align) = size_align(&self.c.types, l.ty);
             let s = self.b.new_slot(size.max(1) as u32, align.max(1) as u32);
-            self.slots.push(s);
+            self.slots.push(Storage::Slot(s));
         }
-        // Parameters are the first locals, in order.
-        let params: Vec<Value> = self.b.block_params(BlockId(0)).to_vec();
+        // Parameters are the locals after the receiver, in order.
+        let first = self.f.receiver.is_some() as usize;
         for (i, v) in params.into_iter().enumerate() {
             let ty = self.f.params[i];
-            let addr = self.b.slot_addr(self.slots[i]);
+            let addr = self.local_slot(LocalId((first + i) as u32));
             if is_aggregate(&self.c.types, ty) {
                 self.copy_mem(addr, v, ty);
             } else {
@@ -189,7 +221,17 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     }
 
     fn local_slot(&mut self, l: LocalId) -> Value {
-        self.b.slot_addr(self.slots[l.0 as usize])
+        match self.slots[l.0 as usize] {
+            Storage::Slot(s) => self.b.slot_addr(s),
+            Storage::Addr(v) => v,
+        }
+    }
+
+    /// A fresh frame temporary big enough for a value of `ty`.
+    fn temp(&mut self, ty: TyId) -> Value {
+        let (size, align) = size_align(&self.c.types, ty);
+        let s = self.b.new_slot(size.max(1) as u32, align.max(1) as u32);
+        self.b.slot_addr(s)
     }
 
     fn block(&mut self, blk: &'a Block<'a>) {
@@ -201,6 +243,23 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn stmt(&mut self, s: &'a Stmt<'a>) {
         self.at(s.span);
         match &s.kind {
+            StmtKind::Let(bind) if bind.names.len() > 1 => {
+                let tt = self.ty(bind.value);
+                let t = self.expr(bind.value);
+                for (i, n) in bind.names.iter().enumerate() {
+                    let l = self.c.info.decls[&key(&n.name)];
+                    let lty = self.f.locals[l.0 as usize].ty;
+                    let mty = match self.c.types.kind(tt) {
+                        TyKind::Tuple(ts) => ts[i],
+                        _ => lty,
+                    };
+                    let off = crate::layout::member_offset(&self.c.types, tt, i) as i32;
+                    let src = self.member_value(t, off, mty);
+                    let v = self.convert_int(src, mty, lty);
+                    let addr = self.local_slot(l);
+                    self.store_value(v, addr, lty);
+                }
+            }
             StmtKind::Let(bind) => {
                 let n = &bind.names[0];
                 let l = self.c.info.decls[&key(&n.name)];
@@ -270,10 +329,22 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                     let t = self.f.ret;
                     self.expr_as(e, t)
                 });
-                // The result is computed before the deferred expressions run.
-                self.run_defers();
-                self.at(s.span);
-                self.b.ret(r);
+                // The result is computed (an aggregate copied out) before the
+                // deferred expressions run.
+                match (self.sret, r) {
+                    (Some(dst), Some(v)) => {
+                        let t = self.f.ret;
+                        self.copy_mem(dst, v, t);
+                        self.run_defers();
+                        self.at(s.span);
+                        self.b.ret(None);
+                    }
+                    _ => {
+                        self.run_defers();
+                        self.at(s.span);
+                        self.b.ret(r)
+                    }
+                }
             }
             StmtKind::Break => {
                 let t = self.loops.last().unwrap().break_to;
@@ -441,8 +512,51 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             },
             ExprKind::Index { base, index } => self.index_addr(p, base, index),
             ExprKind::Unary { op: UnOp::Deref, operand } => self.expr(operand),
+            ExprKind::Field { base, name } => self.field_addr(base, name.name),
             _ => unreachable!("rejected by the checker"),
         }
+    }
+
+    /// Address of field `name` of the struct value `base` (aggregates
+    /// evaluate to their address, so this never copies).
+    fn field_addr(&mut self, base: &'a Expr<'a>, name: &str) -> Value {
+        let bt = self.ty(base);
+        let TyKind::Struct(id, _) = self.c.types.kind(bt).clone() else { unreachable!() };
+        let (i, _) = self.c.types.structs[id as usize].field(name).unwrap();
+        let off = crate::layout::member_offset(&self.c.types, bt, i) as i64;
+        let b = self.expr(base);
+        let o = self.b.iconst(Type::I64, off);
+        self.b.bin(IB::Add, b, o)
+    }
+
+    /// The member of type `ty` at `off` inside the aggregate at `addr`:
+    /// loaded if scalar, its address if aggregate.
+    fn member_value(&mut self, addr: Value, off: i32, ty: TyId) -> Value {
+        if is_aggregate(&self.c.types, ty) {
+            let o = self.b.iconst(Type::I64, off as i64);
+            self.b.bin(IB::Add, addr, o)
+        } else {
+            self.b.load(self.irty(ty), addr, off)
+        }
+    }
+
+    /// Build a record (struct or tuple) of type `ty` in a fresh temporary.
+    fn record(&mut self, ty: TyId, members: Vec<(usize, &'a Expr<'a>)>) -> Value {
+        let dst = self.temp(ty);
+        let mtys: Vec<TyId> = match self.c.types.kind(ty) {
+            TyKind::Struct(id, _) => self.c.types.structs[*id as usize].fields.iter().map(|f| f.1).collect(),
+            TyKind::Tuple(ts) => ts.clone(),
+            _ => unreachable!(),
+        };
+        for (i, x) in members {
+            let mt = mtys[i];
+            let v = self.expr_as(x, mt);
+            let off = crate::layout::member_offset(&self.c.types, ty, i) as i64;
+            let o = self.b.iconst(Type::I64, off);
+            let at = self.b.bin(IB::Add, dst, o);
+            self.store_value(v, at, mt);
+        }
+        dst
     }
 
     /// Address of element `index` of `base` (bounds-checked for slices and arrays).
@@ -670,15 +784,42 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
             }
             ExprKind::Field { base, name } => {
-                debug_assert_eq!(name.name, "len");
                 let bt = self.ty(base);
                 match self.c.types.kind(bt).clone() {
                     TyKind::Array(_, n) => self.b.iconst(Type::I64, n as i64),
+                    TyKind::Struct(..) => {
+                        let addr = self.field_addr(base, name.name);
+                        if is_aggregate(&self.c.types, ty) {
+                            addr
+                        } else {
+                            self.b.load(self.irty(ty), addr, 0)
+                        }
+                    }
+                    TyKind::Error => {
+                        let v = self.expr(base);
+                        self.error_text(v)
+                    }
                     _ => {
                         let v = self.expr(base);
                         self.b.load(Type::I64, v, 8)
                     }
                 }
+            }
+            ExprKind::StructLit { name, fields } => {
+                if name.name == "error" {
+                    return match fields.first() {
+                        Some(f) => self.expr(f.value),
+                        None => self.b.iconst(Type::I64, 0),
+                    };
+                }
+                let TyKind::Struct(id, _) = self.c.types.kind(ty).clone() else { unreachable!() };
+                let def = &self.c.types.structs[id as usize];
+                let members: Vec<(usize, &'a Expr<'a>)> = fields.iter().map(|f| (def.field(f.name.name).unwrap().0, f.value)).collect();
+                self.record(ty, members)
+            }
+            ExprKind::Tuple(xs) => {
+                let members: Vec<(usize, &'a Expr<'a>)> = xs.iter().enumerate().collect();
+                self.record(ty, members)
             }
             ExprKind::Unit => self.b.iconst(Type::I8, 0),
             ExprKind::Array(elems) => {
@@ -854,16 +995,22 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         let res = self.c.info.calls.get(&key(e)).cloned().expect("checked call");
         let ty = self.ty(e);
         match res {
-            CallRes::Func(f) => {
-                let fd = &self.c.funcs[f as usize];
-                let params = fd.params.clone();
-                let mut vals = Vec::new();
-                for (a, &p) in args.iter().zip(&params) {
-                    vals.push(self.expr_as(a, p));
-                }
-                self.at(e.span);
-                let ret = ir_type(&self.c.types, fd.ret);
-                self.b.call(Callee::Direct(fd.symbol.clone()), vals, ret)
+            CallRes::Func(f) => Some(self.call_func(e, f, None, args)),
+            CallRes::Method(f) => {
+                let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
+                let recv = self.expr(base);
+                Some(self.call_func(e, f, Some(recv), args))
+            }
+            CallRes::ErrorExists => {
+                let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
+                let v = self.expr(base);
+                let zero = self.b.iconst(Type::I64, 0);
+                Some(self.b.icmp(IntCC::Ne, v, zero))
+            }
+            CallRes::ErrorToString => {
+                let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
+                let v = self.expr(base);
+                Some(self.error_text(v))
             }
             CallRes::Cast(to) => {
                 let from = self.ty(&args[0]);
@@ -901,6 +1048,43 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             }
         }
         .or_else(|| if ty == prim::VOID || ty == prim::ERR { None } else { None })
+    }
+
+    /// Call a dusk function: hidden result pointer, receiver, arguments. A
+    /// void call yields a dummy value the caller ignores.
+    fn call_func(&mut self, e: &'a Expr<'a>, f: u32, recv: Option<Value>, args: &'a [Expr<'a>]) -> Value {
+        let fd = &self.c.funcs[f as usize];
+        let params = fd.params.clone();
+        let ret_ty = fd.ret;
+        let symbol = fd.symbol.clone();
+        let mut vals = Vec::new();
+        let sret = if is_aggregate(&self.c.types, ret_ty) {
+            let t = self.temp(ret_ty);
+            vals.push(t);
+            Some(t)
+        } else {
+            None
+        };
+        vals.extend(recv);
+        for (a, &p) in args.iter().zip(&params) {
+            vals.push(self.expr_as(a, p));
+        }
+        self.at(e.span);
+        let ret = ir_type(&self.c.types, ret_ty);
+        let r = self.b.call(Callee::Direct(symbol), vals, ret);
+        sret.or(r).unwrap_or_else(|| self.b.iconst(Type::I8, 0))
+    }
+
+    /// An error's text: its message, or "" for no error.
+    fn error_text(&mut self, v: Value) -> Value {
+        let zero = self.b.iconst(Type::I64, 0);
+        let is_none = self.b.icmp(IntCC::Eq, v, zero);
+        let empty = self.str_lit(b"");
+        let join = self.b.new_block();
+        let out = self.b.add_block_param(join, Type::I64);
+        self.b.branch(is_none, join, vec![empty], join, vec![v]);
+        self.b.switch_to(join);
+        out
     }
 
     /// `T(v)`: numeric conversion with the spec's rules (float to integer saturates, NaN is 0).
@@ -1042,7 +1226,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 let w = if bits == 32 { self.b.cast(CastOp::FExt, v, Type::F64) } else { v };
                 self.rt(&sink.func("f64"), vec![to, w], None);
             }
-            TyKind::Str => {
+            TyKind::Str | TyKind::Error => {
                 self.rt(&sink.func("str"), vec![to, v], None);
             }
             // char[N]: exactly N bytes; char[]: exactly len bytes.
@@ -1054,6 +1238,14 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 let p = self.b.load(Type::I64, v, 0);
                 let n = self.b.load(Type::I64, v, 8);
                 self.rt(&sink.func("bytes"), vec![to, p, n], None);
+            }
+            TyKind::Struct(id, _) => {
+                // Display: print what toString returns.
+                let m = self.c.funcs.iter().position(|f| f.receiver == Some(t) && f.item.name.name == "toString").unwrap();
+                let sym = self.c.funcs[m].symbol.clone();
+                let _ = id;
+                let s = self.b.call(Callee::Direct(sym), vec![v], Some(Type::I64)).unwrap();
+                self.rt(&sink.func("str"), vec![to, s], None);
             }
             _ => {}
         }

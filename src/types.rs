@@ -47,6 +47,22 @@ pub enum TyKind {
 pub struct Types {
     kinds: Vec<TyKind>,
     map: HashMap<TyKind, TyId>,
+    /// Struct declarations, indexed by the id in `TyKind::Struct`.
+    pub structs: Vec<StructDef>,
+}
+
+/// A struct's name and fields in declaration order (fields are resolved
+/// after every struct name is known, so they may refer to each other).
+#[derive(Clone, Debug)]
+pub struct StructDef {
+    pub name: String,
+    pub fields: Vec<(String, TyId)>,
+}
+
+impl StructDef {
+    pub fn field(&self, name: &str) -> Option<(usize, TyId)> {
+        self.fields.iter().position(|(n, _)| n == name).map(|i| (i, self.fields[i].1))
+    }
 }
 
 /// Ids of the primitive types, fixed at construction.
@@ -81,7 +97,7 @@ impl Default for Types {
 
 impl Types {
     pub fn new() -> Types {
-        let mut t = Types { kinds: Vec::new(), map: HashMap::new() };
+        let mut t = Types { kinds: Vec::new(), map: HashMap::new(), structs: Vec::new() };
         for (bits, signed) in [(8, true), (16, true), (32, true), (64, true), (8, false), (16, false), (32, false), (64, false)] {
             t.intern(TyKind::Int { bits, signed });
         }
@@ -193,6 +209,14 @@ impl Types {
 
     /// The name of a type as diagnostics print it. `names` gives the
     /// declared names of structs, enums and interfaces.
+    /// The name of a type as diagnostics print it.
+    pub fn name(&self, t: TyId) -> String {
+        self.display(t, &|k| match k {
+            TyKind::Struct(id, _) => self.structs[*id as usize].name.clone(),
+            _ => "<type>".to_string(),
+        })
+    }
+
     pub fn display(&self, t: TyId, names: &dyn Fn(&TyKind) -> String) -> String {
         match self.kind(t) {
             TyKind::Int { bits, signed } => format!("{}int{}", if *signed { "" } else { "u" }, bits),
