@@ -825,12 +825,6 @@ impl<'a, 'd> Checker<'a, 'd> {
                     prim::ERR
                 }
             },
-            // A range index mints an rvalue slice; it names no storage.
-            ExprKind::Index { index, .. } if matches!(index.unparen().kind, ExprKind::Range { .. }) => {
-                self.expr(cx, p.unparen(), None);
-                self.err(p.span, "the left side of an assignment must be a place: a name, a field, an index, or a dereference");
-                prim::ERR
-            }
             ExprKind::Index { base, .. } => {
                 let bt = self.expr(cx, base, None);
                 match self.types.kind(bt) {
