@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 int main(void) {
-    int64_t limit = 100000000;
+    int64_t limit = 200000000;
     int64_t r = 1;
     while ((r + 1) * (r + 1) <= limit)
         r += 1;

@@ -1,8 +1,8 @@
-/* Spectral norm, the same algorithm as spectral.dusk (n = 1000, ten power steps, Newton sqrt). */
+/* Spectral norm, the same algorithm as spectral.dusk (n = 2000, ten power steps, Newton sqrt). */
 #include <stdio.h>
 #include <stdint.h>
 
-#define N 1000
+#define N 2000
 
 static double newton_sqrt(double x) {
     if (x <= 0.0)
