@@ -13,6 +13,8 @@ use dc_backend::ir::{self, BinOp as IB, BlockId, CastOp, Callee, FloatCC, Functi
 use dc_backend::Arch;
 use std::collections::HashMap;
 
+mod enums;
+
 /// Linux system-call numbers per architecture, for `__sys_nr`.
 pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
     let (x86, a64) = match name {
@@ -343,7 +345,10 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             StmtKind::Expr(e) => {
                 self.expr_void(e);
             }
-            StmtKind::Match(_) | StmtKind::Defer(_) => unreachable!("rejected by the checker"),
+            StmtKind::Match(m) => {
+                self.lower_match(m, false);
+            }
+            StmtKind::Defer(_) => unreachable!("rejected by the checker"),
         }
     }
 
@@ -689,6 +694,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                     self.b.load(self.irty(ty), addr, 0)
                 }
             }
+            ExprKind::Field { .. } if self.c.info.variant_values.contains_key(&key(e)) => self.enum_unit(e),
+            ExprKind::Match(m) => self.lower_match(m, true),
             ExprKind::Field { base, name } => {
                 let bt = self.ty(base);
                 match self.c.types.kind(bt).clone() {
@@ -933,6 +940,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
                 None
             }
+            CallRes::Variant(v) => Some(self.enum_ctor(e, v, args)),
             CallRes::Sizeof(n) => Some(self.b.iconst(Type::I64, n as i64)),
             CallRes::PtrAdd => {
                 let p = self.expr(&args[0]);
