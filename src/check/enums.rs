@@ -344,7 +344,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn arm_stmt(&mut self, cx: &mut FnCx, arm: &'a Arm<'a>) -> Option<(TyId, Span)> {
         match &arm.body {
             ArmBody::Block(b) => self.block(cx, b),
-            ArmBody::Return(v) => self.arm_return(cx, *v, arm.span),
+            ArmBody::Return(v) => self.return_stmt(cx, *v, arm.span),
             ArmBody::Expr(e) => {
                 let t = self.expr(cx, e, None);
                 if t == prim::ERROR {
@@ -360,7 +360,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn arm_value(&mut self, cx: &mut FnCx, arm: &'a Arm<'a>, want: Option<TyId>) -> Option<(TyId, Span)> {
         match &arm.body {
             ArmBody::Return(v) => {
-                self.arm_return(cx, *v, arm.span);
+                self.return_stmt(cx, *v, arm.span);
                 None
             }
             ArmBody::Expr(e) => Some((self.yield_expr(cx, e, want), e.span)),
@@ -401,25 +401,5 @@ impl<'a, 'd> Checker<'a, 'd> {
             return prim::ERR;
         }
         self.expr(cx, e, want)
-    }
-
-    /// `Pat => return e`: the same rules as a `return` statement.
-    fn arm_return(&mut self, cx: &mut FnCx, v: Option<&'a Expr<'a>>, span: Span) {
-        let ret = cx.ret;
-        match v {
-            None => {
-                if ret != prim::VOID && ret != prim::ERR {
-                    self.err(span, "missing return value");
-                }
-            }
-            Some(e) => {
-                self.mark_handled(cx, e);
-                let t = self.expr(cx, e, Some(ret));
-                let ok = if ret == prim::VOID { t == prim::VOID } else { self.assignable(t, ret) };
-                if !ok {
-                    self.err(e.span, "return type does not match the function's return type");
-                }
-            }
-        }
     }
 }

@@ -86,7 +86,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             if !value {
                 match &arm.body {
                     ArmBody::Block(blk) => self.block(blk),
-                    ArmBody::Return(v) => self.lower_return(*v),
+                    ArmBody::Return(v) => self.lower_return(*v, arm.span),
                     ArmBody::Expr(x) => self.expr_void(x),
                 }
                 self.b.jump(join, vec![]);
@@ -94,7 +94,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             }
             let yielded = match &arm.body {
                 ArmBody::Return(v) => {
-                    self.lower_return(*v);
+                    self.lower_return(*v, arm.span);
                     None
                 }
                 ArmBody::Expr(x) => Some(self.expr_as(x, result_ty)),
@@ -158,19 +158,6 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
             }
             _ => {}
-        }
-    }
-
-    /// `return` / `return e` (a `Pat => return e` arm).
-    fn lower_return(&mut self, v: Option<&'a Expr<'a>>) {
-        let t = self.f.ret;
-        let r = v.map(|e| self.expr_as(e, t));
-        match (self.sret, r) {
-            (Some(dst), Some(v)) => {
-                self.copy_mem(dst, v, t);
-                self.b.ret(None);
-            }
-            _ => self.b.ret(r),
         }
     }
 }
