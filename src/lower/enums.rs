@@ -79,6 +79,10 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             }
         }
 
+        if m.arms.is_empty() {
+            // Only an enum without variants matches with no arms; it has no values.
+            self.b.unreachable();
+        }
         for (i, arm) in m.arms.iter().enumerate() {
             self.b.switch_to(bodies[i]);
             self.at(arm.span);
