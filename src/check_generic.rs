@@ -22,9 +22,11 @@ use super::*;
 use crate::ast_copy::Copier;
 use std::collections::HashSet;
 
-/// An instance-count limit: polymorphic recursion (`f<T>` calling
-/// `f<T[]>`) would otherwise instantiate forever.
+/// Limits on the instance count and on the nesting of a type argument:
+/// polymorphic recursion (`f<T>` calling `f<T[]>`) would otherwise
+/// instantiate forever.
 const MAX_INSTANCES: usize = 10_000;
+const MAX_TYPE_DEPTH: u32 = 40;
 
 /// A generic function or method as declared.
 pub(super) struct Template<'a> {
@@ -227,7 +229,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(&f) = self.gen.instances.get(&(tid, args.clone())) {
             return Some(f);
         }
-        if self.gen.instances.len() >= MAX_INSTANCES {
+        if self.gen.instances.len() >= MAX_INSTANCES || args.iter().any(|&t| self.type_depth(t) > MAX_TYPE_DEPTH) {
             if !self.gen.overflowed {
                 self.gen.overflowed = true;
                 self.err(span, "generic instantiation does not terminate: each instance asks for a larger one");
@@ -255,6 +257,16 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.gen.instances.insert((tid, args.clone()), id);
         self.gen.env.insert(id, names.into_iter().zip(args).collect());
         Some(id)
+    }
+
+    fn type_depth(&self, t: TyId) -> u32 {
+        let inner = match self.types.kind(t) {
+            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.type_depth(*e),
+            TyKind::Tuple(ts) | TyKind::Struct(_, ts) | TyKind::Enum(_, ts) | TyKind::Interface(_, ts) => ts.iter().map(|&e| self.type_depth(e)).max().unwrap_or(0),
+            TyKind::Func(ps, r) => ps.iter().map(|&e| self.type_depth(e)).max().unwrap_or(0).max(self.type_depth(*r)),
+            _ => 0,
+        };
+        inner + 1
     }
 
     /// Binds the type parameters `p` mentions by matching it against the
