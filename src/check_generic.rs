@@ -394,19 +394,30 @@ impl<'a, 'd> Checker<'a, 'd> {
         rt
     }
 
+    /// Infers the type arguments of the generic type `what` (type parameters
+    /// `names`) at a constructor: `values` are checked against the abstract
+    /// `params`, after the expected type, if any, is matched against the
+    /// constructed type `ret`. For struct literals, and for the variant
+    /// constructors of generic enums. Returns the ground type arguments and
+    /// each value's type; None once something is reported.
+    pub(super) fn infer_type_args(&mut self, cx: &mut FnCx, names: &[String], what: &str, params: &[TyId], values: &[&'a Expr<'a>], ret: TyId, expected: Option<TyId>, span: Span) -> Option<(Vec<TyId>, Vec<TyId>)> {
+        let abstract_: Vec<TyId> = self.param_env(names).into_iter().map(|e| e.1).collect();
+        let mut binds: Vec<Option<TyId>> = vec![None; names.len()];
+        if let Some(x) = expected {
+            self.unify(ret, x, &mut binds);
+        }
+        let tys = self.infer(cx, params, values, None, &mut binds, &abstract_);
+        if tys.contains(&prim::ERR) && binds.iter().any(|b| b.is_none()) {
+            return None;
+        }
+        let targs = self.all_bound(&binds, names, what, span)?;
+        Some((targs, tys))
+    }
+
     /// `Box { v: 5 }` of a generic struct: the type arguments come from the
     /// expected type, then from the field values.
     pub(super) fn generic_struct_literal(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, id: u32, fields: &'a [FieldInit<'a>], expected: Option<TyId>) -> TyId {
         let def = self.types.structs[id as usize].clone();
-        let abstract_: Vec<TyId> = self.param_env(&def.generics).into_iter().map(|e| e.1).collect();
-        let mut binds: Vec<Option<TyId>> = vec![None; def.generics.len()];
-        if let Some(x) = expected {
-            if let TyKind::Struct(j, xs) = self.types.kind(x) {
-                if *j == id && xs.len() == binds.len() {
-                    binds = xs.iter().map(|&t| Some(t)).collect();
-                }
-            }
-        }
         let mut params = Vec::new();
         let mut values = Vec::new();
         for f in fields {
@@ -419,16 +430,14 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             values.push(f.value);
         }
-        let tys = self.infer(cx, &params, &values, None, &mut binds, &abstract_);
         for (fname, _) in &def.fields {
             if !fields.iter().any(|f| f.name.name == fname) {
                 self.err(e.span, format!("'{}' is missing field '{}'", def.name, fname));
             }
         }
-        if tys.contains(&prim::ERR) && binds.iter().any(|b| b.is_none()) {
-            return prim::ERR;
-        }
-        let Some(targs) = self.all_bound(&binds, &def.generics, &def.name, e.span) else { return prim::ERR };
+        let abstract_ = self.param_env(&def.generics).into_iter().map(|e| e.1).collect();
+        let decl_ty = self.types.intern(TyKind::Struct(id, abstract_));
+        let Some((targs, tys)) = self.infer_type_args(cx, &def.generics, &def.name, &params, &values, decl_ty, expected, e.span) else { return prim::ERR };
         for ((f, &p), &t) in fields.iter().zip(&params).zip(&tys) {
             let want = self.types.subst(p, &targs);
             if p != prim::ERR && !self.assignable(t, want) {
