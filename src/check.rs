@@ -432,6 +432,11 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     fn resolve_type(&mut self, t: &Type) -> TyId {
+        let ty = self.resolve_type_here(t);
+        self.open_in_template(ty)
+    }
+
+    fn resolve_type_here(&mut self, t: &Type) -> TyId {
         match &t.kind {
             TypeKind::Named { name, args } => {
                 if let Some(t) = self.tparam(name.name) {
@@ -636,7 +641,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     let elem = match self.types.kind(t) {
                         TyKind::Array(e, _) | TyKind::Slice(e) => *e,
                         TyKind::Str => prim::CHAR,
-                        TyKind::Err | TyKind::Param(..) => prim::ERR,
+                        TyKind::Err => prim::ERR,
                         _ => {
                             let n = self.tyname(t);
                             self.err(f.iter.span, format!("cannot iterate {}; a for loop takes an array, a slice, a string, a *Vector, or a *Map", n));
@@ -833,10 +838,6 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// `v` may be stored where `t` is expected.
     fn assignable(&self, v: TyId, t: TyId) -> bool {
         if v == t || v == prim::ERR || t == prim::ERR {
-            return true;
-        }
-        // A generic body is permissive; its instances are checked for real.
-        if self.types.has_param(v) || self.types.has_param(t) {
             return true;
         }
         match (self.types.kind(v), self.types.kind(t)) {
@@ -1038,7 +1039,6 @@ impl<'a, 'd> Checker<'a, 'd> {
                         prim::ERR
                     }
                     (TyKind::Error, "message") => prim::STR,
-                    (TyKind::Param(..), _) => prim::ERR,
                     (TyKind::Struct(id, _), f) => match self.struct_field_of(bt, f) {
                         Some((_, t)) => t,
                         None => {
@@ -1141,6 +1141,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         let Some(first) = elems.first() else {
             return match want {
                 Some(el) => self.types.array(el, 0),
+                // An open expected type (a generic body's `T[0]`) asks nothing.
+                None if expected == Some(prim::ERR) => prim::ERR,
                 None => {
                     self.err(e.span, "an empty array literal needs a type annotation");
                     prim::ERR
@@ -1211,9 +1213,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         if t == prim::ERR {
             return t;
         }
-        if matches!(self.types.kind(t), TyKind::Param(..)) {
-            return if op == UnOp::Not { prim::BOOL } else if op == UnOp::Deref { prim::ERR } else { t };
-        }
         match op {
             UnOp::Neg => {
                 if self.types.is_int(t) && !self.types.is_signed(t) {
@@ -1264,10 +1263,6 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn binary_types(&mut self, op: BinOp, lt: TyId, rt: TyId, span: Span, rhs: Option<&Expr>) -> TyId {
         if lt == prim::ERR || rt == prim::ERR {
             return if op.is_comparison() { prim::BOOL } else { prim::ERR };
-        }
-        if self.types.has_param(lt) || self.types.has_param(rt) {
-            // Checked once the instance's types are ground.
-            return if op.is_comparison() { prim::BOOL } else if self.types.has_param(lt) { lt } else { rt };
         }
         let what = match op {
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => "arithmetic".to_string(),
@@ -1369,7 +1364,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         match self.types.kind(bt) {
             TyKind::RawPtr(inner) | TyKind::Slice(inner) | TyKind::Array(inner, _) => *inner,
             TyKind::Str => prim::CHAR,
-            TyKind::Err | TyKind::Param(..) => prim::ERR,
+            TyKind::Err => prim::ERR,
             _ => {
                 self.err(e.span, format!("cannot index {}", self.tyname(bt)));
                 prim::ERR
@@ -1380,7 +1375,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// An index operand: int64, nothing else converts implicitly.
     fn index_operand(&mut self, cx: &mut FnCx, index: &'a Expr<'a>) {
         let it = self.expr(cx, index, Some(prim::I64));
-        if it != prim::ERR && it != prim::I64 && !self.types.has_param(it) {
+        if it != prim::ERR && it != prim::I64 {
             if self.types.is_integral(it) {
                 self.err(index.span, format!("cannot index with {}; an index is int64, cast the index", self.tyname(it)));
             } else {
@@ -1404,7 +1399,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.types.slice(el)
             }
             TyKind::Str => self.types.slice(prim::CHAR),
-            TyKind::Err | TyKind::Param(..) => prim::ERR,
+            TyKind::Err => prim::ERR,
             TyKind::RawPtr(_) | TyKind::VoidPtr => {
                 self.err(e.span, "cannot take a range slice of a raw pointer; it has no length to check the range against");
                 prim::ERR
@@ -1467,13 +1462,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         // A closure-typed field is called like a method.
         let sid = match self.types.kind(bt) {
             TyKind::Struct(id, _) => *id,
-            TyKind::Param(..) => {
-                // A method of a type parameter: checked in each instance.
-                for a in args {
-                    self.expr(cx, a, None);
-                }
-                return prim::ERR;
-            }
             _ => return self.unsupported(e, &format!("methods on {}", self.tyname(bt))),
         };
         if let Some(t) = self.generic_method_call(cx, e, sid, bt, name, args, expected) {
@@ -1535,7 +1523,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 return to;
             }
             let t = self.expr(cx, &args[0], None);
-            if t != prim::ERR && !self.types.has_param(t) && !(self.types.is_integral(t) || self.types.is_float(t) || t == prim::BOOL) {
+            if t != prim::ERR && !(self.types.is_integral(t) || self.types.is_float(t) || t == prim::BOOL) {
                 self.err(args[0].span, format!("a numeric cast takes an integer, char, rune, or float value; {} does not cast", self.tyname(t)));
             }
             self.info.calls.insert(key(e), CallRes::Cast(to));
@@ -1693,7 +1681,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     fn printable(&mut self, t: TyId, span: Span) {
         match self.types.kind(t) {
-            TyKind::Int { .. } | TyKind::Float { .. } | TyKind::Bool | TyKind::Char | TyKind::Rune | TyKind::Str | TyKind::Err | TyKind::Error | TyKind::Param(..) => {}
+            TyKind::Int { .. } | TyKind::Float { .. } | TyKind::Bool | TyKind::Char | TyKind::Rune | TyKind::Str | TyKind::Err | TyKind::Error => {}
             // Character arrays and slices print as text.
             TyKind::Array(el, _) | TyKind::Slice(el) if *el == prim::CHAR => {}
             TyKind::Struct(id, _) => {

@@ -3,10 +3,11 @@
 //!
 //! A generic function (or a method of a generic struct, or a method with
 //! its own type parameters) is a `Template`, not a `FuncDecl`: nothing
-//! lowers it. Its body is checked once with its type parameters abstract
-//! (`TyKind::Param`), where operations on them are permissive, so a mistake
-//! that does not depend on the type arguments is reported even if nothing
-//! calls the function. Every call infers the type arguments (from the
+//! lowers it. Its body is checked once with its type parameters standing
+//! for the error type `TyKind::Err`, which every rule already accepts (it is
+//! what makes one mistake report once): operations on them are permissive,
+//! and a mistake that does not depend on the type arguments is reported even
+//! if nothing calls the function. Every call infers the type arguments (from the
 //! argument types, then from the expected type) and, once they are ground,
 //! asks for the instance: a `FuncDecl` named like `first<int64>` whose item
 //! is a fresh copy of the generic item (see `ast_copy`), checked like any
@@ -201,23 +202,30 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     // ----- bodies -------------------------------------------------------
 
-    /// Checks every template body once, its type parameters abstract.
+    /// Checks every template body once, permissively: its type parameters
+    /// stand for the error type.
     pub(super) fn check_templates(&mut self, files: &[ParsedFile<'a>]) {
         for tid in 0..self.gen.templates.len() {
             let t = &self.gen.templates[tid];
-            let (item, file, runtime, params, ret, recv) = (t.item, t.file, t.runtime, t.params.clone(), t.ret, t.recv);
-            let names = t.tparams.clone();
+            let (item, file, runtime, recv) = (t.item, t.file, t.runtime, t.recv);
+            let (names, tparams, tret) = (t.tparams.clone(), t.params.clone(), t.ret);
             let Some(f) = files.iter().find(|f| f.ast.file == file) else { continue };
             let par = paradigms(&f.ast, &mut Diagnostics::new(), runtime);
-            let env = self.param_env(&names);
-            let receiver = recv.map(|sid| {
-                let n = self.types.structs[sid as usize].generics.len();
-                let args = env[..n].iter().map(|e| e.1).collect();
-                self.types.intern(TyKind::Struct(sid, args))
-            });
+            let open = vec![prim::ERR; names.len()];
             let saved = (self.gen.in_generic, self.gen.in_template);
             self.gen.in_generic = true;
             self.gen.in_template = true;
+            let params: Vec<TyId> = tparams.iter().map(|&p| {
+                let t = self.types.subst(p, &open);
+                self.open_in_template(t)
+            }).collect();
+            let t = self.types.subst(tret, &open);
+            let ret = self.open_in_template(t);
+            let env: Vec<(String, TyId)> = names.into_iter().map(|n| (n, prim::ERR)).collect();
+            let receiver = recv.map(|sid| {
+                let n = self.types.structs[sid as usize].generics.len();
+                self.types.intern(TyKind::Struct(sid, open[..n].to_vec()))
+            });
             self.with_tparams(env, |c| c.check_body(item, file, &params, ret, receiver, &par, runtime));
             (self.gen.in_generic, self.gen.in_template) = saved;
         }
@@ -257,6 +265,17 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.gen.instances.insert((tid, args.clone()), id);
         self.gen.env.insert(id, names.into_iter().zip(args).collect());
         Some(id)
+    }
+
+    /// No type parameter and no error inside: a type an instance can take.
+    fn ground(&self, t: TyId) -> bool {
+        match self.types.kind(t) {
+            TyKind::Param(..) | TyKind::Err => false,
+            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.ground(*e),
+            TyKind::Tuple(ts) | TyKind::Struct(_, ts) | TyKind::Enum(_, ts) | TyKind::Interface(_, ts) => ts.iter().all(|&e| self.ground(e)),
+            TyKind::Func(ps, r) => ps.iter().all(|&e| self.ground(e)) && self.ground(*r),
+            _ => true,
+        }
     }
 
     fn type_depth(&self, t: TyId) -> u32 {
@@ -349,6 +368,10 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// Reports the first type parameter nothing pinned; the ground list otherwise.
     fn all_bound(&mut self, binds: &[Option<TyId>], names: &[String], what: &str, span: Span) -> Option<Vec<TyId>> {
         if let Some(i) = binds.iter().position(|b| b.is_none()) {
+            if self.gen.in_template {
+                // An argument typed by an open type parameter pins nothing here.
+                return None;
+            }
             self.err(span, format!("cannot infer the type parameter '{}' for '{}'; add an annotation that pins it", names[i], what));
             return None;
         }
@@ -386,7 +409,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         }
         let rt = self.types.subst(ret, &targs);
-        if !self.gen.in_template && !targs.iter().any(|&t| self.types.has_param(t)) {
+        if !self.gen.in_template && targs.iter().all(|&t| self.ground(t)) {
             if let Some(f) = self.instance(tid, targs, e.span) {
                 self.info.calls.insert(key(e), if is_method { CallRes::Method(f) } else { CallRes::Func(f) });
             }
@@ -465,7 +488,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     pub(super) fn generic_to_string(&mut self, t: TyId, span: Span) -> bool {
         let TyKind::Struct(sid, args) = self.types.kind(t).clone() else { return false };
         let Some(&tid) = self.gen.methods.get(&(sid, "toString".to_string())) else { return false };
-        if !self.gen.in_template && !self.types.has_param(t) && self.gen.templates[tid as usize].tparams.len() == args.len() {
+        if !self.gen.in_template && self.ground(t) && self.gen.templates[tid as usize].tparams.len() == args.len() {
             self.instance(tid, args, span);
         }
         true
@@ -474,7 +497,29 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// Field `f` of struct type `bt`, a generic instance's type arguments substituted.
     pub(super) fn struct_field_of(&mut self, bt: TyId, f: &str) -> Option<(usize, TyId)> {
         self.types.instantiate_fields(bt);
-        self.types.struct_field(bt, f)
+        let (i, t) = self.types.struct_field(bt, f)?;
+        Some((i, self.open_in_template(t)))
+    }
+
+    /// In a template body a type made with an open type parameter (`T[]`,
+    /// `*raw T`) is itself open: the error type, accepted everywhere, rather
+    /// than a compound that would not match its like.
+    pub(super) fn open_in_template(&self, t: TyId) -> TyId {
+        if self.gen.in_template && t != prim::ERR && self.mentions_err(t) {
+            prim::ERR
+        } else {
+            t
+        }
+    }
+
+    fn mentions_err(&self, t: TyId) -> bool {
+        match self.types.kind(t) {
+            TyKind::Err => true,
+            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.mentions_err(*e),
+            TyKind::Tuple(ts) | TyKind::Struct(_, ts) | TyKind::Enum(_, ts) | TyKind::Interface(_, ts) => ts.iter().any(|&e| self.mentions_err(e)),
+            TyKind::Func(ps, r) => ps.iter().any(|&e| self.mentions_err(e)) || self.mentions_err(*r),
+            _ => false,
+        }
     }
 
     /// Reports `msg` unless this generic body already reported it.
