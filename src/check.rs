@@ -16,6 +16,8 @@ use std::collections::HashMap;
 
 mod enums;
 pub use enums::ArmRes;
+#[path = "check_generic.rs"]
+mod generic;
 
 /// Key of a side table: the address of the AST node (nodes live in the
 /// arena for the whole compilation, so addresses are stable and unique).
@@ -153,14 +155,24 @@ struct Globals {
     runtime: HashMap<String, u32>,
 }
 
-pub fn check<'a>(sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), enums: HashMap::new() };
+/// `arena` is the one the files' ASTs live in: generic instances copy
+/// their bodies into it.
+pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new() };
     c.collect(files);
     let main = c.find_main(files);
-    for i in 0..c.funcs.len() {
+    let declared = c.funcs.len();
+    // A worklist: checking a body may append generic instances to `funcs`.
+    let mut i = 0;
+    while i < c.funcs.len() {
         let f = &files.iter().find(|f| f.ast.file == c.funcs[i].file).unwrap();
-        let par = paradigms(&f.ast, c.diags, f.runtime);
+        let par = if i < declared { paradigms(&f.ast, c.diags, f.runtime) } else { paradigms(&f.ast, &mut Diagnostics::new(), f.runtime) };
         c.check_func(i as u32, &par, f.runtime);
+        i += 1;
+    }
+    c.check_templates(files);
+    if !c.types.complete_instances() {
+        c.diags.error_global("generic struct instances do not terminate: a struct nests itself under ever larger type arguments");
     }
     let Checker { types, funcs, info, .. } = c;
     Checked { sm, types, funcs, info, main }
@@ -201,6 +213,13 @@ struct Checker<'a, 'd> {
     interfaces: std::collections::HashSet<String>,
     /// Enum names to their ids in `types.enums`.
     enums: HashMap<String, u32>,
+    /// The arena of the AST (generic instances copy their bodies into it).
+    arena: &'a bumpalo::Bump,
+    /// Type parameter names in scope and what they stand for: abstract
+    /// `Param` types in a generic declaration, ground types in an instance.
+    tparams: Vec<(String, TyId)>,
+    /// Generic templates and their instances.
+    gen: generic::Generics<'a>,
 }
 
 /// A local's checking state.
@@ -249,7 +268,10 @@ fn int_range(bits: u8, signed: bool) -> (i128, i128) {
 
 impl<'a, 'd> Checker<'a, 'd> {
     fn err(&mut self, span: Span, msg: impl Into<String>) {
-        self.diags.error(span, msg);
+        let msg = msg.into();
+        if self.first_report(span, &msg) {
+            self.diags.error(span, msg);
+        }
     }
 
     fn tyname(&self, t: TyId) -> String {
@@ -271,16 +293,13 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.interfaces.insert(it.name.name.to_string());
                 }
                 if let Item::Struct(st) = item {
-                    if !st.generics.is_empty() {
-                        self.err(st.span, "not supported yet: generic structs");
-                        continue;
-                    }
                     if self.structs.contains_key(st.name.name) || self.enums.contains_key(st.name.name) || Types::primitive(st.name.name).is_some() {
                         self.err(st.name.span, format!("duplicate definition of '{}'", st.name.name));
                         continue;
                     }
                     let id = self.types.structs.len() as u32;
-                    self.types.structs.push(crate::types::StructDef { name: st.name.name.to_string(), fields: Vec::new() });
+                    let generics = st.generics.iter().map(|g| g.name.to_string()).collect();
+                    self.types.structs.push(crate::types::StructDef { name: st.name.name.to_string(), generics, fields: Vec::new() });
                     self.structs.insert(st.name.name.to_string(), id);
                     struct_items.push((id, *st));
                 }
@@ -288,12 +307,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         for (id, st) in struct_items {
             let mut fields: Vec<(String, TyId)> = Vec::new();
-            for fld in st.fields {
-                let t = self.resolve_type(fld.ty);
+            let generic_tys = self.generic_struct_fields(&st);
+            for (fld, t) in st.fields.iter().zip(generic_tys) {
                 if fields.iter().any(|(n, _)| n == fld.name.name) {
                     self.err(fld.name.span, format!("duplicate field '{}'", fld.name.name));
                 }
-                if t == self.types.intern(TyKind::Struct(id, vec![])) {
+                if matches!(self.types.kind(t), TyKind::Struct(sid, _) if *sid == id) {
                     self.err(fld.span, format!("'{}' contains itself; hold it through a pointer", st.name.name));
                 }
                 fields.push((fld.name.name.to_string(), t));
@@ -340,8 +359,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         };
         let recv = self.types.intern(TyKind::Struct(sid, vec![]));
         for m in im.methods {
-            if self.methods.contains_key(&(sid, m.name.name.to_string())) {
+            if self.methods.contains_key(&(sid, m.name.name.to_string())) || self.gen.methods.contains_key(&(sid, m.name.name.to_string())) {
                 self.err(m.name.span, format!("duplicate method '{}' on '{}'", m.name.name, im.target.name));
+                continue;
+            }
+            if !self.types.structs[sid as usize].generics.is_empty() || !m.generics.is_empty() {
+                self.declare_method_template(f, sid, m);
                 continue;
             }
             let mut params = Vec::new();
@@ -370,7 +393,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         }
         if !func.generics.is_empty() {
-            self.err(func.span, "not supported yet: generic functions");
+            self.declare_template(fi, f, func);
             return;
         }
         if func.is_async {
@@ -396,7 +419,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         } else {
             self.g.private.insert((fi, name.to_string()), id)
         };
-        if table_dup.is_some() {
+        if table_dup.is_some() || self.template_taken(fi, f.runtime, name) {
             self.err(func.name.span, format!("duplicate definition of '{}'", name));
         }
         self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: None, runtime: f.runtime });
@@ -428,8 +451,19 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     fn resolve_type(&mut self, t: &Type) -> TyId {
+        let ty = self.resolve_type_here(t);
+        self.open_in_template(ty)
+    }
+
+    fn resolve_type_here(&mut self, t: &Type) -> TyId {
         match &t.kind {
             TypeKind::Named { name, args } => {
+                if let Some(t) = self.tparam(name.name) {
+                    if !args.is_empty() {
+                        self.err(name.span, format!("'{}' takes no type arguments", name.name));
+                    }
+                    return t;
+                }
                 if let Some(p) = Types::primitive(name.name) {
                     if !args.is_empty() {
                         self.err(t.span, format!("'{}' takes no type arguments", name.name));
@@ -437,7 +471,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     return p;
                 }
                 if let Some(&id) = self.structs.get(name.name) {
-                    return self.types.intern(TyKind::Struct(id, vec![]));
+                    return self.struct_type(id, name, args, t.span);
                 }
                 if let Some(&id) = self.enums.get(name.name) {
                     return self.enum_type(id, args, t.span);
@@ -489,17 +523,28 @@ impl<'a, 'd> Checker<'a, 'd> {
     // ----- bodies -------------------------------------------------------
 
     fn check_func(&mut self, id: u32, par: &Paradigms, runtime: bool) {
-        let (item, file, params, ret) = {
+        let (item, file, params, ret, receiver) = {
             let f = &self.funcs[id as usize];
-            (f.item, f.file, f.params.clone(), f.ret)
+            (f.item, f.file, f.params.clone(), f.ret, f.receiver)
         };
+        // A generic instance: its type parameter names stand for its type arguments.
+        let env = self.gen.env.get(&id).cloned();
+        let generic = env.is_some();
+        let saved = std::mem::replace(&mut self.gen.in_generic, generic);
+        let locals = self.with_tparams(env.unwrap_or_default(), |c| c.check_body(item, file, &params, ret, receiver, par, runtime));
+        self.gen.in_generic = saved;
+        self.funcs[id as usize].locals = locals;
+    }
+
+    /// Checks one body; returns its locals (a receiver is local 0).
+    fn check_body(&mut self, item: &'a FuncItem<'a>, file: FileId, params: &[TyId], ret: TyId, receiver: Option<TyId>, par: &Paradigms, runtime: bool) -> Vec<Local> {
         let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime };
-        if let Some(recv) = self.funcs[id as usize].receiver {
+        if let Some(recv) = receiver {
             let lid = LocalId(cx.locals.len() as u32);
             cx.locals.push(LocalState { name: "self".into(), ty: recv, mutable: true, used: false, check_unused: false, span: item.name.span, error_unhandled: false });
             cx.scopes.last_mut().unwrap().push(lid);
         }
-        for (p, &ty) in item.params.iter().zip(&params) {
+        for (p, &ty) in item.params.iter().zip(params) {
             self.declare(&mut cx, &p.name, ty, false, false);
         }
         self.block_stmts(&mut cx, item.body);
@@ -507,7 +552,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.err(item.body.span, "not all paths in this function return a value");
         }
         self.close_scope(&mut cx);
-        self.funcs[id as usize].locals = cx.locals.into_iter().map(|l| Local { name: l.name, ty: l.ty, mutable: l.mutable }).collect();
+        cx.locals.into_iter().map(|l| Local { name: l.name, ty: l.ty, mutable: l.mutable }).collect()
     }
 
     fn declare(&mut self, cx: &mut FnCx, id: &Ident, ty: TyId, mutable: bool, check_unused: bool) -> LocalId {
@@ -1040,7 +1085,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         prim::ERR
                     }
                     (TyKind::Error, "message") => prim::STR,
-                    (TyKind::Struct(id, _), f) => match self.types.structs[id as usize].field(f) {
+                    (TyKind::Struct(id, _), f) => match self.struct_field_of(bt, f) {
                         Some((_, t)) => t,
                         None => {
                             let sn = self.types.structs[id as usize].name.clone();
@@ -1060,7 +1105,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 prim::ERR
             }
             ExprKind::FStr(parts) => self.fstring(cx, parts),
-            ExprKind::StructLit { name, fields } => self.struct_literal(cx, e, name, fields),
+            ExprKind::StructLit { name, fields } => self.struct_literal(cx, e, name, fields, expected),
             ExprKind::Array(elems) => self.array_literal(cx, e, elems, expected),
             ExprKind::Tuple(xs) => {
                 let want: Option<Vec<TyId>> = expected.and_then(|t| match self.types.kind(t) {
@@ -1087,7 +1132,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    fn struct_literal(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &Ident, fields: &'a [FieldInit<'a>]) -> TyId {
+    fn struct_literal(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &Ident, fields: &'a [FieldInit<'a>], expected: Option<TyId>) -> TyId {
         if name.name == "error" {
             for f in fields {
                 if f.name.name != "message" {
@@ -1107,6 +1152,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.err(name.span, format!("unknown type '{}'; no type of that name is declared or imported", name.name));
             return prim::ERR;
         };
+        if !self.types.structs[id as usize].generics.is_empty() {
+            return self.generic_struct_literal(cx, e, id, fields, expected);
+        }
         let def = self.types.structs[id as usize].clone();
         for f in fields {
             match def.field(f.name.name) {
@@ -1139,6 +1187,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         let Some(first) = elems.first() else {
             return match want {
                 Some(el) => self.types.array(el, 0),
+                // An open expected type (a generic body's `T[0]`) asks nothing.
+                None if expected == Some(prim::ERR) => prim::ERR,
                 None => {
                     self.err(e.span, "an empty array literal needs a type annotation");
                     prim::ERR
@@ -1172,7 +1222,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.info.names.insert(key(e), NameRes::Local(l));
             return cx.locals[l.0 as usize].ty;
         }
-        if self.lookup_func(cx, id.name).is_some() {
+        if self.lookup_func(cx, id.name).is_some() || self.lookup_template(cx, id.name).is_some() {
             return self.unsupported(e, "functions as values");
         }
         if self.bare_variant(id) {
@@ -1432,7 +1482,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if bt == prim::ERR {
                     return bt;
                 }
-                self.method_call(cx, e, base, bt, name, args)
+                self.method_call(cx, e, base, bt, name, args, expected)
             }
             ExprKind::Lambda(_) => {
                 self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
@@ -1448,7 +1498,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>]) -> TyId {
+    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
         if bt == prim::ERROR {
             let res = match name.name {
                 "exists" => (CallRes::ErrorExists, prim::BOOL),
@@ -1474,6 +1524,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             _ => return self.unsupported(e, &format!("methods on {}", self.tyname(bt))),
         };
+        if let Some(t) = self.generic_method_call(cx, e, sid, bt, name, args, expected) {
+            return t;
+        }
         let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
             let sn = self.types.structs[sid as usize].name.clone();
             self.err(name.span, format!("'{}' has no method '{}'", sn, name.name));
@@ -1517,6 +1570,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.info.calls.insert(key(e), CallRes::Func(f));
             return ret;
         }
+        if let Some(tid) = self.lookup_template(cx, name) {
+            return self.call_template(cx, e, tid, args, expected, &[]);
+        }
         if CAST_NAMES.contains(&name) {
             let to = Types::primitive(name).unwrap();
             if args.len() != 1 {
@@ -1546,8 +1602,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                         let id = self.enums[n.name];
                         self.types.intern(TyKind::Enum(id, vec![]))
                     }
+                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.tparam(n.name).is_some() => self.tparam(n.name).unwrap(),
                     _ => self.expr(cx, &args[0], None),
                 };
+                self.types.complete_instances();
                 let size = crate::layout::size_of(&self.types, t);
                 self.info.calls.insert(key(e), CallRes::Sizeof(size));
                 return prim::I64;
@@ -1698,7 +1756,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             TyKind::Array(el, _) | TyKind::Slice(el) if *el == prim::CHAR => {}
             TyKind::Struct(id, _) => {
                 let id = *id;
-                if !self.methods.contains_key(&(id, "toString".to_string())) {
+                if !self.methods.contains_key(&(id, "toString".to_string())) && !self.generic_to_string(t, span) {
                     let n = self.types.structs[id as usize].name.clone();
                     self.err(span, format!("'{}' has no Display impl; add 'impl Display for {}' with 'toString() -> string' to print it", n, n));
                 }

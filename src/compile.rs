@@ -130,7 +130,7 @@ pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()>
         diags.print_all(&sm);
         return Err(());
     }
-    let checked = check::check(sm, &files, &mut diags);
+    let checked = check::check(arena, sm, &files, &mut diags);
     if checked.main.is_none() && !diags.has_errors() {
         diags.error(Span::new(root_id, 0, 0), "the program has no 'main' function");
     }

@@ -551,7 +551,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn record(&mut self, ty: TyId, members: Vec<(usize, &'a Expr<'a>)>) -> Value {
         let dst = self.temp(ty);
         let mtys: Vec<TyId> = match self.c.types.kind(ty) {
-            TyKind::Struct(id, _) => self.c.types.structs[*id as usize].fields.iter().map(|f| f.1).collect(),
+            TyKind::Struct(..) => self.c.types.struct_fields(ty).iter().map(|f| f.1).collect(),
             TyKind::Tuple(ts) => ts.clone(),
             _ => unreachable!(),
         };
