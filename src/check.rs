@@ -839,13 +839,16 @@ impl<'a, 'd> Checker<'a, 'd> {
                     }
                     TyKind::RawPtr(_) | TyKind::Slice(_) => self.expr(cx, p.unparen(), None),
                     _ => {
-                        // Arrays need a mutable root binding.
-                        if let Some(root) = root_name(base) {
+                        // Arrays need a mutable root binding, unless a slice or
+                        // pointer on the way writes through to storage elsewhere.
+                        if self.stores_in_frame(base) {
+                          if let Some(root) = root_name(base) {
                             if let Some(l) = cx.lookup(root) {
                                 if !cx.locals[l.0 as usize].mutable {
                                     self.err(p.span, format!("cannot assign to immutable '{}'", root));
                                 }
                             }
+                          }
                         }
                         self.expr(cx, p.unparen(), None)
                     }
@@ -880,6 +883,21 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.err(p.span, "the left side of an assignment must be a place: a name, a field, an index, or a dereference");
                 prim::ERR
             }
+        }
+    }
+
+    /// Whether a store into the place `e` (already typed) lands in the
+    /// root binding's own storage: false once a slice, pointer or deref on
+    /// the access path points elsewhere.
+    fn stores_in_frame(&self, e: &Expr) -> bool {
+        let e = e.unparen();
+        match &e.kind {
+            ExprKind::Index { base, .. } | ExprKind::Field { base, .. } => {
+                let bt = self.info.expr_ty.get(&key(base.unparen())).or_else(|| self.info.expr_ty.get(&key(*base))).copied().unwrap_or(prim::ERR);
+                !matches!(self.types.kind(bt), TyKind::Slice(_) | TyKind::RawPtr(_) | TyKind::Ptr(_)) && self.stores_in_frame(base)
+            }
+            ExprKind::Unary { op: UnOp::Deref, .. } => false,
+            _ => true,
         }
     }
 
