@@ -361,11 +361,17 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn type_in_expr(&mut self, cx: &FnCx, e: &Expr) -> Option<TyId> {
         match &e.unparen().kind {
             ExprKind::Name(n) if cx.lookup(n.name).is_none() => {
+                if let Some(t) = self.tparam(n.name) {
+                    return Some(t);
+                }
                 if let Some(p) = crate::types::Types::primitive(n.name) {
                     return Some(p);
                 }
-                let id = *self.structs.get(n.name)?;
-                Some(self.types.intern(TyKind::Struct(id, vec![])))
+                if let Some(&id) = self.structs.get(n.name) {
+                    return Some(self.struct_type(id, n, &[], e.span));
+                }
+                let id = *self.enums.get(n.name)?;
+                Some(self.enum_type(id, &[], e.span))
             }
             ExprKind::Unary { op: UnOp::Deref, operand } => {
                 let inner = self.type_in_expr(cx, operand)?;
