@@ -919,7 +919,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(p.span, "a string is immutable; build a new one with a StringBuilder");
                         prim::ERR
                     }
-                    TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::Slice(_) => self.expr(cx, p.unparen(), None),
+                    // Err: unknown here (an open type parameter in a generic template).
+                    TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::Slice(_) | TyKind::Err => self.expr(cx, p.unparen(), None),
                     _ => {
                         // Arrays need a mutable root binding, unless a slice or
                         // pointer on the way writes through to storage elsewhere.
