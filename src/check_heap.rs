@@ -315,6 +315,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             },
             ExprKind::Call { .. } => match self.info.calls.get(&key(v)) {
                 Some(CallRes::Heap(HeapOp::Alloc { .. } | HeapOp::Move)) => Some(Own::Owner),
+                // A bare type-parameter result (`vec_get`) is a view of what
+                // the arguments hold, unless the func is declared owning.
+                Some(CallRes::Func(f)) if returns_type_param(self.funcs[*f as usize].item) => Some(Own::Borrow),
                 Some(CallRes::Func(f)) if matches!(self.types.kind(self.funcs[*f as usize].ret), TyKind::Ptr(_)) => Some(Own::Owner),
                 Some(CallRes::Method(_)) => Some(Own::Owner),
                 _ => None,
@@ -385,4 +388,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             _ => None,
         }
     }
+}
+
+/// `func f<T>(...) -> T` and not `owning`.
+fn returns_type_param(item: &FuncItem) -> bool {
+    !item.is_owning && matches!(&item.ret.kind, TypeKind::Named { name, args } if args.is_empty() && item.generics.iter().any(|g| g.name == name.name))
 }
