@@ -130,7 +130,7 @@ pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()>
         diags.print_all(&sm);
         return Err(());
     }
-    let checked = check::check(sm, &files, &mut diags);
+    let checked = check::check(arena, sm, &files, &mut diags);
     if !diags.has_errors() {
         crate::escape::check(&checked, &mut diags);
     }

@@ -283,7 +283,7 @@ impl<'c, 'a> Fx<'c, 'a> {
             TyKind::Enum(..) | TyKind::Interface(..) | TyKind::Param(..) | TyKind::Err => true,
             TyKind::Array(e, _) => self.carries(*e, depth + 1),
             TyKind::Tuple(ts) => ts.iter().any(|t| self.carries(*t, depth + 1)),
-            TyKind::Struct(id, _) => self.c.types.structs[*id as usize].fields.iter().any(|(_, t)| self.carries(*t, depth + 1)),
+            TyKind::Struct(..) => self.c.types.struct_fields(t).iter().any(|(_, t)| self.carries(*t, depth + 1)),
             _ => false,
         }
     }
@@ -299,9 +299,7 @@ impl<'c, 'a> Fx<'c, 'a> {
             return AVal::Leaf(locs.clone());
         }
         match self.kind(t) {
-            TyKind::Struct(id, _) => {
-                AVal::Agg(self.c.types.structs[*id as usize].fields.iter().map(|(_, ft)| self.shape_at(*ft, locs, depth + 1)).collect())
-            }
+            TyKind::Struct(..) => AVal::Agg(self.c.types.struct_fields(t).iter().map(|(_, ft)| self.shape_at(*ft, locs, depth + 1)).collect()),
             TyKind::Tuple(ts) => AVal::Agg(ts.iter().map(|m| self.shape_at(*m, locs, depth + 1)).collect()),
             TyKind::Array(el, _) => AVal::Agg(vec![self.shape_at(*el, locs, depth + 1)]),
             _ if self.carries(t, depth) => AVal::Leaf(locs.clone()),
@@ -318,6 +316,15 @@ impl<'c, 'a> Fx<'c, 'a> {
         } else {
             self.shape(t, &v.flat())
         }
+    }
+
+    /// Field `name` of the struct type `t`: its position and type.
+    fn field(&self, t: TyId, name: &str) -> Option<(usize, TyId)> {
+        if !matches!(self.kind(t), TyKind::Struct(..)) {
+            return None;
+        }
+        let fields = self.c.types.struct_fields(t);
+        fields.iter().position(|(n, _)| n == name).map(|i| (i, fields[i].1))
     }
 
     fn local_ty(&self, l: u32) -> TyId {
@@ -586,17 +593,10 @@ impl<'c, 'a> Fx<'c, 'a> {
                 self.while_loop(st, None, body, Some(cond));
             }
             StmtKind::For(f) => self.for_loop(st, f),
-            StmtKind::Match(_) => {}
-            StmtKind::Return(v) => {
-                if let Some(e) = v {
-                    self.ret(st, e);
-                }
-                self.exit = Some(match self.exit.take() {
-                    Some(x) => x.join(st),
-                    None => st.clone(),
-                });
-                *st = st.dead();
+            StmtKind::Match(m) => {
+                self.match_walk(st, m, false);
             }
+            StmtKind::Return(v) => self.stmt_return(st, *v),
             StmtKind::Break => {
                 if let Some(l) = self.loops.last_mut() {
                     l.0.push(st.clone());
@@ -715,6 +715,87 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
+    /// A match statement, or a match expression (`value`): each arm from
+    /// the state after the scrutinee, its binders viewing what the
+    /// scrutinee's payload views; the value is the join of the arms'.
+    fn match_walk(&mut self, st: &mut State, m: &Match, value: bool) -> AVal {
+        let scrut = self.ev(st, m.scrutinee).flat();
+        let mut out: Option<State> = None;
+        let mut val = AVal::empty();
+        for arm in m.arms {
+            let mut s = st.clone();
+            let binders: Vec<&Ident> = match &arm.pat.kind {
+                PatKind::Name(id) => vec![id],
+                PatKind::Variant { binders, .. } => binders.iter().collect(),
+                PatKind::Wildcard => Vec::new(),
+            };
+            for b in binders {
+                if let Some(l) = self.c.info.decls.get(&key(b)) {
+                    let t = self.local_ty(l.0);
+                    s.locals[l.0 as usize] = self.shape(t, &scrut);
+                }
+            }
+            let v = match &arm.body {
+                ArmBody::Return(r) => {
+                    self.stmt_return(&mut s, *r);
+                    None
+                }
+                ArmBody::Expr(e) => Some(self.ev(&mut s, e)),
+                ArmBody::Block(b) if value => self.block_value(&mut s, b),
+                ArmBody::Block(b) => {
+                    self.block(&mut s, b);
+                    None
+                }
+            };
+            if s.live {
+                if let Some(v) = v {
+                    val = val.join(&v);
+                }
+            }
+            out = Some(match out {
+                Some(o) => o.join(&s),
+                None => s,
+            });
+        }
+        if let Some(o) = out {
+            *st = o;
+        }
+        val
+    }
+
+    /// A block whose last statement yields its value (a match arm).
+    fn block_value(&mut self, st: &mut State, b: &Block) -> Option<AVal> {
+        let (last, init) = b.stmts.split_last()?;
+        for s in init {
+            if !st.live {
+                return None;
+            }
+            self.stmt(st, s);
+        }
+        if !st.live {
+            return None;
+        }
+        match &last.kind {
+            StmtKind::Expr(e) => Some(self.ev(st, e)),
+            StmtKind::Match(m) => Some(self.match_walk(st, m, true)),
+            _ => {
+                self.stmt(st, last);
+                None
+            }
+        }
+    }
+
+    fn stmt_return(&mut self, st: &mut State, v: Option<&Expr>) {
+        if let Some(e) = v {
+            self.ret(st, e);
+        }
+        self.exit = Some(match self.exit.take() {
+            Some(x) => x.join(st),
+            None => st.clone(),
+        });
+        *st = st.dead();
+    }
+
     // ----- returns ------------------------------------------------------
 
     fn ret(&mut self, st: &mut State, e: &Expr) {
@@ -816,11 +897,10 @@ impl<'c, 'a> Fx<'c, 'a> {
                 _ => None,
             },
             ExprKind::Field { base, name } => {
-                let TyKind::Struct(id, _) = *self.kind(self.ty(base)) else {
+                let Some((i, _)) = self.field(self.ty(base), name.name) else {
                     self.ev(st, base);
                     return None;
                 };
-                let (i, _) = self.c.types.structs[id as usize].field(name.name)?;
                 let (root, mut path) = self.place_path(st, base)?;
                 path.push(Step::Part(i, false));
                 Some((root, path))
@@ -921,27 +1001,25 @@ impl<'c, 'a> Fx<'c, 'a> {
             }
             ExprKind::Index { base, index } => self.index(st, e, base, index),
             ExprKind::Field { base, name } => {
+                if self.c.info.variant_values.contains_key(&key(e)) {
+                    return AVal::empty();
+                }
                 let v = self.ev(st, base);
-                match *self.kind(self.ty(base)) {
-                    TyKind::Struct(id, _) => match self.c.types.structs[id as usize].field(name.name) {
-                        Some((i, ft)) => self.fit(ft, v.part(i)),
-                        None => AVal::empty(),
-                    },
-                    _ => self.shape(t, &Locs::new()),
+                match self.field(self.ty(base), name.name) {
+                    Some((i, ft)) => self.fit(ft, v.part(i)),
+                    None => self.shape(t, &Locs::new()),
                 }
             }
-            ExprKind::StructLit { name, fields } => {
-                let TyKind::Struct(id, _) = *self.kind(t) else {
+            ExprKind::StructLit { fields, .. } => {
+                if !matches!(self.kind(t), TyKind::Struct(..)) {
                     for f in fields.iter() {
                         self.ev(st, f.value);
                     }
-                    let _ = name;
                     return AVal::empty();
-                };
-                let def = &self.c.types.structs[id as usize];
-                let mut parts: Vec<AVal> = def.fields.iter().map(|(_, ft)| self.shape(*ft, &Locs::new())).collect();
+                }
+                let mut parts: Vec<AVal> = self.c.types.struct_fields(t).iter().map(|(_, ft)| self.shape(*ft, &Locs::new())).collect();
                 for f in fields.iter() {
-                    match def.field(f.name.name) {
+                    match self.field(t, f.name.name) {
                         Some((i, ft)) => {
                             let v = self.ev_to(st, f.value, ft);
                             parts[i] = self.fit(ft, v);
@@ -978,6 +1056,7 @@ impl<'c, 'a> Fx<'c, 'a> {
                 AVal::Agg(parts)
             }
             ExprKind::Call { callee, args } => self.call(st, e, callee, args),
+            ExprKind::Match(m) => self.match_walk(st, m, true),
             _ => self.shape(t, &Locs::new()),
         }
     }
@@ -1033,6 +1112,19 @@ impl<'c, 'a> Fx<'c, 'a> {
                     direct.push(self.is_param_name(a));
                 }
                 self.apply(st, e, f, vals, direct, None)
+            }
+            Some(CallRes::Variant(v)) => {
+                // An enum value is one component: its payload, whatever the variant.
+                let fields = self.c.types.variant_fields(t, v);
+                let mut locs = Locs::new();
+                for (i, a) in args.iter().enumerate() {
+                    let v = match fields.get(i) {
+                        Some(&ft) => self.ev_to(st, a, ft),
+                        None => self.ev(st, a),
+                    };
+                    v.flat_into(&mut locs);
+                }
+                self.shape(t, &locs)
             }
             Some(CallRes::Method(f)) => {
                 let ExprKind::Field { base, .. } = &callee.unparen().kind else {
