@@ -12,7 +12,7 @@ use crate::ast::*;
 use crate::diag::Diagnostics;
 use crate::source::{FileId, SourceMap, Span};
 use crate::types::{prim, TyId, TyKind, Types};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 mod enums;
 pub use enums::ArmRes;
@@ -125,6 +125,9 @@ pub struct ParsedFile<'a> {
     pub module: String,
     pub is_root: bool,
     pub runtime: bool,
+    /// Loaded from the standard library (`std/`): may call `__rt_*` runtime
+    /// functions, since std services are built on the runtime.
+    pub library: bool,
 }
 
 const CAST_NAMES: [&str; 12] = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "char", "rune", "float32", "float64"];
@@ -153,12 +156,15 @@ struct Globals {
     private: HashMap<(u32, String), u32>,
     /// Runtime functions by name (visible to runtime files only).
     runtime: HashMap<String, u32>,
+    /// Standard-library files: they see the runtime's `__rt_*` functions too.
+    library: HashSet<FileId>,
 }
 
 /// `arena` is the one the files' ASTs live in: generic instances copy
 /// their bodies into it.
 pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new() };
+    let library = files.iter().filter(|f| f.library).map(|f| f.ast.file).collect();
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new() };
     c.collect(files);
     let main = c.find_main(files);
     let declared = c.funcs.len();
@@ -1233,7 +1239,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     fn lookup_func(&self, cx: &FnCx, name: &str) -> Option<u32> {
-        if cx.runtime {
+        if cx.runtime || (name.starts_with("__rt_") && self.g.library.contains(&cx.file)) {
             if let Some(&f) = self.g.runtime.get(name) {
                 return Some(f);
             }
