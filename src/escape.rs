@@ -940,7 +940,12 @@ impl<'c, 'a> Fx<'c, 'a> {
     }
 
     /// The memory an array-typed expression lives in (what slicing it views).
+    /// A view of an empty array reads nothing, so it views nothing.
     fn storage(&mut self, st: &mut State, e: &Expr) -> Locs {
+        if let TyKind::Array(_, 0) = self.kind(self.ty(e)) {
+            self.ev(st, e);
+            return Locs::new();
+        }
         match self.place_path(st, e) {
             Some((Root::Local(l), _)) => [Loc::Local(l)].into_iter().collect(),
             Some((Root::Mem(locs), _)) => locs,
