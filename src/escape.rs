@@ -562,7 +562,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         sum
     }
 
-    fn block(&mut self, st: &mut State, b: &Block) {
+    fn block(&mut self, st: &mut State, b: &'a Block<'a>) {
         for s in b.stmts {
             if !st.live {
                 break;
@@ -571,7 +571,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    fn stmt(&mut self, st: &mut State, s: &Stmt) {
+    fn stmt(&mut self, st: &mut State, s: &'a Stmt<'a>) {
         match &s.kind {
             StmtKind::Let(b) => self.let_stmt(st, b),
             StmtKind::Assign { place, value } => {
@@ -615,7 +615,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    fn let_stmt(&mut self, st: &mut State, b: &Binding) {
+    fn let_stmt(&mut self, st: &mut State, b: &'a Binding<'a>) {
         let decl = |n: &BindName| self.c.info.decls.get(&key(&n.name)).map(|l| l.0);
         if b.names.len() == 1 {
             let Some(l) = decl(&b.names[0]) else {
@@ -636,7 +636,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    fn if_stmt(&mut self, st: &mut State, i: &IfStmt) {
+    fn if_stmt(&mut self, st: &mut State, i: &'a IfStmt<'a>) {
         self.ev(st, i.cond);
         let mut then = st.clone();
         self.block(&mut then, i.then);
@@ -649,7 +649,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     }
 
     /// `while cond { body }` (cond first) or `do { body } while cond`.
-    fn while_loop(&mut self, st: &mut State, pre: Option<&Expr>, body: &Block, post: Option<&Expr>) {
+    fn while_loop(&mut self, st: &mut State, pre: Option<&'a Expr<'a>>, body: &'a Block<'a>, post: Option<&'a Expr<'a>>) {
         let mut head = st.clone();
         loop {
             let mut s = head.clone();
@@ -681,7 +681,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    fn for_loop(&mut self, st: &mut State, f: &ForStmt) {
+    fn for_loop(&mut self, st: &mut State, f: &'a ForStmt<'a>) {
         let it = self.ev(st, f.iter);
         let elem = match self.kind(self.ty(f.iter)) {
             TyKind::Array(..) => Some(it.part(0)),
@@ -718,7 +718,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     /// A match statement, or a match expression (`value`): each arm from
     /// the state after the scrutinee, its binders viewing what the
     /// scrutinee's payload views; the value is the join of the arms'.
-    fn match_walk(&mut self, st: &mut State, m: &Match, value: bool) -> AVal {
+    fn match_walk(&mut self, st: &mut State, m: &'a Match<'a>, value: bool) -> AVal {
         let scrut = self.ev(st, m.scrutinee).flat();
         let mut out: Option<State> = None;
         let mut val = AVal::empty();
@@ -764,7 +764,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     }
 
     /// A block whose last statement yields its value (a match arm).
-    fn block_value(&mut self, st: &mut State, b: &Block) -> Option<AVal> {
+    fn block_value(&mut self, st: &mut State, b: &'a Block<'a>) -> Option<AVal> {
         let (last, init) = b.stmts.split_last()?;
         for s in init {
             if !st.live {
@@ -785,7 +785,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    fn stmt_return(&mut self, st: &mut State, v: Option<&Expr>) {
+    fn stmt_return(&mut self, st: &mut State, v: Option<&'a Expr<'a>>) {
         if let Some(e) = v {
             self.ret(st, e);
         }
@@ -798,7 +798,7 @@ impl<'c, 'a> Fx<'c, 'a> {
 
     // ----- returns ------------------------------------------------------
 
-    fn ret(&mut self, st: &mut State, e: &Expr) {
+    fn ret(&mut self, st: &mut State, e: &'a Expr<'a>) {
         let rt = self.c.funcs[self.func as usize].ret;
         let v = self.ev_to(st, e, rt);
         let v = self.fit(rt, v);
@@ -854,7 +854,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     // ----- places -------------------------------------------------------
 
     /// `place = v`.
-    fn assign(&mut self, st: &mut State, place: &Expr, v: AVal, span: Span) {
+    fn assign(&mut self, st: &mut State, place: &'a Expr<'a>, v: AVal, span: Span) {
         let p = place.unparen();
         match &p.kind {
             ExprKind::Name(_) => {
@@ -889,7 +889,7 @@ impl<'c, 'a> Fx<'c, 'a> {
 
     /// Where a place is: a path of components inside a local, or memory
     /// reached through a pointer or a slice.
-    fn place_path(&mut self, st: &mut State, p: &Expr) -> Option<(Root, Vec<Step>)> {
+    fn place_path(&mut self, st: &mut State, p: &'a Expr<'a>) -> Option<(Root, Vec<Step>)> {
         let p = p.unparen();
         match &p.kind {
             ExprKind::Name(_) => match self.c.info.names.get(&key(p)) {
@@ -941,7 +941,7 @@ impl<'c, 'a> Fx<'c, 'a> {
 
     /// The memory an array-typed expression lives in (what slicing it views).
     /// A view of an empty array reads nothing, so it views nothing.
-    fn storage(&mut self, st: &mut State, e: &Expr) -> Locs {
+    fn storage(&mut self, st: &mut State, e: &'a Expr<'a>) -> Locs {
         if let TyKind::Array(_, 0) = self.kind(self.ty(e)) {
             self.ev(st, e);
             return Locs::new();
@@ -957,7 +957,7 @@ impl<'c, 'a> Fx<'c, 'a> {
 
     /// `e` evaluated where a value of type `target` is expected: an array
     /// meeting a slice becomes a view of the array's storage.
-    fn ev_to(&mut self, st: &mut State, e: &Expr, target: TyId) -> AVal {
+    fn ev_to(&mut self, st: &mut State, e: &'a Expr<'a>, target: TyId) -> AVal {
         let et = self.ty(e);
         if let (TyKind::Array(..), TyKind::Slice(_)) = (self.kind(et), self.kind(target)) {
             return AVal::Leaf(self.storage(st, e));
@@ -965,7 +965,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         self.ev(st, e)
     }
 
-    fn ev(&mut self, st: &mut State, e: &Expr) -> AVal {
+    fn ev(&mut self, st: &mut State, e: &'a Expr<'a>) -> AVal {
         let t = self.ty(e);
         match &e.kind {
             ExprKind::Paren(inner) => self.ev(st, inner),
@@ -1066,7 +1066,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    fn index(&mut self, st: &mut State, e: &Expr, base: &Expr, index: &Expr) -> AVal {
+    fn index(&mut self, st: &mut State, e: &'a Expr<'a>, base: &'a Expr<'a>, index: &'a Expr<'a>) -> AVal {
         let t = self.ty(e);
         let bt = self.ty(base);
         if let ExprKind::Range { lo, hi, .. } = &index.unparen().kind {
@@ -1100,7 +1100,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    fn call(&mut self, st: &mut State, e: &Expr, callee: &Expr, args: &[Expr]) -> AVal {
+    fn call(&mut self, st: &mut State, e: &'a Expr<'a>, callee: &'a Expr<'a>, args: &'a [Expr<'a>]) -> AVal {
         let t = self.ty(e);
         let res = self.c.info.calls.get(&key(e)).cloned();
         match res {
@@ -1158,17 +1158,35 @@ impl<'c, 'a> Fx<'c, 'a> {
                 self.apply(st, e, f, vals, direct, Some(recv_place))
             }
             _ => {
-                // Builtins and runtime services: they hand back fresh or
-                // scalar values and keep nothing of their arguments.
-                let _ = t;
-                self.opaque_args(st, e, args)
+                let builtin = match &callee.unparen().kind {
+                    ExprKind::Name(id) if !self.c.info.names.contains_key(&key(callee.unparen())) => id.name,
+                    _ => "",
+                };
+                match (builtin, args) {
+                    // `alloc(v)` copies v into a new heap object.
+                    ("alloc", [init]) => {
+                        let elem = match self.kind(t) {
+                            TyKind::Ptr(el) => *el,
+                            _ => prim::ERR,
+                        };
+                        let v = self.ev_to(st, init, elem);
+                        let obj = Loc::Obj(key(e));
+                        st.mem.entry(obj).or_default().extend(v.flat());
+                        self.shape(t, &[obj].into_iter().collect())
+                    }
+                    // `move(p)` is p.
+                    ("move", [p]) => self.ev(st, p),
+                    // Other builtins and runtime services hand back fresh or
+                    // scalar values and keep nothing of their arguments.
+                    _ => self.opaque_args(st, e, args),
+                }
             }
         }
     }
 
     /// Evaluates the arguments of a call that keeps none of them; its result
     /// is a fresh object.
-    fn opaque_args(&mut self, st: &mut State, e: &Expr, args: &[Expr]) -> AVal {
+    fn opaque_args(&mut self, st: &mut State, e: &'a Expr<'a>, args: &'a [Expr<'a>]) -> AVal {
         for a in args {
             self.ev(st, a);
         }
@@ -1179,7 +1197,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     /// A call of `f` through its summary. `vals[i]`: what argument i (the
     /// receiver first for a method) points into; `recv_place`: the storage
     /// of a method's receiver.
-    fn apply(&mut self, st: &mut State, e: &Expr, f: u32, vals: Vec<Locs>, direct: Vec<bool>, recv_place: Option<Locs>) -> AVal {
+    fn apply(&mut self, st: &mut State, e: &'a Expr<'a>, f: u32, vals: Vec<Locs>, direct: Vec<bool>, recv_place: Option<Locs>) -> AVal {
         let k = key(e);
         let sum = self.sums[f as usize].clone();
         let deeps: Vec<Locs> = vals.iter().map(|v| self.reach1(st, v)).collect();
