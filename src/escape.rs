@@ -41,7 +41,9 @@ enum Loc {
     /// A temporary array of this frame (an array literal viewed as a slice,
     /// keyed by the expression).
     Temp(usize),
-    /// The environment of a capturing closure made in this frame.
+    /// The environment of a capturing closure made in this frame (keyed by
+    /// the lambda). Made once the checker accepts lambdas.
+    #[allow(dead_code)]
     Env(usize),
     /// What parameter i points into: memory the caller owns.
     Arg(u32),
