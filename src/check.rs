@@ -14,6 +14,9 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::types::{prim, TyId, TyKind, Types};
 use std::collections::HashMap;
 
+mod closures;
+pub use closures::{Functional, LambdaDecl};
+
 /// Key of a side table: the address of the AST node (nodes live in the
 /// arena for the whole compilation, so addresses are stable and unique).
 pub fn key<T>(n: &T) -> usize {
@@ -67,6 +70,11 @@ pub enum CallRes {
     Intrinsic(&'static str),
     /// `__sys_nr("write")`, resolved per target by the lowering.
     SysNr(String),
+    /// A call through a function value: the callee expression (for `s.f(x)`
+    /// the field `s.f`) evaluates to the closure.
+    Closure,
+    /// `map`, `filter`, `fold`, `reduce`, `foreach`.
+    Functional(Functional),
 }
 
 pub struct FuncDecl<'a> {
@@ -82,6 +90,8 @@ pub struct FuncDecl<'a> {
     pub receiver: Option<TyId>,
     /// Part of the runtime (`rt/`): a runtime service the compiler calls.
     pub runtime: bool,
+    /// The lambdas written in the body, each lifted to its own function.
+    pub lambdas: Vec<LambdaDecl<'a>>,
 }
 
 #[derive(Default)]
@@ -91,6 +101,8 @@ pub struct Info {
     pub calls: HashMap<usize, CallRes>,
     /// Ident node -> local it declares (bindings, params, for binders).
     pub decls: HashMap<usize, LocalId>,
+    /// Lambda node -> its index in the enclosing function's `lambdas`.
+    pub lambdas: HashMap<usize, usize>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -213,6 +225,7 @@ struct FnCx<'p> {
     file: FileId,
     par: &'p Paradigms,
     runtime: bool,
+    lam: closures::LambdaCx,
 }
 
 impl<'p> FnCx<'p> {
@@ -332,7 +345,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
             let id = self.funcs.len() as u32;
             let symbol = format!("{}.{}", im.target.name, m.name.name);
-            self.funcs.push(FuncDecl { item: m, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: Some(recv), runtime: f.runtime });
+            self.funcs.push(FuncDecl { item: m, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: Some(recv), runtime: f.runtime, lambdas: Vec::new() });
             self.methods.insert((sid, m.name.name.to_string()), id);
         }
     }
@@ -379,7 +392,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         if table_dup.is_some() {
             self.err(func.name.span, format!("duplicate definition of '{}'", name));
         }
-        self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: None, runtime: f.runtime });
+        self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: None, runtime: f.runtime, lambdas: Vec::new() });
         let _ = fi;
     }
 
@@ -470,7 +483,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             let f = &self.funcs[id as usize];
             (f.item, f.file, f.params.clone(), f.ret)
         };
-        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime };
+        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime, lam: closures::LambdaCx::new(id) };
         if let Some(recv) = self.funcs[id as usize].receiver {
             let lid = LocalId(cx.locals.len() as u32);
             cx.locals.push(LocalState { name: "self".into(), ty: recv, mutable: true, used: false, check_unused: false, span: item.name.span, error_unhandled: false });
@@ -543,6 +556,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 let vt = self.expr(cx, value, Some(pt));
                 if !self.assignable(vt, pt) {
                     self.err(value.span, "assignment type mismatch");
+                }
+                if let Some(NameRes::Local(l)) = self.info.names.get(&key(place.unparen())).copied() {
+                    self.note_views(cx, &[l], value);
                 }
             }
             StmtKind::CompoundAssign { op, place, value } => {
@@ -638,6 +654,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     Some(e) => {
                         self.mark_handled(cx, e);
                         let t = self.expr(cx, e, Some(ret));
+                        self.check_return_escape(cx, e);
                         if ret == prim::VOID {
                             if t != prim::VOID {
                                 self.err(e.span, "return type does not match the function's return type");
@@ -681,6 +698,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
             let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
             let vt = self.expr(cx, b.value, expected);
+            let mut lids = Vec::new();
             let members = match self.types.kind(vt) {
                 TyKind::Tuple(ts) if ts.len() == b.names.len() => ts.clone(),
                 TyKind::Err => vec![prim::ERR; b.names.len()],
@@ -699,8 +717,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                     }
                     None => mt,
                 };
-                self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+                let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+                lids.push(l);
             }
+            self.note_views(cx, &lids, b.value);
             return;
         }
         let n = &b.names[0];
@@ -725,7 +745,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 vt
             }
         };
-        self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+        self.reserved_binding(&n.name, ty);
+        let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+        self.note_views(cx, &[l], b.value);
     }
 
     fn if_stmt(&mut self, cx: &mut FnCx, i: &'a IfStmt<'a>) {
@@ -764,8 +786,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Name(id) => match cx.lookup(id.name) {
                 Some(l) => {
                     self.info.names.insert(key(p.unparen()), NameRes::Local(l));
+                    let captured = self.mutates_capture(cx, l, id.name, p.span);
                     let st = &cx.locals[l.0 as usize];
-                    if !st.mutable {
+                    if !st.mutable && !captured {
                         self.err(p.span, format!("cannot assign to immutable '{}'", id.name));
                     }
                     let t = st.ty;
@@ -789,7 +812,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         // Arrays need a mutable root binding.
                         if let Some(root) = root_name(base) {
                             if let Some(l) = cx.lookup(root) {
-                                if !cx.locals[l.0 as usize].mutable {
+                                if !self.mutates_capture(cx, l, root, p.span) && !cx.locals[l.0 as usize].mutable {
                                     self.err(p.span, format!("cannot assign to immutable '{}'", root));
                                 }
                             }
@@ -805,7 +828,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if !through_deref {
                     if let Some(root) = root_name(base) {
                         if let Some(l) = cx.lookup(root) {
-                            if !cx.locals[l.0 as usize].mutable {
+                            if !self.mutates_capture(cx, l, root, p.span) && !cx.locals[l.0 as usize].mutable {
                                 self.err(p.span, format!("cannot assign to immutable '{}'", root));
                             }
                         }
@@ -984,7 +1007,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.types.tuple(ts)
             }
             ExprKind::Unit => prim::VOID,
-            ExprKind::Lambda(_) => self.unsupported(e, "lambdas"),
+            ExprKind::Lambda(l) => self.lambda(cx, l),
             ExprKind::Match(_) => self.unsupported(e, "match"),
             ExprKind::Do(_) => self.unsupported(e, "do notation"),
             ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
@@ -1075,10 +1098,11 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(l) = cx.lookup(id.name) {
             cx.locals[l.0 as usize].used = true;
             self.info.names.insert(key(e), NameRes::Local(l));
+            self.note_capture(cx, l);
             return cx.locals[l.0 as usize].ty;
         }
-        if self.lookup_func(cx, id.name).is_some() {
-            return self.unsupported(e, "functions as values");
+        if let Some(f) = self.lookup_func(cx, id.name) {
+            return self.func_value(e, f);
         }
         self.err(e.span, format!("undefined name '{}'", id.name));
         prim::ERR
@@ -1298,9 +1322,13 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if bt == prim::ERR {
                     return bt;
                 }
-                self.method_call(cx, e, base, bt, name, args)
+                self.method_call(cx, e, callee, base, bt, name, args)
             }
             ExprKind::Lambda(_) => {
+                self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
+                prim::ERR
+            }
+            _ if matches!(callee.unparen().kind, ExprKind::Lambda(_)) => {
                 self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
                 prim::ERR
             }
@@ -1309,12 +1337,12 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if t == prim::ERR {
                     return t;
                 }
-                self.unsupported(e, "calls through function values")
+                self.closure_call(cx, e, t, args)
             }
         }
     }
 
-    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>]) -> TyId {
+    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, callee: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>]) -> TyId {
         if bt == prim::ERROR {
             let res = match name.name {
                 "exists" => (CallRes::ErrorExists, prim::BOOL),
@@ -1334,6 +1362,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             _ => return self.unsupported(e, &format!("methods on {}", self.tyname(bt))),
         };
         let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
+            if let Some(t) = self.field_closure_call(cx, e, callee, sid, name.name, args) {
+                return t;
+            }
             let sn = self.types.structs[sid as usize].name.clone();
             self.err(name.span, format!("'{}' has no method '{}'", sn, name.name));
             for a in args {
@@ -1435,6 +1466,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             if let Some(t) = self.intrinsic(cx, e, name, args, expected) {
                 return t;
             }
+        }
+        if let Some(t) = self.functional_builtin(cx, e, name, args) {
+            return t;
         }
         if is_builtin(name) {
             return self.unsupported(e, &format!("the '{}' builtin", name));
