@@ -75,6 +75,8 @@ pub enum CallRes {
     Closure,
     /// `map`, `filter`, `fold`, `reduce`, `foreach`.
     Functional(Functional),
+    /// `e.check(f)`: calls `f(e)` when the error exists.
+    ErrorCheck,
 }
 
 pub struct FuncDecl<'a> {
@@ -1343,6 +1345,9 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, callee: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>]) -> TyId {
+        if bt == prim::ERROR && name.name == "check" {
+            return self.error_check(cx, e, base, args);
+        }
         if bt == prim::ERROR {
             let res = match name.name {
                 "exists" => (CallRes::ErrorExists, prim::BOOL),

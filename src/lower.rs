@@ -964,6 +964,11 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             CallRes::Cstr => Some(self.expr(&args[0])),
             CallRes::Closure => Some(self.closure_call(e, callee, args)),
             CallRes::Functional(k) => self.functional(e, k, args),
+            CallRes::ErrorCheck => {
+                let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
+                self.error_check(base, &args[0]);
+                None
+            }
             CallRes::SysNr(name) => Some(self.b.iconst(Type::I64, syscall_number(&name, self.arch).unwrap_or(-1))),
             CallRes::Intrinsic(name) => {
                 let vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();

@@ -171,6 +171,15 @@ impl<'a, 'd> Checker<'a, 'd> {
         Some(self.closure_call(cx, e, ft, args))
     }
 
+    /// `e.check(f)`: handles `e` by passing it to `f: (error) -> void`.
+    pub(super) fn error_check(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, args: &'a [Expr<'a>]) -> TyId {
+        self.mark_handled(cx, base);
+        let handler = self.types.func(vec![prim::ERROR], prim::VOID);
+        self.args_against(cx, args, &[handler], e.span, None);
+        self.info.calls.insert(key(e), CallRes::ErrorCheck);
+        prim::VOID
+    }
+
     // ----- escape of frame views ------------------------------------------
 
     /// Whether `e` may evaluate to (or carry) a closure whose environment is
@@ -253,6 +262,13 @@ impl<'a, 'd> Checker<'a, 'd> {
         // What the function must look like: parameter types (None where free)
         // and the result (None where free), with a readable spelling.
         let e_name = self.tyname(elem);
+        if elem == prim::ERR {
+            if kind == Functional::Fold {
+                self.expr(cx, &args[1], None);
+            }
+            self.info.calls.insert(key(e), CallRes::Functional(kind));
+            return Some(prim::ERR);
+        }
         let result = match kind {
             Functional::Map => {
                 let want = format!("({}) -> U", e_name);

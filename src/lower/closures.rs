@@ -174,6 +174,21 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         sret.or(r).unwrap_or_else(|| self.b.iconst(Type::I8, 0))
     }
 
+    /// `e.check(f)`: `f(e)` when `e` exists.
+    pub(super) fn error_check(&mut self, base: &'a Expr<'a>, f: &'a Expr<'a>) {
+        let err = self.expr(base);
+        let (code, env) = self.closure_arg(f);
+        let zero = self.b.iconst(Type::I64, 0);
+        let exists = self.b.icmp(IntCC::Ne, err, zero);
+        let call = self.b.new_block();
+        let done = self.b.new_block();
+        self.b.branch(exists, call, vec![], done, vec![]);
+        self.b.switch_to(call);
+        self.call_code(code, env, vec![err], prim::VOID);
+        self.b.jump(done, vec![]);
+        self.b.switch_to(done);
+    }
+
     // ----- functional builtins ---------------------------------------------
 
     /// `map`, `filter`, `fold`, `reduce`, `foreach`: inline index loops that
