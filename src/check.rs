@@ -555,7 +555,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             StmtKind::Let(b) => self.let_stmt(cx, s, b),
             StmtKind::Assign { place, value } => {
                 let pt = self.place(cx, place);
-                let vt = self.expr(cx, value, Some(pt));
+                let vt = match self.char_array_init(value, pt) {
+                    Some(t) => t,
+                    None => self.expr(cx, value, Some(pt)),
+                };
                 if !self.assignable(vt, pt) {
                     self.err(value.span, "assignment type mismatch");
                 }
@@ -679,7 +682,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.err(s.span, "continue is only legal inside a loop");
                 }
             }
-            StmtKind::Defer(e) => self.err(e.span, "not supported yet: defer"),
+            StmtKind::Defer(e) => self.defer_stmt(cx, s, e),
             StmtKind::Expr(e) => {
                 let t = self.expr(cx, e, None);
                 if t == prim::ERROR {
@@ -687,6 +690,48 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
             }
         }
+    }
+
+    /// A string literal initializes a `char[N]` directly (let and assignment
+    /// positions only) when its byte length is exactly N. The literal then
+    /// has type `char[N]`: its N bytes are copied, the NUL is not.
+    fn char_array_init(&mut self, value: &'a Expr<'a>, target: TyId) -> Option<TyId> {
+        let TyKind::Array(el, n) = *self.types.kind(target) else { return None };
+        let ExprKind::Str(s) = &value.unparen().kind else { return None };
+        if el != prim::CHAR {
+            return None;
+        }
+        if s.bytes.len() as u64 != n {
+            self.err(value.span, format!("the string literal has {} byte(s); the annotation says char[{}]", s.bytes.len(), n));
+        }
+        self.info.expr_ty.insert(key(value), target);
+        self.info.expr_ty.insert(key(value.unparen()), target);
+        Some(target)
+    }
+
+    /// `defer e`: only at the top level of the function body, where the
+    /// lowering can replay it (lexically registered) before every return.
+    fn defer_stmt(&mut self, cx: &mut FnCx, s: &'a Stmt<'a>, e: &'a Expr<'a>) {
+        // The body's statements run in the function's (or lambda's)
+        // outermost scope; any block (if, loop, match arm) opens another.
+        if cx.scopes.len() != cx.lam.body_depth() {
+            self.err(s.span, "a defer inside a conditional or loop is not supported; register it at the top level of the function");
+        }
+        let t = self.expr(cx, e, None);
+        if t == prim::ERROR {
+            self.err(e.span, "this expression's error result is ignored; bind it and handle the error with exists, check, or ignore");
+        }
+    }
+
+    /// `f"..{e}.."`: a fresh heap string; each hole must be printable.
+    fn fstring(&mut self, cx: &mut FnCx, parts: &'a [FStrPart<'a>]) -> TyId {
+        for p in parts {
+            if let FStrPart::Hole(h) = p {
+                let t = self.expr(cx, h, None);
+                self.printable(t, h.span);
+            }
+        }
+        prim::STR
     }
 
     fn let_stmt(&mut self, cx: &mut FnCx, s: &'a Stmt<'a>, b: &'a Binding<'a>) {
@@ -727,7 +772,10 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         let n = &b.names[0];
         let ann = n.ty.map(|t| self.resolve_type(t));
-        let vt = self.expr(cx, b.value, ann);
+        let vt = match ann.and_then(|a| self.char_array_init(b.value, a)) {
+            Some(t) => t,
+            None => self.expr(cx, b.value, ann),
+        };
         let ty = match ann {
             Some(a) => {
                 if !self.assignable(vt, a) {
@@ -989,7 +1037,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.err(e.span, "a range is only meaningful as an index or a for loop iterand");
                 prim::ERR
             }
-            ExprKind::FStr(_) => self.unsupported(e, "f-strings"),
+            ExprKind::FStr(parts) => self.fstring(cx, parts),
             ExprKind::StructLit { name, fields } => self.struct_literal(cx, e, name, fields),
             ExprKind::Array(elems) => self.array_literal(cx, e, elems, expected),
             ExprKind::Tuple(xs) => {
@@ -1284,9 +1332,23 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     fn index(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, index: &'a Expr<'a>) -> TyId {
         let bt = self.expr(cx, base, None);
-        if let ExprKind::Range { .. } = index.unparen().kind {
-            return self.unsupported(e, "range slices");
+        if let ExprKind::Range { lo, hi, .. } = &index.unparen().kind {
+            return self.range_index(cx, e, bt, index, lo, hi);
         }
+        self.index_operand(cx, index);
+        match self.types.kind(bt) {
+            TyKind::RawPtr(inner) | TyKind::Slice(inner) | TyKind::Array(inner, _) => *inner,
+            TyKind::Str => prim::CHAR,
+            TyKind::Err => prim::ERR,
+            _ => {
+                self.err(e.span, format!("cannot index {}", self.tyname(bt)));
+                prim::ERR
+            }
+        }
+    }
+
+    /// An index operand: int64, nothing else converts implicitly.
+    fn index_operand(&mut self, cx: &mut FnCx, index: &'a Expr<'a>) {
         let it = self.expr(cx, index, Some(prim::I64));
         if it != prim::ERR && it != prim::I64 {
             if self.types.is_integral(it) {
@@ -1295,10 +1357,28 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.err(index.span, format!("an index must be an integer, not {}", self.tyname(it)));
             }
         }
+    }
+
+    /// `base[lo..hi]` / `base[lo..=hi]`: a slice view of an array, a slice or
+    /// a string (a `char[]`), bounds-checked at run time by the lowering.
+    fn range_index(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, bt: TyId, range: &'a Expr<'a>, lo: &'a Expr<'a>, hi: &'a Expr<'a>) -> TyId {
+        self.index_operand(cx, lo);
+        self.index_operand(cx, hi);
+        self.info.expr_ty.insert(key(range), prim::I64);
+        if range.unparen() as *const Expr != range as *const Expr {
+            self.info.expr_ty.insert(key(range.unparen()), prim::I64);
+        }
         match self.types.kind(bt) {
-            TyKind::RawPtr(inner) | TyKind::Slice(inner) | TyKind::Array(inner, _) => *inner,
-            TyKind::Str => prim::CHAR,
+            TyKind::Slice(el) | TyKind::Array(el, _) => {
+                let el = *el;
+                self.types.slice(el)
+            }
+            TyKind::Str => self.types.slice(prim::CHAR),
             TyKind::Err => prim::ERR,
+            TyKind::RawPtr(_) | TyKind::VoidPtr => {
+                self.err(e.span, "cannot take a range slice of a raw pointer; it has no length to check the range against");
+                prim::ERR
+            }
             _ => {
                 self.err(e.span, format!("cannot index {}", self.tyname(bt)));
                 prim::ERR
@@ -1582,6 +1662,8 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn printable(&mut self, t: TyId, span: Span) {
         match self.types.kind(t) {
             TyKind::Int { .. } | TyKind::Float { .. } | TyKind::Bool | TyKind::Char | TyKind::Rune | TyKind::Str | TyKind::Err | TyKind::Error => {}
+            // Character arrays and slices print as text.
+            TyKind::Array(el, _) | TyKind::Slice(el) if *el == prim::CHAR => {}
             TyKind::Struct(id, _) => {
                 let id = *id;
                 if !self.methods.contains_key(&(id, "toString".to_string())) {

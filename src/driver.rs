@@ -57,14 +57,21 @@ pub fn check(a: &CommonArgs) -> i32 {
 }
 
 /// Compile `file` for `arch` into the requested output.
-pub fn compile(file: &Path, arch: Arch, emit: Emit, _opt: bool) -> Result<Output, ()> {
+pub fn compile(file: &Path, arch: Arch, emit: Emit, opt: bool) -> Result<Output, ()> {
     let fe = crate::compile::FrontEnd::new();
     let checked = fe.check(file)?;
     let module = crate::compile::lower(&checked, arch);
     if emit == Emit::Ir {
-        return Ok(Output::Text(dc_backend::print::print_module(&module)));
+        // Show the IR the back end will see.
+        let mut m = module.clone();
+        if opt {
+            for f in &mut m.functions {
+                dc_backend::passes::optimize(f).map_err(|e| eprintln!("dc: internal error: {}", e))?;
+            }
+        }
+        return Ok(Output::Text(dc_backend::print::print_module(&m)));
     }
-    let obj = dc_backend::compile_module(&module, arch).map_err(|e| eprintln!("dc: internal error: {}", e))?;
+    let obj = dc_backend::compile_module_opt(&module, arch, opt).map_err(|e| eprintln!("dc: internal error: {}", e))?;
     match emit {
         Emit::Asm => {
             let isa = dc_backend::isa::for_arch(arch);
@@ -133,8 +140,10 @@ pub fn build(a: &BuildArgs) -> i32 {
     0
 }
 
+/// Optimisation is on unless `-O0` asks for the IR as lowered (mem2reg and
+/// the cleanups are cheap, so they are the default).
 fn opt_level(c: &CommonArgs) -> bool {
-    matches!(c.opt.as_deref(), Some(l) if l != "0")
+    c.opt.as_deref() != Some("0")
 }
 
 pub fn run(a: &RunArgs) -> i32 {

@@ -155,13 +155,16 @@ struct FnLower<'c, 'a, 's> {
     loops: Vec<Loop>,
     strings: &'s mut Strings,
     arch: Arch,
+    /// The `defer`red expressions registered so far, in order; every return
+    /// replays them in reverse.
+    defers: Vec<&'a Expr<'a>>,
 }
 
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn new(c: &'c Checked<'a>, f: &'c FuncDecl<'a>, strings: &'s mut Strings, arch: Arch) -> Self {
         let span = ir_span(c, f.item.span);
         let b = FunctionBuilder::new(&f.symbol, f.item.name.name, &ir_params(c, f), ir_type(&c.types, f.ret), span);
-        FnLower { c, f, b, slots: HashMap::new(), ret: f.ret, env: None, sret: None, loops: Vec::new(), strings, arch }
+        FnLower { c, f, b, slots: HashMap::new(), ret: f.ret, env: None, sret: None, loops: Vec::new(), strings, arch, defers: Vec::new() }
     }
 
     fn ty(&self, e: &Expr) -> TyId {
@@ -199,7 +202,10 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         if self.b.is_open() {
             self.at(self.f.item.body.span);
             match self.b.func.ret {
-                None => self.b.ret(None),
+                None => {
+                    self.run_defers();
+                    self.b.ret(None)
+                }
                 Some(_) => self.b.unreachable(),
             }
         }
@@ -344,13 +350,21 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                     let t = self.ret;
                     self.expr_as(e, t)
                 });
+                // The result is computed (an aggregate copied out) before the
+                // deferred expressions run.
                 match (self.sret, r) {
                     (Some(dst), Some(v)) => {
                         let t = self.ret;
                         self.copy_mem(dst, v, t);
+                        self.run_defers();
+                        self.at(s.span);
                         self.b.ret(None);
                     }
-                    _ => self.b.ret(r),
+                    _ => {
+                        self.run_defers();
+                        self.at(s.span);
+                        self.b.ret(r)
+                    }
                 }
             }
             StmtKind::Break => {
@@ -364,7 +378,10 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             StmtKind::Expr(e) => {
                 self.expr_void(e);
             }
-            StmtKind::Match(_) | StmtKind::Defer(_) => unreachable!("rejected by the checker"),
+            // The checker allows a defer only at the top level, so the
+            // registrations seen so far are exactly those before this point.
+            StmtKind::Defer(e) => self.defers.push(e),
+            StmtKind::Match(_) => unreachable!("rejected by the checker"),
         }
     }
 
@@ -589,6 +606,78 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         self.b.bin(IB::Add, data, off)
     }
 
+    /// Replay the registered `defer`s, last first (at a return or the end of
+    /// the body). Names in them resolve to the top-level locals the checker
+    /// bound at registration; their values are read now.
+    fn run_defers(&mut self) {
+        for e in self.defers.clone().into_iter().rev() {
+            self.at(e.span);
+            self.expr_void(e);
+        }
+    }
+
+    /// `base[lo..hi]` (`..=`: hi + 1): a `{ptr, len}` view in a fresh
+    /// temporary, after checking `0 <= lo <= hi <= len` (a string's len is
+    /// its strlen). Two unsigned compares cover the negative cases too.
+    fn range_slice(&mut self, e: &'a Expr<'a>, base: &'a Expr<'a>, lo: &'a Expr<'a>, hi: &'a Expr<'a>, inclusive: bool) -> Value {
+        let bt = self.ty(base);
+        let TyKind::Slice(elem) = self.c.types.kind(self.ty(e)).clone() else { unreachable!("checked range slice") };
+        let (esize, ealign) = size_align(&self.c.types, elem);
+        let stride = crate::layout::round_up(esize, ealign) as i64;
+        let base_v = self.expr(base);
+        let (data, len) = match self.c.types.kind(bt).clone() {
+            TyKind::Slice(_) => {
+                let d = self.b.load(Type::I64, base_v, 0);
+                let n = self.b.load(Type::I64, base_v, 8);
+                (d, n)
+            }
+            TyKind::Array(_, n) => (base_v, self.b.iconst(Type::I64, n as i64)),
+            _ => {
+                let n = self.rt("__rt_strlen", vec![base_v], Some(Type::I64)).unwrap();
+                (base_v, n)
+            }
+        };
+        let lo_v = self.expr_as(lo, prim::I64);
+        let mut hi_v = self.expr_as(hi, prim::I64);
+        if inclusive {
+            let one = self.b.iconst(Type::I64, 1);
+            hi_v = self.b.bin(IB::Add, hi_v, one);
+        }
+        self.at(e.span);
+        let lo_ok = self.b.icmp(IntCC::Ule, lo_v, hi_v);
+        let hi_ok = self.b.icmp(IntCC::Ule, hi_v, len);
+        let ok = self.b.bin(IB::And, lo_ok, hi_ok);
+        self.check_or_fault(ok, "index out of bounds", e.span);
+        let sz = self.b.iconst(Type::I64, stride);
+        let off = self.b.bin(IB::Mul, lo_v, sz);
+        let p = self.b.bin(IB::Add, data, off);
+        let n = self.b.bin(IB::Sub, hi_v, lo_v);
+        let slot = self.b.new_slot(16, 8);
+        let view = self.b.slot_addr(slot);
+        self.b.store(p, view, 0);
+        self.b.store(n, view, 8);
+        view
+    }
+
+    /// `f"..."`: text and rendered holes appended to a runtime string
+    /// builder, finished into a fresh heap string.
+    fn fstring(&mut self, parts: &'a [FStrPart<'a>]) -> Value {
+        let h = self.rt("__rt_fsb_new", vec![], Some(Type::I64)).unwrap();
+        for p in parts {
+            match p {
+                FStrPart::Text(t) => {
+                    if !t.is_empty() {
+                        let s = self.str_lit(t);
+                        let n = self.b.iconst(Type::I64, t.len() as i64);
+                        self.rt("__rt_fsb_bytes", vec![h, s, n], None);
+                    }
+                }
+                FStrPart::Hole(x) => self.render_value(Sink::Fsb, h, x),
+            }
+        }
+        self.rt("__rt_fsb_fin", vec![h], Some(Type::I64)).unwrap()
+    }
+
     fn bounds_check(&mut self, i: Value, len: Value, span: crate::source::Span) {
         let ok = self.b.icmp(IntCC::Ult, i, len);
         self.check_or_fault(ok, "index out of bounds", span);
@@ -702,6 +791,11 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 self.binop(*op, l, r, operand_ty, e.span)
             }
             ExprKind::Call { callee, args } => self.call(e, callee, args).expect("a value-producing call"),
+            ExprKind::Index { base, index } if matches!(index.unparen().kind, ExprKind::Range { .. }) => {
+                let ExprKind::Range { lo, hi, inclusive } = &index.unparen().kind else { unreachable!() };
+                self.range_slice(e, base, lo, hi, *inclusive)
+            }
+            ExprKind::FStr(parts) => self.fstring(parts),
             ExprKind::Index { base, index } => {
                 let addr = self.index_addr(e, base, index);
                 if is_aggregate(&self.c.types, ty) {
@@ -1131,6 +1225,12 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     }
 
     fn print_value(&mut self, fd: Value, a: &'a Expr<'a>) {
+        self.render_value(Sink::Print, fd, a)
+    }
+
+    /// Render `a` as print does (spec 10.3) into a sink: stdout/stderr
+    /// (`__rt_print_*(fd, ..)`) or an f-string builder (`__rt_fsb_*(h, ..)`).
+    fn render_value(&mut self, sink: Sink, to: Value, a: &'a Expr<'a>) {
         let t = self.ty(a);
         let v = self.expr(a);
         let types = &self.c.types;
@@ -1138,25 +1238,35 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         match kind {
             TyKind::Int { bits, signed } => {
                 let w = if bits == 64 { v } else { self.b.cast(if signed { CastOp::Sext } else { CastOp::Zext }, v, Type::I64) };
-                self.rt(if signed { "__rt_print_i64" } else { "__rt_print_u64" }, vec![fd, w], None);
+                self.rt(&sink.func(if signed { "i64" } else { "u64" }), vec![to, w], None);
             }
             TyKind::Rune => {
                 let w = self.b.cast(CastOp::Sext, v, Type::I64);
-                self.rt("__rt_print_i64", vec![fd, w], None);
+                self.rt(&sink.func("i64"), vec![to, w], None);
             }
             TyKind::Bool => {
                 let w = self.b.cast(CastOp::Zext, v, Type::I64);
-                self.rt("__rt_print_u64", vec![fd, w], None);
+                self.rt(&sink.func("u64"), vec![to, w], None);
             }
             TyKind::Char => {
-                self.rt("__rt_print_char", vec![fd, v], None);
+                self.rt(&sink.func("char"), vec![to, v], None);
             }
             TyKind::Float { bits } => {
                 let w = if bits == 32 { self.b.cast(CastOp::FExt, v, Type::F64) } else { v };
-                self.rt("__rt_print_f64", vec![fd, w], None);
+                self.rt(&sink.func("f64"), vec![to, w], None);
             }
             TyKind::Str | TyKind::Error => {
-                self.rt("__rt_print_str", vec![fd, v], None);
+                self.rt(&sink.func("str"), vec![to, v], None);
+            }
+            // char[N]: exactly N bytes; char[]: exactly len bytes.
+            TyKind::Array(_, n) => {
+                let n = self.b.iconst(Type::I64, n as i64);
+                self.rt(&sink.func("bytes"), vec![to, v, n], None);
+            }
+            TyKind::Slice(_) => {
+                let p = self.b.load(Type::I64, v, 0);
+                let n = self.b.load(Type::I64, v, 8);
+                self.rt(&sink.func("bytes"), vec![to, p, n], None);
             }
             TyKind::Struct(id, _) => {
                 // Display: print what toString returns.
@@ -1164,9 +1274,26 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 let sym = self.c.funcs[m].symbol.clone();
                 let _ = id;
                 let s = self.b.call(Callee::Direct(sym), vec![v], Some(Type::I64)).unwrap();
-                self.rt("__rt_print_str", vec![fd, s], None);
+                self.rt(&sink.func("str"), vec![to, s], None);
             }
             _ => {}
+        }
+    }
+}
+
+/// Where rendered values go: the print family's runtime functions or the
+/// f-string builder's, which take the same arguments after the first.
+#[derive(Copy, Clone)]
+enum Sink {
+    Print,
+    Fsb,
+}
+
+impl Sink {
+    fn func(self, what: &str) -> String {
+        match self {
+            Sink::Print => format!("__rt_print_{}", what),
+            Sink::Fsb => format!("__rt_fsb_{}", what),
         }
     }
 }

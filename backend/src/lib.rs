@@ -10,6 +10,7 @@ pub mod ir;
 pub mod isa;
 pub mod link;
 pub mod obj;
+pub mod passes;
 pub mod print;
 pub mod regalloc;
 pub mod verify;
@@ -17,9 +18,15 @@ pub mod verify;
 pub use obj::Arch;
 
 /// Compile a whole IR module for `arch` into an in-memory object: data into
-/// `.rodata`/`.data`, every function into `.text`, and DWARF debug
-/// information for them into `.debug_*` sections.
+/// `.rodata`/`.data`, every function, optimised, into `.text`, and DWARF
+/// debug information for them into `.debug_*` sections.
 pub fn compile_module(m: &ir::Module, arch: Arch) -> Result<obj::Object, String> {
+    compile_module_opt(m, arch, true)
+}
+
+/// `compile_module`, choosing whether the IR passes run (`opt`); without
+/// them each function is compiled exactly as lowered.
+pub fn compile_module_opt(m: &ir::Module, arch: Arch, opt: bool) -> Result<obj::Object, String> {
     let isa = isa::for_arch(arch);
     let mut o = obj::Object::new(arch);
     o.files = m.files.clone();
@@ -40,7 +47,13 @@ pub fn compile_module(m: &ir::Module, arch: Arch) -> Result<obj::Object, String>
     }
     for f in &m.functions {
         verify::verify_function(f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
-        isa.compile_function(f, &mut o)?;
+        if opt {
+            let mut f = f.clone();
+            passes::optimize(&mut f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
+            isa.compile_function(&f, &mut o)?;
+        } else {
+            isa.compile_function(f, &mut o)?;
+        }
     }
     dwarf::emit(&mut o, m)?;
     Ok(o)

@@ -51,12 +51,20 @@ pub(super) struct LambdaCx {
 struct Frame {
     /// Locals numbered below this belong to enclosing frames.
     first_local: u32,
+    /// The number of scopes open inside the lambda's body.
+    body_depth: usize,
     captures: Vec<LocalId>,
 }
 
 impl LambdaCx {
     pub(super) fn new(func: u32) -> LambdaCx {
         LambdaCx { func, frames: Vec::new(), views: HashSet::new() }
+    }
+
+    /// The number of scopes open at the top level of the innermost function
+    /// or lambda body.
+    pub(super) fn body_depth(&self) -> usize {
+        self.frames.last().map_or(1, |f| f.body_depth)
     }
 
     /// Whether `l` belongs to a frame enclosing the innermost lambda.
@@ -81,7 +89,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
 
         // The body sees the enclosing scopes (captures) but only its own loops.
-        cx.lam.frames.push(Frame { first_local: cx.locals.len() as u32, captures: Vec::new() });
+        cx.lam.frames.push(Frame { first_local: cx.locals.len() as u32, body_depth: cx.scopes.len() + 1, captures: Vec::new() });
         let (outer_ret, outer_loops) = (cx.ret, cx.loops);
         cx.ret = ret;
         cx.loops = 0;

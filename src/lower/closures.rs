@@ -90,7 +90,10 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         if self.b.is_open() {
             self.at(l.body.span);
             match self.b.func.ret {
-                None => self.b.ret(None),
+                None => {
+                    self.run_defers();
+                    self.b.ret(None)
+                }
                 Some(_) => self.b.unreachable(),
             }
         }
