@@ -1275,6 +1275,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Error => self.err(span, "an error does not compare; test it with exists()"),
                 TyKind::Array(..) => self.err(span, "cannot compare an array; compare its parts instead"),
                 TyKind::Slice(_) => self.err(span, "cannot compare a slice; compare its parts instead"),
+                TyKind::Func(..) => self.err(span, "cannot compare a function; compare the results of calling it instead"),
                 _ => {}
             }
             return prim::BOOL;

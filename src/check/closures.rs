@@ -196,7 +196,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         match &e.unparen().kind {
             ExprKind::Lambda(l) => self.info.lambdas.get(&key(*l)).map_or(false, |&i| !self.funcs[cx.lam.func as usize].lambdas[i].captures.is_empty()),
             ExprKind::Name(_) => match self.info.names.get(&key(e.unparen())) {
-                Some(NameRes::Local(l)) => cx.lam.views.contains(l),
+                // A capture's environment lives in an enclosing frame, which
+                // outlives this lambda's.
+                Some(NameRes::Local(l)) => cx.lam.views.contains(l) && !cx.lam.is_captured(*l),
                 _ => false,
             },
             ExprKind::Tuple(xs) | ExprKind::Array(xs) => xs.iter().any(|x| self.frame_view(cx, x)),
