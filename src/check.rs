@@ -16,6 +16,8 @@ use std::collections::HashMap;
 
 mod closures;
 pub use closures::{Functional, LambdaDecl};
+mod enums;
+pub use enums::ArmRes;
 
 /// Key of a side table: the address of the AST node (nodes live in the
 /// arena for the whole compilation, so addresses are stable and unique).
@@ -77,6 +79,8 @@ pub enum CallRes {
     Functional(Functional),
     /// `e.check(f)`: calls `f(e)` when the error exists.
     ErrorCheck,
+    /// `E.V(args)`: construct variant `V` (its tag) of the enum the call's type names.
+    Variant(u32),
 }
 
 pub struct FuncDecl<'a> {
@@ -105,6 +109,10 @@ pub struct Info {
     pub decls: HashMap<usize, LocalId>,
     /// Lambda node -> its index in the enclosing function's `lambdas`.
     pub lambdas: HashMap<usize, usize>,
+    /// A payload-less `E.V` (a `Field` node) -> the variant it constructs.
+    pub variant_values: HashMap<usize, u32>,
+    /// Match arm node -> what its pattern tests.
+    pub arms: HashMap<usize, ArmRes>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -159,7 +167,7 @@ struct Globals {
 }
 
 pub fn check<'a>(sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default() };
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), enums: HashMap::new() };
     c.collect(files);
     let main = c.find_main(files);
     for i in 0..c.funcs.len() {
@@ -204,6 +212,8 @@ struct Checker<'a, 'd> {
     methods: HashMap<(u32, String), u32>,
     /// Declared interface names (interface values are not lowered yet).
     interfaces: std::collections::HashSet<String>,
+    /// Enum names to their ids in `types.enums`.
+    enums: HashMap<String, u32>,
 }
 
 /// A local's checking state.
@@ -265,8 +275,12 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn collect(&mut self, files: &[ParsedFile<'a>]) {
         // Struct names first, then their fields, so fields may name any struct.
         let mut struct_items = Vec::new();
+        let mut enum_items = Vec::new();
         for f in files {
             for item in f.ast.items {
+                if let Item::Enum(en) = item {
+                    enum_items.extend(self.declare_enum(en));
+                }
                 if let Item::Interface(it) = item {
                     self.interfaces.insert(it.name.name.to_string());
                 }
@@ -275,7 +289,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(st.span, "not supported yet: generic structs");
                         continue;
                     }
-                    if self.structs.contains_key(st.name.name) || Types::primitive(st.name.name).is_some() {
+                    if self.structs.contains_key(st.name.name) || self.enums.contains_key(st.name.name) || Types::primitive(st.name.name).is_some() {
                         self.err(st.name.span, format!("duplicate definition of '{}'", st.name.name));
                         continue;
                     }
@@ -300,13 +314,14 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             self.types.structs[id as usize].fields = fields;
         }
+        self.define_enums(&enum_items);
         for (fi, f) in files.iter().enumerate() {
             for item in f.ast.items {
                 match item {
                     Item::Func(func) => self.declare_func(fi as u32, f, func),
                     Item::Impl(im) => self.declare_impl(fi as u32, f, im),
                     Item::Struct(_) => {}
-                    Item::Enum(s) => self.err(s.span, "not supported yet: enums"),
+                    Item::Enum(_) => {}
                     Item::Interface(it) => {
                         if !f.runtime && !paradigms(&f.ast, &mut Diagnostics::new(), true).oop {
                             self.err(it.span, format!("the '{}' interface requires the oop paradigm; add '@paradigm oop'", it.name.name));
@@ -328,6 +343,10 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(i) = &im.interface {
             // Interfaces are checked for shape only once interface values exist.
             let _ = i;
+        }
+        if self.enums.contains_key(im.target.name) {
+            self.err(im.target.span, format!("methods are supported on struct types only; '{}' is an enum, match on it instead", im.target.name));
+            return;
         }
         let Some(&sid) = self.structs.get(im.target.name) else {
             self.err(im.target.span, format!("unknown type '{}'; no type of that name is declared or imported", im.target.name));
@@ -433,6 +452,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
                 if let Some(&id) = self.structs.get(name.name) {
                     return self.types.intern(TyKind::Struct(id, vec![]));
+                }
+                if let Some(&id) = self.enums.get(name.name) {
+                    return self.enum_type(id, args, t.span);
                 }
                 if self.interfaces.contains(name.name) {
                     self.err(t.span, "not supported yet: interface values");
@@ -647,29 +669,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                 cx.loops -= 1;
                 self.close_scope(cx);
             }
-            StmtKind::Match(m) => self.err(m.span, "not supported yet: match"),
-            StmtKind::Return(v) => {
-                let ret = cx.ret;
-                match v {
-                    None => {
-                        if ret != prim::VOID && ret != prim::ERR {
-                            self.err(s.span, "missing return value");
-                        }
-                    }
-                    Some(e) => {
-                        self.mark_handled(cx, e);
-                        let t = self.expr(cx, e, Some(ret));
-                        self.check_return_escape(cx, e);
-                        if ret == prim::VOID {
-                            if t != prim::VOID {
-                                self.err(e.span, "return type does not match the function's return type");
-                            }
-                        } else if !self.assignable(t, ret) {
-                            self.err(e.span, "return type does not match the function's return type");
-                        }
-                    }
-                }
-            }
+            StmtKind::Match(m) => self.match_stmt(cx, m),
+            StmtKind::Return(v) => self.return_stmt(cx, *v, s.span),
             StmtKind::Break => {
                 self.gate(cx, cx.par.procedural, s.span, "the 'break' statement", "procedural");
                 if cx.loops == 0 {
@@ -732,6 +733,30 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         }
         prim::STR
+    }
+
+    /// `return` / `return e` (also a `Pat => return e` match arm).
+    fn return_stmt(&mut self, cx: &mut FnCx, v: Option<&'a Expr<'a>>, span: Span) {
+        let ret = cx.ret;
+        match v {
+            None => {
+                if ret != prim::VOID && ret != prim::ERR {
+                    self.err(span, "missing return value");
+                }
+            }
+            Some(e) => {
+                self.mark_handled(cx, e);
+                let t = self.expr(cx, e, Some(ret));
+                self.check_return_escape(cx, e);
+                if ret == prim::VOID {
+                    if t != prim::VOID {
+                        self.err(e.span, "return type does not match the function's return type");
+                    }
+                } else if !self.assignable(t, ret) {
+                    self.err(e.span, "return type does not match the function's return type");
+                }
+            }
+        }
     }
 
     fn let_stmt(&mut self, cx: &mut FnCx, s: &'a Stmt<'a>, b: &'a Binding<'a>) {
@@ -859,13 +884,16 @@ impl<'a, 'd> Checker<'a, 'd> {
                     }
                     TyKind::RawPtr(_) | TyKind::Slice(_) => self.expr(cx, p.unparen(), None),
                     _ => {
-                        // Arrays need a mutable root binding.
-                        if let Some(root) = root_name(base) {
+                        // Arrays need a mutable root binding, unless a slice or
+                        // pointer on the way writes through to storage elsewhere.
+                        if self.stores_in_frame(base) {
+                          if let Some(root) = root_name(base) {
                             if let Some(l) = cx.lookup(root) {
                                 if !self.mutates_capture(cx, l, root, p.span) && !cx.locals[l.0 as usize].mutable {
                                     self.err(p.span, format!("cannot assign to immutable '{}'", root));
                                 }
                             }
+                          }
                         }
                         self.expr(cx, p.unparen(), None)
                     }
@@ -900,6 +928,21 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.err(p.span, "the left side of an assignment must be a place: a name, a field, an index, or a dereference");
                 prim::ERR
             }
+        }
+    }
+
+    /// Whether a store into the place `e` (already typed) lands in the
+    /// root binding's own storage: false once a slice, pointer or deref on
+    /// the access path points elsewhere.
+    fn stores_in_frame(&self, e: &Expr) -> bool {
+        let e = e.unparen();
+        match &e.kind {
+            ExprKind::Index { base, .. } | ExprKind::Field { base, .. } => {
+                let bt = self.info.expr_ty.get(&key(base.unparen())).or_else(|| self.info.expr_ty.get(&key(*base))).copied().unwrap_or(prim::ERR);
+                !matches!(self.types.kind(bt), TyKind::Slice(_) | TyKind::RawPtr(_) | TyKind::Ptr(_)) && self.stores_in_frame(base)
+            }
+            ExprKind::Unary { op: UnOp::Deref, .. } => false,
+            _ => true,
         }
     }
 
@@ -1010,6 +1053,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Call { callee, args } => self.call(cx, e, callee, args, expected),
             ExprKind::Index { base, index } => self.index(cx, e, base, index),
             ExprKind::Field { base, name } => {
+                if let Some(t) = self.enum_value(cx, e, base, name, expected) {
+                    return t;
+                }
                 let bt = self.expr(cx, base, None);
                 match (self.types.kind(bt).clone(), name.name) {
                     (TyKind::Slice(_) | TyKind::Array(..), "len") => prim::I64,
@@ -1058,7 +1104,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             ExprKind::Unit => prim::VOID,
             ExprKind::Lambda(l) => self.lambda(cx, l),
-            ExprKind::Match(_) => self.unsupported(e, "match"),
+            ExprKind::Match(m) => self.match_expr(cx, m, expected),
             ExprKind::Do(_) => self.unsupported(e, "do notation"),
             ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
             ExprKind::Await(_) => self.unsupported(e, "await"),
@@ -1153,6 +1199,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         if let Some(f) = self.lookup_func(cx, id.name) {
             return self.func_value(e, f);
+        }
+        if self.bare_variant(id) {
+            return prim::ERR;
         }
         self.err(e.span, format!("undefined name '{}'", id.name));
         prim::ERR
@@ -1276,6 +1325,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Array(..) => self.err(span, "cannot compare an array; compare its parts instead"),
                 TyKind::Slice(_) => self.err(span, "cannot compare a slice; compare its parts instead"),
                 TyKind::Func(..) => self.err(span, "cannot compare a function; compare the results of calling it instead"),
+                TyKind::Enum(..) => self.err(span, "cannot compare an enum; match on it instead"),
                 _ => {}
             }
             return prim::BOOL;
@@ -1391,6 +1441,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         match &callee.kind {
             ExprKind::Name(id) if cx.lookup(id.name).is_none() => self.call_named(cx, e, id, args, expected),
             ExprKind::Field { base, name } => {
+                if let Some(t) = self.enum_ctor(cx, e, base, name, args) {
+                    return t;
+                }
                 if name.name == "ignore" && args.is_empty() {
                     self.mark_handled(cx, base);
                     self.expr(cx, base, None);
@@ -1445,6 +1498,13 @@ impl<'a, 'd> Checker<'a, 'd> {
         // A closure-typed field is called like a method.
         let sid = match self.types.kind(bt) {
             TyKind::Struct(id, _) => *id,
+            TyKind::Enum(..) => {
+                self.err(name.span, format!("'{}' is not defined; methods on the enum '{}' are not supported, match on it instead", name.name, self.tyname(bt)));
+                for a in args {
+                    self.expr(cx, a, None);
+                }
+                return prim::ERR;
+            }
             _ => return self.unsupported(e, &format!("methods on {}", self.tyname(bt))),
         };
         let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
@@ -1518,6 +1578,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
                 let t = match &args[0].kind {
                     ExprKind::Name(n) if cx.lookup(n.name).is_none() && Types::primitive(n.name).is_some() => Types::primitive(n.name).unwrap(),
+                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.enums.contains_key(n.name) => {
+                        let id = self.enums[n.name];
+                        self.types.intern(TyKind::Enum(id, vec![]))
+                    }
                     _ => self.expr(cx, &args[0], None),
                 };
                 let size = crate::layout::size_of(&self.types, t);
@@ -1558,6 +1622,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         if is_builtin(name) {
             return self.unsupported(e, &format!("the '{}' builtin", name));
+        }
+        if self.bare_variant(id) {
+            for a in args {
+                self.expr(cx, a, None);
+            }
+            return prim::ERR;
         }
         self.err(id.span, format!("undefined name '{}'", name));
         for a in args {
@@ -1674,6 +1744,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),
+            TyKind::Enum(..) => {
+                let n = self.tyname(t);
+                self.err(span, format!("cannot print the enum '{}'; match on it and print its parts", n))
+            }
             _ => {
                 let n = self.tyname(t);
                 self.err(span, format!("cannot print {}; print its elements instead", n))
@@ -1731,6 +1805,7 @@ fn stmt_returns(s: &Stmt) -> bool {
         StmtKind::If(i) => if_returns(i),
         StmtKind::While { cond, body } => matches!(cond.unparen().kind, ExprKind::Bool(true)) && !contains_break(body),
         StmtKind::Expr(e) => is_noreturn_call(e),
+        StmtKind::Match(m) => enums::match_returns(m),
         _ => false,
     }
 }
@@ -1757,7 +1832,7 @@ fn contains_break(b: &Block) -> bool {
     b.stmts.iter().any(|s| match &s.kind {
         StmtKind::Break => true,
         StmtKind::If(i) => if_contains_break(i),
-        StmtKind::Match(_) => true,
+        StmtKind::Match(m) => m.arms.iter().any(|a| matches!(a.body, ArmBody::Block(b) if contains_break(b))),
         _ => false,
     })
 }

@@ -49,6 +49,8 @@ pub struct Types {
     map: HashMap<TyKind, TyId>,
     /// Struct declarations, indexed by the id in `TyKind::Struct`.
     pub structs: Vec<StructDef>,
+    /// Enum declarations, indexed by the id in `TyKind::Enum`.
+    pub enums: Vec<EnumDef>,
 }
 
 /// A struct's name and fields in declaration order (fields are resolved
@@ -62,6 +64,26 @@ pub struct StructDef {
 impl StructDef {
     pub fn field(&self, name: &str) -> Option<(usize, TyId)> {
         self.fields.iter().position(|(n, _)| n == name).map(|i| (i, self.fields[i].1))
+    }
+}
+
+/// An enum's name and variants in declaration order; a variant's index is
+/// its tag. Payload fields are named in the declaration, positional in use.
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    pub name: String,
+    pub variants: Vec<VariantDef>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VariantDef {
+    pub name: String,
+    pub fields: Vec<(String, TyId)>,
+}
+
+impl EnumDef {
+    pub fn variant(&self, name: &str) -> Option<u32> {
+        self.variants.iter().position(|v| v.name == name).map(|i| i as u32)
     }
 }
 
@@ -97,7 +119,7 @@ impl Default for Types {
 
 impl Types {
     pub fn new() -> Types {
-        let mut t = Types { kinds: Vec::new(), map: HashMap::new(), structs: Vec::new() };
+        let mut t = Types { kinds: Vec::new(), map: HashMap::new(), structs: Vec::new(), enums: Vec::new() };
         for (bits, signed) in [(8, true), (16, true), (32, true), (64, true), (8, false), (16, false), (32, false), (64, false)] {
             t.intern(TyKind::Int { bits, signed });
         }
@@ -207,12 +229,31 @@ impl Types {
         self.intern(TyKind::Func(params, ret))
     }
 
+    /// The enum declaration behind an enum type.
+    pub fn enum_def(&self, t: TyId) -> Option<&EnumDef> {
+        match self.kind(t) {
+            TyKind::Enum(id, _) => Some(&self.enums[*id as usize]),
+            _ => None,
+        }
+    }
+
+    /// The payload field types of variant `v` of the enum type `t`, as this
+    /// instance sees them. (A generic enum's instance will substitute its
+    /// type arguments here; declared enums are not generic yet.)
+    pub fn variant_fields(&self, t: TyId, v: u32) -> Vec<TyId> {
+        match self.enum_def(t) {
+            Some(d) => d.variants[v as usize].fields.iter().map(|f| f.1).collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// The name of a type as diagnostics print it. `names` gives the
     /// declared names of structs, enums and interfaces.
     /// The name of a type as diagnostics print it.
     pub fn name(&self, t: TyId) -> String {
         self.display(t, &|k| match k {
             TyKind::Struct(id, _) => self.structs[*id as usize].name.clone(),
+            TyKind::Enum(id, _) => self.enums[*id as usize].name.clone(),
             _ => "<type>".to_string(),
         })
     }
