@@ -12,12 +12,17 @@ use crate::ast::*;
 use crate::diag::Diagnostics;
 use crate::source::{FileId, SourceMap, Span};
 use crate::types::{prim, TyId, TyKind, Types};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 mod closures;
 pub use closures::{Functional, LambdaDecl};
 mod enums;
 pub use enums::ArmRes;
+#[path = "check_generic.rs"]
+mod generic;
+
+#[path = "check_heap.rs"]
+pub mod heap;
 
 /// Key of a side table: the address of the AST node (nodes live in the
 /// arena for the whole compilation, so addresses are stable and unique).
@@ -64,6 +69,8 @@ pub enum CallRes {
     Print(PrintCall),
     /// `x.ignore()`: evaluate x, discard it.
     Ignore,
+    /// `alloc`, `free`, `move` (check_heap.rs).
+    Heap(heap::HeapOp),
     /// `sizeof(T or e)` folded to a constant.
     Sizeof(u64),
     PtrAdd,
@@ -136,6 +143,9 @@ pub struct ParsedFile<'a> {
     pub module: String,
     pub is_root: bool,
     pub runtime: bool,
+    /// Loaded from the standard library (`std/`): may call `__rt_*` runtime
+    /// functions, since std services are built on the runtime.
+    pub library: bool,
 }
 
 const CAST_NAMES: [&str; 12] = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "char", "rune", "float32", "float64"];
@@ -164,16 +174,29 @@ struct Globals {
     private: HashMap<(u32, String), u32>,
     /// Runtime functions by name (visible to runtime files only).
     runtime: HashMap<String, u32>,
+    /// Standard-library files: they see the runtime's `__rt_*` functions too.
+    library: HashSet<FileId>,
 }
 
-pub fn check<'a>(sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), enums: HashMap::new() };
+/// `arena` is the one the files' ASTs live in: generic instances copy
+/// their bodies into it.
+pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
+    let library = files.iter().filter(|f| f.library).map(|f| f.ast.file).collect();
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default() };
     c.collect(files);
     let main = c.find_main(files);
-    for i in 0..c.funcs.len() {
+    let declared = c.funcs.len();
+    // A worklist: checking a body may append generic instances to `funcs`.
+    let mut i = 0;
+    while i < c.funcs.len() {
         let f = &files.iter().find(|f| f.ast.file == c.funcs[i].file).unwrap();
-        let par = paradigms(&f.ast, c.diags, f.runtime);
+        let par = if i < declared { paradigms(&f.ast, c.diags, f.runtime) } else { paradigms(&f.ast, &mut Diagnostics::new(), f.runtime) };
         c.check_func(i as u32, &par, f.runtime);
+        i += 1;
+    }
+    c.check_templates(files);
+    if !c.types.complete_instances() {
+        c.diags.error_global("generic struct instances do not terminate: a struct nests itself under ever larger type arguments");
     }
     let Checker { types, funcs, info, .. } = c;
     Checked { sm, types, funcs, info, main }
@@ -214,6 +237,15 @@ struct Checker<'a, 'd> {
     interfaces: std::collections::HashSet<String>,
     /// Enum names to their ids in `types.enums`.
     enums: HashMap<String, u32>,
+    /// The arena of the AST (generic instances copy their bodies into it).
+    arena: &'a bumpalo::Bump,
+    /// Type parameter names in scope and what they stand for: abstract
+    /// `Param` types in a generic declaration, ground types in an instance.
+    tparams: Vec<(String, TyId)>,
+    /// Generic templates and their instances.
+    gen: generic::Generics<'a>,
+    /// Ownership verdicts of managed-pointer bindings (check_heap.rs).
+    own: heap::Ownership,
 }
 
 /// A local's checking state.
@@ -263,7 +295,10 @@ fn int_range(bits: u8, signed: bool) -> (i128, i128) {
 
 impl<'a, 'd> Checker<'a, 'd> {
     fn err(&mut self, span: Span, msg: impl Into<String>) {
-        self.diags.error(span, msg);
+        let msg = msg.into();
+        if self.first_report(span, &msg) {
+            self.diags.error(span, msg);
+        }
     }
 
     fn tyname(&self, t: TyId) -> String {
@@ -285,16 +320,13 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.interfaces.insert(it.name.name.to_string());
                 }
                 if let Item::Struct(st) = item {
-                    if !st.generics.is_empty() {
-                        self.err(st.span, "not supported yet: generic structs");
-                        continue;
-                    }
                     if self.structs.contains_key(st.name.name) || self.enums.contains_key(st.name.name) || Types::primitive(st.name.name).is_some() {
                         self.err(st.name.span, format!("duplicate definition of '{}'", st.name.name));
                         continue;
                     }
                     let id = self.types.structs.len() as u32;
-                    self.types.structs.push(crate::types::StructDef { name: st.name.name.to_string(), fields: Vec::new() });
+                    let generics = st.generics.iter().map(|g| g.name.to_string()).collect();
+                    self.types.structs.push(crate::types::StructDef { name: st.name.name.to_string(), generics, fields: Vec::new() });
                     self.structs.insert(st.name.name.to_string(), id);
                     struct_items.push((id, *st));
                 }
@@ -302,12 +334,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         for (id, st) in struct_items {
             let mut fields: Vec<(String, TyId)> = Vec::new();
-            for fld in st.fields {
-                let t = self.resolve_type(fld.ty);
+            let generic_tys = self.generic_struct_fields(&st);
+            for (fld, t) in st.fields.iter().zip(generic_tys) {
                 if fields.iter().any(|(n, _)| n == fld.name.name) {
                     self.err(fld.name.span, format!("duplicate field '{}'", fld.name.name));
                 }
-                if t == self.types.intern(TyKind::Struct(id, vec![])) {
+                if matches!(self.types.kind(t), TyKind::Struct(sid, _) if *sid == id) {
                     self.err(fld.span, format!("'{}' contains itself; hold it through a pointer", st.name.name));
                 }
                 fields.push((fld.name.name.to_string(), t));
@@ -354,8 +386,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         };
         let recv = self.types.intern(TyKind::Struct(sid, vec![]));
         for m in im.methods {
-            if self.methods.contains_key(&(sid, m.name.name.to_string())) {
+            if self.methods.contains_key(&(sid, m.name.name.to_string())) || self.gen.methods.contains_key(&(sid, m.name.name.to_string())) {
                 self.err(m.name.span, format!("duplicate method '{}' on '{}'", m.name.name, im.target.name));
+                continue;
+            }
+            if !self.types.structs[sid as usize].generics.is_empty() || !m.generics.is_empty() {
+                self.declare_method_template(f, sid, m);
                 continue;
             }
             let mut params = Vec::new();
@@ -384,7 +420,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         }
         if !func.generics.is_empty() {
-            self.err(func.span, "not supported yet: generic functions");
+            self.declare_template(fi, f, func);
             return;
         }
         if func.is_async {
@@ -399,6 +435,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             params.push(self.resolve_type(p.ty));
         }
         let ret = self.resolve_type(func.ret);
+        self.check_owning(func, ret);
 
         let id = self.funcs.len() as u32;
         let exported = func.vis != Visibility::Private || f.is_root;
@@ -410,7 +447,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         } else {
             self.g.private.insert((fi, name.to_string()), id)
         };
-        if table_dup.is_some() {
+        if table_dup.is_some() || self.template_taken(fi, f.runtime, name) {
             self.err(func.name.span, format!("duplicate definition of '{}'", name));
         }
         self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: None, runtime: f.runtime, lambdas: Vec::new() });
@@ -442,8 +479,19 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     fn resolve_type(&mut self, t: &Type) -> TyId {
+        let ty = self.resolve_type_here(t);
+        self.open_in_template(ty)
+    }
+
+    fn resolve_type_here(&mut self, t: &Type) -> TyId {
         match &t.kind {
             TypeKind::Named { name, args } => {
+                if let Some(t) = self.tparam(name.name) {
+                    if !args.is_empty() {
+                        self.err(name.span, format!("'{}' takes no type arguments", name.name));
+                    }
+                    return t;
+                }
                 if let Some(p) = Types::primitive(name.name) {
                     if !args.is_empty() {
                         self.err(t.span, format!("'{}' takes no type arguments", name.name));
@@ -451,7 +499,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     return p;
                 }
                 if let Some(&id) = self.structs.get(name.name) {
-                    return self.types.intern(TyKind::Struct(id, vec![]));
+                    return self.struct_type(id, name, args, t.span);
                 }
                 if let Some(&id) = self.enums.get(name.name) {
                     return self.enum_type(id, args, t.span);
@@ -503,25 +551,37 @@ impl<'a, 'd> Checker<'a, 'd> {
     // ----- bodies -------------------------------------------------------
 
     fn check_func(&mut self, id: u32, par: &Paradigms, runtime: bool) {
-        let (item, file, params, ret) = {
+        let (item, file, params, ret, receiver) = {
             let f = &self.funcs[id as usize];
-            (f.item, f.file, f.params.clone(), f.ret)
+            (f.item, f.file, f.params.clone(), f.ret, f.receiver)
         };
-        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime, lam: closures::LambdaCx::new(id) };
-        if let Some(recv) = self.funcs[id as usize].receiver {
+        // A generic instance: its type parameter names stand for its type arguments.
+        let env = self.gen.env.get(&id).cloned();
+        let generic = env.is_some();
+        let saved = std::mem::replace(&mut self.gen.in_generic, generic);
+        let locals = self.with_tparams(env.unwrap_or_default(), |c| c.check_body(Some(id), item, file, &params, ret, receiver, par, runtime));
+        self.gen.in_generic = saved;
+        self.funcs[id as usize].locals = locals;
+    }
+
+    /// Checks one body; returns its locals (a receiver is local 0).
+    fn check_body(&mut self, func: Option<u32>, item: &'a FuncItem<'a>, file: FileId, params: &[TyId], ret: TyId, receiver: Option<TyId>, par: &Paradigms, runtime: bool) -> Vec<Local> {
+        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime, lam: closures::LambdaCx::new(func) };
+        if let Some(recv) = receiver {
             let lid = LocalId(cx.locals.len() as u32);
             cx.locals.push(LocalState { name: "self".into(), ty: recv, mutable: true, used: false, check_unused: false, span: item.name.span, error_unhandled: false });
             cx.scopes.last_mut().unwrap().push(lid);
         }
-        for (p, &ty) in item.params.iter().zip(&params) {
+        for (p, &ty) in item.params.iter().zip(params) {
             self.declare(&mut cx, &p.name, ty, false, false);
         }
+        self.own_params(&cx);
         self.block_stmts(&mut cx, item.body);
         if ret != prim::VOID && ret != prim::ERR && !block_returns(item.body) {
             self.err(item.body.span, "not all paths in this function return a value");
         }
         self.close_scope(&mut cx);
-        self.funcs[id as usize].locals = cx.locals.into_iter().map(|l| Local { name: l.name, ty: l.ty, mutable: l.mutable }).collect();
+        cx.locals.into_iter().map(|l| Local { name: l.name, ty: l.ty, mutable: l.mutable }).collect()
     }
 
     fn declare(&mut self, cx: &mut FnCx, id: &Ident, ty: TyId, mutable: bool, check_unused: bool) -> LocalId {
@@ -584,6 +644,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if !self.assignable(vt, pt) {
                     self.err(value.span, "assignment type mismatch");
                 }
+                self.own_assign(cx, place, value);
                 if let Some(NameRes::Local(l)) = self.info.names.get(&key(place.unparen())).copied() {
                     self.note_views(cx, &[l], value);
                 }
@@ -646,7 +707,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(second.span, "two loop names bind a map's key and value; this iterand has only elements");
                     }
                     cx.scopes.push(Vec::new());
-                    self.declare(cx, &f.first, elem, false, false);
+                    let binder = self.declare(cx, &f.first, elem, false, false);
+                    self.own_borrow(cx, binder);
                     cx.loops += 1;
                     self.block(cx, f.body);
                     cx.loops -= 1;
@@ -763,9 +825,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         if b.mode == BindMode::Mut {
             self.gate(cx, cx.par.procedural, s.span, "the 'mut' keyword", "procedural");
         }
-        if b.mode == BindMode::Ref {
-            self.err(s.span, "not supported yet: ref bindings");
-        }
         if b.names.len() != 1 {
             let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
             let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
@@ -822,6 +881,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         };
         self.reserved_binding(&n.name, ty);
         let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+        self.own_binding(cx, b.mode, b.value, l);
         self.note_views(cx, &[l], b.value);
     }
 
@@ -844,8 +904,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             return true;
         }
         match (self.types.kind(v), self.types.kind(t)) {
-            // *void accepts any raw or managed pointer.
-            (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) => true,
+            // *void accepts any raw or managed pointer, and converts to a
+            // managed one (untracked: generation 0).
+            (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) | (TyKind::VoidPtr, TyKind::Ptr(_)) => true,
             // An array is viewed as a slice of its elements (a frame view).
             (TyKind::Array(a, _), TyKind::Slice(b)) => a == b,
             // char <-> integers convert implicitly, as do rune <-> integers.
@@ -882,7 +943,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(p.span, "a string is immutable; build a new one with a StringBuilder");
                         prim::ERR
                     }
-                    TyKind::RawPtr(_) | TyKind::Slice(_) => self.expr(cx, p.unparen(), None),
+                    // Err: unknown here (an open type parameter in a generic template).
+                    TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::Slice(_) | TyKind::Err => self.expr(cx, p.unparen(), None),
                     _ => {
                         // Arrays need a mutable root binding, unless a slice or
                         // pointer on the way writes through to storage elsewhere.
@@ -906,7 +968,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if !through_deref {
                     if let Some(root) = root_name(base) {
                         if let Some(l) = cx.lookup(root) {
-                            if !self.mutates_capture(cx, l, root, p.span) && !cx.locals[l.0 as usize].mutable {
+                            // `p.f = v` on a pointer gets the explicit-deref message below instead.
+                            let through_pointer = matches!(self.types.kind(cx.locals[l.0 as usize].ty), TyKind::Ptr(_) | TyKind::RawPtr(_));
+                            if !through_pointer && !self.mutates_capture(cx, l, root, p.span) && !cx.locals[l.0 as usize].mutable {
                                 self.err(p.span, format!("cannot assign to immutable '{}'", root));
                             }
                         }
@@ -1064,7 +1128,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         prim::ERR
                     }
                     (TyKind::Error, "message") => prim::STR,
-                    (TyKind::Struct(id, _), f) => match self.types.structs[id as usize].field(f) {
+                    (TyKind::Struct(id, _), f) => match self.struct_field_of(bt, f) {
                         Some((_, t)) => t,
                         None => {
                             let sn = self.types.structs[id as usize].name.clone();
@@ -1073,6 +1137,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                         }
                     },
                     _ if bt == prim::ERR => prim::ERR,
+                    (TyKind::Ptr(_) | TyKind::RawPtr(_), _) => {
+                        self.err(e.span, "a field read through a pointer needs an explicit dereference; write (*p).field");
+                        prim::ERR
+                    }
                     _ => {
                         self.err(e.span, format!("{} has no field '{}'", self.tyname(bt), name.name));
                         prim::ERR
@@ -1084,7 +1152,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 prim::ERR
             }
             ExprKind::FStr(parts) => self.fstring(cx, parts),
-            ExprKind::StructLit { name, fields } => self.struct_literal(cx, e, name, fields),
+            ExprKind::StructLit { name, fields } => self.struct_literal(cx, e, name, fields, expected),
             ExprKind::Array(elems) => self.array_literal(cx, e, elems, expected),
             ExprKind::Tuple(xs) => {
                 let want: Option<Vec<TyId>> = expected.and_then(|t| match self.types.kind(t) {
@@ -1111,7 +1179,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    fn struct_literal(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &Ident, fields: &'a [FieldInit<'a>]) -> TyId {
+    fn struct_literal(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &Ident, fields: &'a [FieldInit<'a>], expected: Option<TyId>) -> TyId {
         if name.name == "error" {
             for f in fields {
                 if f.name.name != "message" {
@@ -1131,6 +1199,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.err(name.span, format!("unknown type '{}'; no type of that name is declared or imported", name.name));
             return prim::ERR;
         };
+        if !self.types.structs[id as usize].generics.is_empty() {
+            return self.generic_struct_literal(cx, e, id, fields, expected);
+        }
         let def = self.types.structs[id as usize].clone();
         for f in fields {
             match def.field(f.name.name) {
@@ -1163,6 +1234,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         let Some(first) = elems.first() else {
             return match want {
                 Some(el) => self.types.array(el, 0),
+                // An open expected type (a generic body's `T[0]`) asks nothing.
+                None if expected == Some(prim::ERR) => prim::ERR,
                 None => {
                     self.err(e.span, "an empty array literal needs a type annotation");
                     prim::ERR
@@ -1193,12 +1266,16 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn name(&mut self, cx: &mut FnCx, e: &Expr, id: &Ident) -> TyId {
         if let Some(l) = cx.lookup(id.name) {
             cx.locals[l.0 as usize].used = true;
+            self.own_use(cx, e, l);
             self.info.names.insert(key(e), NameRes::Local(l));
             self.note_capture(cx, l);
             return cx.locals[l.0 as usize].ty;
         }
         if let Some(f) = self.lookup_func(cx, id.name) {
             return self.func_value(e, f);
+        }
+        if self.lookup_template(cx, id.name).is_some() {
+            return self.unsupported(e, "generic functions as values");
         }
         if self.bare_variant(id) {
             return prim::ERR;
@@ -1208,7 +1285,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     fn lookup_func(&self, cx: &FnCx, name: &str) -> Option<u32> {
-        if cx.runtime {
+        if cx.runtime || (name.starts_with("__rt_") && self.g.library.contains(&cx.file)) {
             if let Some(&f) = self.g.runtime.get(name) {
                 return Some(f);
             }
@@ -1259,8 +1336,11 @@ impl<'a, 'd> Checker<'a, 'd> {
                 t
             }
             UnOp::Deref => match self.types.kind(t) {
-                TyKind::RawPtr(inner) => *inner,
-                TyKind::Ptr(_) => self.unsupported(e, "managed pointers"),
+                TyKind::RawPtr(inner) | TyKind::Ptr(inner) => *inner,
+                TyKind::VoidPtr => {
+                    self.err(e.span, "cannot dereference a *void; it is opaque, convert it to a typed pointer first");
+                    prim::ERR
+                }
                 _ => {
                     self.err(e.span, "cannot dereference a non pointer value");
                     prim::ERR
@@ -1389,6 +1469,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.index_operand(cx, index);
         match self.types.kind(bt) {
             TyKind::RawPtr(inner) | TyKind::Slice(inner) | TyKind::Array(inner, _) => *inner,
+            // `p[i]` through a managed pointer: element i past the checked block start.
+            TyKind::Ptr(inner) => *inner,
             TyKind::Str => prim::CHAR,
             TyKind::Err => prim::ERR,
             _ => {
@@ -1458,7 +1540,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if bt == prim::ERR {
                     return bt;
                 }
-                self.method_call(cx, e, callee, base, bt, name, args)
+                self.method_call(cx, e, callee, base, bt, name, args, expected)
             }
             ExprKind::Lambda(_) => {
                 self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
@@ -1478,7 +1560,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, callee: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>]) -> TyId {
+    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, callee: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
         if bt == prim::ERROR && name.name == "check" {
             return self.error_check(cx, e, base, args);
         }
@@ -1495,6 +1577,12 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.info.calls.insert(key(e), res.0);
             return res.1;
         }
+        // Through a managed pointer the receiver is the pointee (the lowering
+        // checks the generation).
+        let bt = match self.types.kind(bt) {
+            TyKind::Ptr(inner) if matches!(self.types.kind(*inner), TyKind::Struct(..)) => *inner,
+            _ => bt,
+        };
         // A closure-typed field is called like a method.
         let sid = match self.types.kind(bt) {
             TyKind::Struct(id, _) => *id,
@@ -1507,6 +1595,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             _ => return self.unsupported(e, &format!("methods on {}", self.tyname(bt))),
         };
+        if let Some(t) = self.generic_method_call(cx, e, sid, bt, name, args, expected) {
+            return t;
+        }
         let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
             if let Some(t) = self.field_closure_call(cx, e, callee, sid, name.name, args) {
                 return t;
@@ -1553,6 +1644,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.info.calls.insert(key(e), CallRes::Func(f));
             return ret;
         }
+        if let Some(tid) = self.lookup_template(cx, name) {
+            return self.call_template(cx, e, tid, args, expected, &[]);
+        }
         if CAST_NAMES.contains(&name) {
             let to = Types::primitive(name).unwrap();
             if args.len() != 1 {
@@ -1576,14 +1670,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.err(e.span, "sizeof takes a type or a value");
                     return prim::I64;
                 }
-                let t = match &args[0].kind {
-                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && Types::primitive(n.name).is_some() => Types::primitive(n.name).unwrap(),
-                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.enums.contains_key(n.name) => {
-                        let id = self.enums[n.name];
-                        self.types.intern(TyKind::Enum(id, vec![]))
-                    }
-                    _ => self.expr(cx, &args[0], None),
-                };
+                let t = self.sizeof_operand(cx, &args[0]);
+                self.types.complete_instances();
                 let size = crate::layout::size_of(&self.types, t);
                 self.info.calls.insert(key(e), CallRes::Sizeof(size));
                 return prim::I64;
@@ -1611,6 +1699,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 return prim::STR;
             }
             _ => {}
+        }
+        if let Some(t) = self.heap_builtin(cx, e, name, args, expected) {
+            return t;
         }
         if cx.runtime {
             if let Some(t) = self.intrinsic(cx, e, name, args, expected) {
@@ -1737,7 +1828,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             TyKind::Array(el, _) | TyKind::Slice(el) if *el == prim::CHAR => {}
             TyKind::Struct(id, _) => {
                 let id = *id;
-                if !self.methods.contains_key(&(id, "toString".to_string())) {
+                if !self.methods.contains_key(&(id, "toString".to_string())) && !self.generic_to_string(t, span) {
                     let n = self.types.structs[id as usize].name.clone();
                     self.err(span, format!("'{}' has no Display impl; add 'impl Display for {}' with 'toString() -> string' to print it", n, n));
                 }

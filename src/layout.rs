@@ -17,8 +17,8 @@ pub fn size_align(t: &Types, ty: TyId) -> (u64, u64) {
             (round_up(s, a) * n, a)
         }
         TyKind::Tuple(ts) => record_layout(t, ts).0,
-        TyKind::Struct(id, _) => {
-            let fields: Vec<TyId> = t.structs[*id as usize].fields.iter().map(|f| f.1).collect();
+        TyKind::Struct(..) => {
+            let fields: Vec<TyId> = t.struct_fields(ty).iter().map(|f| f.1).collect();
             record_layout(t, &fields).0
         }
         TyKind::Enum(..) => (enum_size(t, ty), 8),
@@ -73,7 +73,7 @@ pub fn record_layout(t: &Types, members: &[TyId]) -> ((u64, u64), Vec<u64>) {
 /// Offset of member `i` of a struct or tuple type.
 pub fn member_offset(t: &Types, ty: TyId, i: usize) -> u64 {
     let members: Vec<TyId> = match t.kind(ty) {
-        TyKind::Struct(id, _) => t.structs[*id as usize].fields.iter().map(|f| f.1).collect(),
+        TyKind::Struct(..) => t.struct_fields(ty).iter().map(|f| f.1).collect(),
         TyKind::Tuple(ts) => ts.clone(),
         _ => return 0,
     };

@@ -40,12 +40,15 @@ pub enum Functional {
 
 /// Lambda state of one top-level function's check.
 pub(super) struct LambdaCx {
-    /// The top-level function whose body is being checked.
-    func: u32,
+    /// The function whose body is being checked; None for a generic
+    /// template's body, which is checked but never lowered.
+    func: Option<u32>,
     /// The lambdas being checked, outermost first.
     frames: Vec<Frame>,
     /// Locals that may hold a closure capturing the current frame.
     views: HashSet<LocalId>,
+    /// The lambda nodes (by key) that capture something.
+    capturing: HashSet<usize>,
 }
 
 struct Frame {
@@ -57,8 +60,8 @@ struct Frame {
 }
 
 impl LambdaCx {
-    pub(super) fn new(func: u32) -> LambdaCx {
-        LambdaCx { func, frames: Vec::new(), views: HashSet::new() }
+    pub(super) fn new(func: Option<u32>) -> LambdaCx {
+        LambdaCx { func, frames: Vec::new(), views: HashSet::new(), capturing: HashSet::new() }
     }
 
     /// The number of scopes open at the top level of the innermost function
@@ -108,11 +111,16 @@ impl<'a, 'd> Checker<'a, 'd> {
         cx.loops = outer_loops;
         let frame = cx.lam.frames.pop().unwrap();
 
+        if !frame.captures.is_empty() {
+            cx.lam.capturing.insert(key(l));
+        }
         // The function's lambdas are numbered in the order their checks finish.
-        let owner = &mut self.funcs[cx.lam.func as usize];
-        let symbol = format!("{}$lambda{}", owner.symbol, owner.lambdas.len() + 1);
-        self.info.lambdas.insert(key(l), owner.lambdas.len());
-        owner.lambdas.push(LambdaDecl { lambda: l, symbol, params: params.clone(), ret, captures: frame.captures });
+        if let Some(func) = cx.lam.func {
+            let owner = &mut self.funcs[func as usize];
+            let symbol = format!("{}$lambda{}", owner.symbol, owner.lambdas.len() + 1);
+            self.info.lambdas.insert(key(l), owner.lambdas.len());
+            owner.lambdas.push(LambdaDecl { lambda: l, symbol, params: params.clone(), ret, captures: frame.captures });
+        }
         self.types.func(params, ret)
     }
 
@@ -194,7 +202,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// in the current frame: a capturing lambda literal, or a local bound to one.
     fn frame_view(&self, cx: &FnCx, e: &Expr) -> bool {
         match &e.unparen().kind {
-            ExprKind::Lambda(l) => self.info.lambdas.get(&key(*l)).map_or(false, |&i| !self.funcs[cx.lam.func as usize].lambdas[i].captures.is_empty()),
+            ExprKind::Lambda(l) => cx.lam.capturing.contains(&key(*l)),
             ExprKind::Name(_) => match self.info.names.get(&key(e.unparen())) {
                 // A capture's environment lives in an enclosing frame, which
                 // outlives this lambda's.
