@@ -18,6 +18,7 @@ mod closures;
 pub use closures::{Functional, LambdaDecl};
 mod enums;
 pub use enums::ArmRes;
+mod monads;
 #[path = "check_generic.rs"]
 mod generic;
 
@@ -134,6 +135,8 @@ pub struct Checked<'a> {
     pub funcs: Vec<FuncDecl<'a>>,
     pub info: Info,
     pub main: Option<(u32, MainForm)>,
+    /// A `do` expression (by key) -> the calls it desugars to, checked in its place.
+    pub dos: HashMap<usize, &'a Expr<'a>>,
 }
 
 /// One parsed file handed to the checker.
@@ -182,7 +185,7 @@ struct Globals {
 /// their bodies into it.
 pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
     let library = files.iter().filter(|f| f.library).map(|f| f.ast.file).collect();
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default() };
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default(), monads: Default::default() };
     c.collect(files);
     let main = c.find_main(files);
     let declared = c.funcs.len();
@@ -198,8 +201,8 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
     if !c.types.complete_instances() {
         c.diags.error_global("generic struct instances do not terminate: a struct nests itself under ever larger type arguments");
     }
-    let Checker { types, funcs, info, .. } = c;
-    Checked { sm, types, funcs, info, main }
+    let Checker { types, funcs, info, monads, .. } = c;
+    Checked { sm, types, funcs, info, main, dos: monads.dos }
 }
 
 fn paradigms(f: &File, diags: &mut Diagnostics, runtime: bool) -> Paradigms {
@@ -246,6 +249,8 @@ struct Checker<'a, 'd> {
     gen: generic::Generics<'a>,
     /// Ownership verdicts of managed-pointer bindings (check_heap.rs).
     own: heap::Ownership,
+    /// Monad blocks and `do` desugarings (check/monads.rs).
+    monads: monads::Monads<'a>,
 }
 
 /// A local's checking state.
@@ -360,7 +365,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         }
                     }
                     Item::Foreign(s) => self.err(s.span, "not supported yet: foreign functions"),
-                    Item::Monad(s) => self.err(s.span, "not supported yet: monad blocks"),
+                    Item::Monad(m) => self.declare_monad(f, m),
                 }
             }
         }
@@ -1171,9 +1176,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.types.tuple(ts)
             }
             ExprKind::Unit => prim::VOID,
-            ExprKind::Lambda(l) => self.lambda(cx, l),
+            ExprKind::Lambda(l) => self.lambda(cx, l, expected),
             ExprKind::Match(m) => self.match_expr(cx, m, expected),
-            ExprKind::Do(_) => self.unsupported(e, "do notation"),
+            ExprKind::Do(d) => self.do_block(cx, e, d, expected),
             ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
             ExprKind::Await(_) => self.unsupported(e, "await"),
         }
@@ -1523,6 +1528,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         match &callee.kind {
             ExprKind::Name(id) if cx.lookup(id.name).is_none() => self.call_named(cx, e, id, args, expected),
             ExprKind::Field { base, name } => {
+                if let Some(t) = self.monad_call(cx, e, base, name, args, expected) {
+                    return t;
+                }
                 if let Some(t) = self.enum_ctor(cx, e, base, name, args) {
                     return t;
                 }

@@ -32,6 +32,8 @@ const MAX_TYPE_DEPTH: u32 = 40;
 /// A generic function or method as declared.
 pub(super) struct Template<'a> {
     pub item: &'a FuncItem<'a>,
+    /// The name diagnostics call it by (`first`, `Maybe.bind` for a monad's).
+    pub name: String,
     pub file: FileId,
     pub runtime: bool,
     /// The instance symbols start with this (`first`, `first.2` for a
@@ -139,7 +141,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.gen.methods.insert((sid, m.name.name.to_string()), tid);
     }
 
-    fn push_template(&mut self, func: &'a FuncItem<'a>, f: &ParsedFile<'a>, symbol: String, tparams: Vec<String>, recv: Option<u32>) -> u32 {
+    pub(super) fn push_template(&mut self, func: &'a FuncItem<'a>, f: &ParsedFile<'a>, symbol: String, tparams: Vec<String>, recv: Option<u32>) -> u32 {
         let env = self.param_env(&tparams);
         let (params, ret) = self.with_tparams(env, |c| {
             let params: Vec<TyId> = func.params.iter().map(|p| c.resolve_type(p.ty)).collect();
@@ -151,7 +153,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         }
         let tid = self.gen.templates.len() as u32;
-        self.gen.templates.push(Template { item: func, file: f.ast.file, runtime: f.runtime, symbol, tparams, recv, params, ret });
+        self.gen.templates.push(Template { item: func, name: func.name.name.to_string(), file: f.ast.file, runtime: f.runtime, symbol, tparams, recv, params, ret });
         tid
     }
 
@@ -268,7 +270,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     /// No type parameter and no error inside: a type an instance can take.
-    fn ground(&self, t: TyId) -> bool {
+    pub(super) fn ground(&self, t: TyId) -> bool {
         match self.types.kind(t) {
             TyKind::Param(..) | TyKind::Err => false,
             TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.ground(*e),
@@ -382,7 +384,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// arguments for a method of a generic struct.
     pub(super) fn call_template(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, tid: u32, args: &'a [Expr<'a>], expected: Option<TyId>, recv_args: &[TyId]) -> TyId {
         let t = &self.gen.templates[tid as usize];
-        let (params, ret, names, fname, is_method) = (t.params.clone(), t.ret, t.tparams.clone(), t.item.name.name, t.recv.is_some());
+        let (params, ret, names, fname, is_method) = (t.params.clone(), t.ret, t.tparams.clone(), t.name.clone(), t.recv.is_some());
         if args.len() != params.len() {
             self.err(e.span, format!("expected {} argument(s), found {}", params.len(), args.len()));
             for a in args {
@@ -401,7 +403,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         if tys.contains(&prim::ERR) && binds.iter().any(|b| b.is_none()) {
             return prim::ERR;
         }
-        let Some(targs) = self.all_bound(&binds, &names, fname, e.span) else { return prim::ERR };
+        let Some(targs) = self.all_bound(&binds, &names, &fname, e.span) else { return prim::ERR };
         for (i, (&p, &t)) in params.iter().zip(&tys).enumerate() {
             let want = self.types.subst(p, &targs);
             if !self.assignable(t, want) {

@@ -873,6 +873,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 base
             }
             ExprKind::Lambda(l) => self.closure_value(l),
+            // A `do` block is the calls the checker desugared it to.
+            ExprKind::Do(_) => self.expr(self.c.dos[&key(e)]),
             _ => unreachable!("rejected by the checker: {:?}", e.kind),
         }
     }
