@@ -350,7 +350,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
             }
             for (i, v) in values.iter().enumerate() {
-                if is_bare_literal(v) != literals {
+                if is_bare_literal(v) != literals || monads::is_hole_lambda(v) {
                     continue;
                 }
                 let p = params.get(i).copied().unwrap_or(prim::ERR);
@@ -362,6 +362,20 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if p != prim::ERR {
                     self.unify(p, tys[i], binds);
                 }
+            }
+        }
+        // Last, lambdas with type holes (a `do` continuation): they take
+        // what is known by now, and their bodies pin the rest.
+        for (i, v) in values.iter().enumerate() {
+            if !monads::is_hole_lambda(v) {
+                continue;
+            }
+            let p = params.get(i).copied().unwrap_or(prim::ERR);
+            let known: Vec<TyId> = binds.iter().map(|b| b.unwrap_or(prim::ERR)).collect();
+            let h = self.types.subst(p, &known);
+            tys[i] = self.expr(cx, v, Some(h));
+            if p != prim::ERR {
+                self.unify(p, tys[i], binds);
             }
         }
         tys

@@ -234,9 +234,4 @@ impl<'a, 'd> Checker<'a, 'd> {
             _ => prim::ERR,
         }
     }
-
-    /// A desugared `bind` call (by key).
-    pub(super) fn is_do_call(&self, e: &Expr) -> bool {
-        self.monads.calls.contains(&key(e))
-    }
 }
