@@ -12,7 +12,12 @@ use crate::ast::*;
 use crate::diag::Diagnostics;
 use crate::source::{FileId, SourceMap, Span};
 use crate::types::{prim, TyId, TyKind, Types};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+mod enums;
+pub use enums::ArmRes;
+#[path = "check_generic.rs"]
+mod generic;
 
 /// Key of a side table: the address of the AST node (nodes live in the
 /// arena for the whole compilation, so addresses are stable and unique).
@@ -72,6 +77,8 @@ pub enum CallRes {
     AsmCall(&'static str),
     /// `__fn_addr("__rt_name")`: the code address of a runtime function.
     FnAddr(String),
+    /// `E.V(args)`: construct variant `V` (its tag) of the enum the call's type names.
+    Variant(u32),
 }
 
 pub struct FuncDecl<'a> {
@@ -96,6 +103,10 @@ pub struct Info {
     pub calls: HashMap<usize, CallRes>,
     /// Ident node -> local it declares (bindings, params, for binders).
     pub decls: HashMap<usize, LocalId>,
+    /// A payload-less `E.V` (a `Field` node) -> the variant it constructs.
+    pub variant_values: HashMap<usize, u32>,
+    /// Match arm node -> what its pattern tests.
+    pub arms: HashMap<usize, ArmRes>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -119,6 +130,9 @@ pub struct ParsedFile<'a> {
     pub module: String,
     pub is_root: bool,
     pub runtime: bool,
+    /// Loaded from the standard library (`std/`): may call `__rt_*` runtime
+    /// functions, since std services are built on the runtime.
+    pub library: bool,
 }
 
 const CAST_NAMES: [&str; 12] = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "char", "rune", "float32", "float64"];
@@ -147,16 +161,29 @@ struct Globals {
     private: HashMap<(u32, String), u32>,
     /// Runtime functions by name (visible to runtime files only).
     runtime: HashMap<String, u32>,
+    /// Standard-library files: they see the runtime's `__rt_*` functions too.
+    library: HashSet<FileId>,
 }
 
-pub fn check<'a>(sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new() }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default() };
+/// `arena` is the one the files' ASTs live in: generic instances copy
+/// their bodies into it.
+pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
+    let library = files.iter().filter(|f| f.library).map(|f| f.ast.file).collect();
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new() };
     c.collect(files);
     let main = c.find_main(files);
-    for i in 0..c.funcs.len() {
+    let declared = c.funcs.len();
+    // A worklist: checking a body may append generic instances to `funcs`.
+    let mut i = 0;
+    while i < c.funcs.len() {
         let f = &files.iter().find(|f| f.ast.file == c.funcs[i].file).unwrap();
-        let par = paradigms(&f.ast, c.diags, f.runtime);
+        let par = if i < declared { paradigms(&f.ast, c.diags, f.runtime) } else { paradigms(&f.ast, &mut Diagnostics::new(), f.runtime) };
         c.check_func(i as u32, &par, f.runtime);
+        i += 1;
+    }
+    c.check_templates(files);
+    if !c.types.complete_instances() {
+        c.diags.error_global("generic struct instances do not terminate: a struct nests itself under ever larger type arguments");
     }
     let Checker { types, funcs, info, .. } = c;
     Checked { sm, types, funcs, info, main }
@@ -195,6 +222,15 @@ struct Checker<'a, 'd> {
     methods: HashMap<(u32, String), u32>,
     /// Declared interface names (interface values are not lowered yet).
     interfaces: std::collections::HashSet<String>,
+    /// Enum names to their ids in `types.enums`.
+    enums: HashMap<String, u32>,
+    /// The arena of the AST (generic instances copy their bodies into it).
+    arena: &'a bumpalo::Bump,
+    /// Type parameter names in scope and what they stand for: abstract
+    /// `Param` types in a generic declaration, ground types in an instance.
+    tparams: Vec<(String, TyId)>,
+    /// Generic templates and their instances.
+    gen: generic::Generics<'a>,
 }
 
 /// A local's checking state.
@@ -243,7 +279,10 @@ fn int_range(bits: u8, signed: bool) -> (i128, i128) {
 
 impl<'a, 'd> Checker<'a, 'd> {
     fn err(&mut self, span: Span, msg: impl Into<String>) {
-        self.diags.error(span, msg);
+        let msg = msg.into();
+        if self.first_report(span, &msg) {
+            self.diags.error(span, msg);
+        }
     }
 
     fn tyname(&self, t: TyId) -> String {
@@ -255,22 +294,23 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn collect(&mut self, files: &[ParsedFile<'a>]) {
         // Struct names first, then their fields, so fields may name any struct.
         let mut struct_items = Vec::new();
+        let mut enum_items = Vec::new();
         for f in files {
             for item in f.ast.items {
+                if let Item::Enum(en) = item {
+                    enum_items.extend(self.declare_enum(en));
+                }
                 if let Item::Interface(it) = item {
                     self.interfaces.insert(it.name.name.to_string());
                 }
                 if let Item::Struct(st) = item {
-                    if !st.generics.is_empty() {
-                        self.err(st.span, "not supported yet: generic structs");
-                        continue;
-                    }
-                    if self.structs.contains_key(st.name.name) || Types::primitive(st.name.name).is_some() {
+                    if self.structs.contains_key(st.name.name) || self.enums.contains_key(st.name.name) || Types::primitive(st.name.name).is_some() {
                         self.err(st.name.span, format!("duplicate definition of '{}'", st.name.name));
                         continue;
                     }
                     let id = self.types.structs.len() as u32;
-                    self.types.structs.push(crate::types::StructDef { name: st.name.name.to_string(), fields: Vec::new() });
+                    let generics = st.generics.iter().map(|g| g.name.to_string()).collect();
+                    self.types.structs.push(crate::types::StructDef { name: st.name.name.to_string(), generics, fields: Vec::new() });
                     self.structs.insert(st.name.name.to_string(), id);
                     struct_items.push((id, *st));
                 }
@@ -278,25 +318,26 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         for (id, st) in struct_items {
             let mut fields: Vec<(String, TyId)> = Vec::new();
-            for fld in st.fields {
-                let t = self.resolve_type(fld.ty);
+            let generic_tys = self.generic_struct_fields(&st);
+            for (fld, t) in st.fields.iter().zip(generic_tys) {
                 if fields.iter().any(|(n, _)| n == fld.name.name) {
                     self.err(fld.name.span, format!("duplicate field '{}'", fld.name.name));
                 }
-                if t == self.types.intern(TyKind::Struct(id, vec![])) {
+                if matches!(self.types.kind(t), TyKind::Struct(sid, _) if *sid == id) {
                     self.err(fld.span, format!("'{}' contains itself; hold it through a pointer", st.name.name));
                 }
                 fields.push((fld.name.name.to_string(), t));
             }
             self.types.structs[id as usize].fields = fields;
         }
+        self.define_enums(&enum_items);
         for (fi, f) in files.iter().enumerate() {
             for item in f.ast.items {
                 match item {
                     Item::Func(func) => self.declare_func(fi as u32, f, func),
                     Item::Impl(im) => self.declare_impl(fi as u32, f, im),
                     Item::Struct(_) => {}
-                    Item::Enum(s) => self.err(s.span, "not supported yet: enums"),
+                    Item::Enum(_) => {}
                     Item::Interface(it) => {
                         if !f.runtime && !paradigms(&f.ast, &mut Diagnostics::new(), true).oop {
                             self.err(it.span, format!("the '{}' interface requires the oop paradigm; add '@paradigm oop'", it.name.name));
@@ -319,14 +360,22 @@ impl<'a, 'd> Checker<'a, 'd> {
             // Interfaces are checked for shape only once interface values exist.
             let _ = i;
         }
+        if self.enums.contains_key(im.target.name) {
+            self.err(im.target.span, format!("methods are supported on struct types only; '{}' is an enum, match on it instead", im.target.name));
+            return;
+        }
         let Some(&sid) = self.structs.get(im.target.name) else {
             self.err(im.target.span, format!("unknown type '{}'; no type of that name is declared or imported", im.target.name));
             return;
         };
         let recv = self.types.intern(TyKind::Struct(sid, vec![]));
         for m in im.methods {
-            if self.methods.contains_key(&(sid, m.name.name.to_string())) {
+            if self.methods.contains_key(&(sid, m.name.name.to_string())) || self.gen.methods.contains_key(&(sid, m.name.name.to_string())) {
                 self.err(m.name.span, format!("duplicate method '{}' on '{}'", m.name.name, im.target.name));
+                continue;
+            }
+            if !self.types.structs[sid as usize].generics.is_empty() || !m.generics.is_empty() {
+                self.declare_method_template(f, sid, m);
                 continue;
             }
             let mut params = Vec::new();
@@ -355,7 +404,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         }
         if !func.generics.is_empty() {
-            self.err(func.span, "not supported yet: generic functions");
+            self.declare_template(fi, f, func);
             return;
         }
         if func.is_async {
@@ -381,7 +430,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         } else {
             self.g.private.insert((fi, name.to_string()), id)
         };
-        if table_dup.is_some() {
+        if table_dup.is_some() || self.template_taken(fi, f.runtime, name) {
             self.err(func.name.span, format!("duplicate definition of '{}'", name));
         }
         self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: None, runtime: f.runtime });
@@ -413,8 +462,19 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     fn resolve_type(&mut self, t: &Type) -> TyId {
+        let ty = self.resolve_type_here(t);
+        self.open_in_template(ty)
+    }
+
+    fn resolve_type_here(&mut self, t: &Type) -> TyId {
         match &t.kind {
             TypeKind::Named { name, args } => {
+                if let Some(t) = self.tparam(name.name) {
+                    if !args.is_empty() {
+                        self.err(name.span, format!("'{}' takes no type arguments", name.name));
+                    }
+                    return t;
+                }
                 if let Some(p) = Types::primitive(name.name) {
                     if !args.is_empty() {
                         self.err(t.span, format!("'{}' takes no type arguments", name.name));
@@ -422,7 +482,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                     return p;
                 }
                 if let Some(&id) = self.structs.get(name.name) {
-                    return self.types.intern(TyKind::Struct(id, vec![]));
+                    return self.struct_type(id, name, args, t.span);
+                }
+                if let Some(&id) = self.enums.get(name.name) {
+                    return self.enum_type(id, args, t.span);
                 }
                 if self.interfaces.contains(name.name) {
                     self.err(t.span, "not supported yet: interface values");
@@ -471,17 +534,28 @@ impl<'a, 'd> Checker<'a, 'd> {
     // ----- bodies -------------------------------------------------------
 
     fn check_func(&mut self, id: u32, par: &Paradigms, runtime: bool) {
-        let (item, file, params, ret) = {
+        let (item, file, params, ret, receiver) = {
             let f = &self.funcs[id as usize];
-            (f.item, f.file, f.params.clone(), f.ret)
+            (f.item, f.file, f.params.clone(), f.ret, f.receiver)
         };
+        // A generic instance: its type parameter names stand for its type arguments.
+        let env = self.gen.env.get(&id).cloned();
+        let generic = env.is_some();
+        let saved = std::mem::replace(&mut self.gen.in_generic, generic);
+        let locals = self.with_tparams(env.unwrap_or_default(), |c| c.check_body(item, file, &params, ret, receiver, par, runtime));
+        self.gen.in_generic = saved;
+        self.funcs[id as usize].locals = locals;
+    }
+
+    /// Checks one body; returns its locals (a receiver is local 0).
+    fn check_body(&mut self, item: &'a FuncItem<'a>, file: FileId, params: &[TyId], ret: TyId, receiver: Option<TyId>, par: &Paradigms, runtime: bool) -> Vec<Local> {
         let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime };
-        if let Some(recv) = self.funcs[id as usize].receiver {
+        if let Some(recv) = receiver {
             let lid = LocalId(cx.locals.len() as u32);
             cx.locals.push(LocalState { name: "self".into(), ty: recv, mutable: true, used: false, check_unused: false, span: item.name.span, error_unhandled: false });
             cx.scopes.last_mut().unwrap().push(lid);
         }
-        for (p, &ty) in item.params.iter().zip(&params) {
+        for (p, &ty) in item.params.iter().zip(params) {
             self.declare(&mut cx, &p.name, ty, false, false);
         }
         self.block_stmts(&mut cx, item.body);
@@ -489,7 +563,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.err(item.body.span, "not all paths in this function return a value");
         }
         self.close_scope(&mut cx);
-        self.funcs[id as usize].locals = cx.locals.into_iter().map(|l| Local { name: l.name, ty: l.ty, mutable: l.mutable }).collect();
+        cx.locals.into_iter().map(|l| Local { name: l.name, ty: l.ty, mutable: l.mutable }).collect()
     }
 
     fn declare(&mut self, cx: &mut FnCx, id: &Ident, ty: TyId, mutable: bool, check_unused: bool) -> LocalId {
@@ -634,28 +708,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                 cx.loops -= 1;
                 self.close_scope(cx);
             }
-            StmtKind::Match(m) => self.err(m.span, "not supported yet: match"),
-            StmtKind::Return(v) => {
-                let ret = cx.ret;
-                match v {
-                    None => {
-                        if ret != prim::VOID && ret != prim::ERR {
-                            self.err(s.span, "missing return value");
-                        }
-                    }
-                    Some(e) => {
-                        self.mark_handled(cx, e);
-                        let t = self.expr(cx, e, Some(ret));
-                        if ret == prim::VOID {
-                            if t != prim::VOID {
-                                self.err(e.span, "return type does not match the function's return type");
-                            }
-                        } else if !self.assignable(t, ret) {
-                            self.err(e.span, "return type does not match the function's return type");
-                        }
-                    }
-                }
-            }
+            StmtKind::Match(m) => self.match_stmt(cx, m),
+            StmtKind::Return(v) => self.return_stmt(cx, *v, s.span),
             StmtKind::Break => {
                 self.gate(cx, cx.par.procedural, s.span, "the 'break' statement", "procedural");
                 if cx.loops == 0 {
@@ -718,6 +772,29 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         }
         prim::STR
+    }
+
+    /// `return` / `return e` (also a `Pat => return e` match arm).
+    fn return_stmt(&mut self, cx: &mut FnCx, v: Option<&'a Expr<'a>>, span: Span) {
+        let ret = cx.ret;
+        match v {
+            None => {
+                if ret != prim::VOID && ret != prim::ERR {
+                    self.err(span, "missing return value");
+                }
+            }
+            Some(e) => {
+                self.mark_handled(cx, e);
+                let t = self.expr(cx, e, Some(ret));
+                if ret == prim::VOID {
+                    if t != prim::VOID {
+                        self.err(e.span, "return type does not match the function's return type");
+                    }
+                } else if !self.assignable(t, ret) {
+                    self.err(e.span, "return type does not match the function's return type");
+                }
+            }
+        }
     }
 
     fn let_stmt(&mut self, cx: &mut FnCx, s: &'a Stmt<'a>, b: &'a Binding<'a>) {
@@ -839,13 +916,16 @@ impl<'a, 'd> Checker<'a, 'd> {
                     }
                     TyKind::RawPtr(_) | TyKind::Slice(_) => self.expr(cx, p.unparen(), None),
                     _ => {
-                        // Arrays need a mutable root binding.
-                        if let Some(root) = root_name(base) {
+                        // Arrays need a mutable root binding, unless a slice or
+                        // pointer on the way writes through to storage elsewhere.
+                        if self.stores_in_frame(base) {
+                          if let Some(root) = root_name(base) {
                             if let Some(l) = cx.lookup(root) {
                                 if !cx.locals[l.0 as usize].mutable {
                                     self.err(p.span, format!("cannot assign to immutable '{}'", root));
                                 }
                             }
+                          }
                         }
                         self.expr(cx, p.unparen(), None)
                     }
@@ -880,6 +960,21 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.err(p.span, "the left side of an assignment must be a place: a name, a field, an index, or a dereference");
                 prim::ERR
             }
+        }
+    }
+
+    /// Whether a store into the place `e` (already typed) lands in the
+    /// root binding's own storage: false once a slice, pointer or deref on
+    /// the access path points elsewhere.
+    fn stores_in_frame(&self, e: &Expr) -> bool {
+        let e = e.unparen();
+        match &e.kind {
+            ExprKind::Index { base, .. } | ExprKind::Field { base, .. } => {
+                let bt = self.info.expr_ty.get(&key(base.unparen())).or_else(|| self.info.expr_ty.get(&key(*base))).copied().unwrap_or(prim::ERR);
+                !matches!(self.types.kind(bt), TyKind::Slice(_) | TyKind::RawPtr(_) | TyKind::Ptr(_)) && self.stores_in_frame(base)
+            }
+            ExprKind::Unary { op: UnOp::Deref, .. } => false,
+            _ => true,
         }
     }
 
@@ -990,6 +1085,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Call { callee, args } => self.call(cx, e, callee, args, expected),
             ExprKind::Index { base, index } => self.index(cx, e, base, index),
             ExprKind::Field { base, name } => {
+                if let Some(t) = self.enum_value(cx, e, base, name, expected) {
+                    return t;
+                }
                 let bt = self.expr(cx, base, None);
                 match (self.types.kind(bt).clone(), name.name) {
                     (TyKind::Slice(_) | TyKind::Array(..), "len") => prim::I64,
@@ -998,7 +1096,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         prim::ERR
                     }
                     (TyKind::Error, "message") => prim::STR,
-                    (TyKind::Struct(id, _), f) => match self.types.structs[id as usize].field(f) {
+                    (TyKind::Struct(id, _), f) => match self.struct_field_of(bt, f) {
                         Some((_, t)) => t,
                         None => {
                             let sn = self.types.structs[id as usize].name.clone();
@@ -1018,7 +1116,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 prim::ERR
             }
             ExprKind::FStr(parts) => self.fstring(cx, parts),
-            ExprKind::StructLit { name, fields } => self.struct_literal(cx, e, name, fields),
+            ExprKind::StructLit { name, fields } => self.struct_literal(cx, e, name, fields, expected),
             ExprKind::Array(elems) => self.array_literal(cx, e, elems, expected),
             ExprKind::Tuple(xs) => {
                 let want: Option<Vec<TyId>> = expected.and_then(|t| match self.types.kind(t) {
@@ -1038,14 +1136,14 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             ExprKind::Unit => prim::VOID,
             ExprKind::Lambda(_) => self.unsupported(e, "lambdas"),
-            ExprKind::Match(_) => self.unsupported(e, "match"),
+            ExprKind::Match(m) => self.match_expr(cx, m, expected),
             ExprKind::Do(_) => self.unsupported(e, "do notation"),
             ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
             ExprKind::Await(_) => self.unsupported(e, "await"),
         }
     }
 
-    fn struct_literal(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &Ident, fields: &'a [FieldInit<'a>]) -> TyId {
+    fn struct_literal(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &Ident, fields: &'a [FieldInit<'a>], expected: Option<TyId>) -> TyId {
         if name.name == "error" {
             for f in fields {
                 if f.name.name != "message" {
@@ -1065,6 +1163,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.err(name.span, format!("unknown type '{}'; no type of that name is declared or imported", name.name));
             return prim::ERR;
         };
+        if !self.types.structs[id as usize].generics.is_empty() {
+            return self.generic_struct_literal(cx, e, id, fields, expected);
+        }
         let def = self.types.structs[id as usize].clone();
         for f in fields {
             match def.field(f.name.name) {
@@ -1097,6 +1198,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         let Some(first) = elems.first() else {
             return match want {
                 Some(el) => self.types.array(el, 0),
+                // An open expected type (a generic body's `T[0]`) asks nothing.
+                None if expected == Some(prim::ERR) => prim::ERR,
                 None => {
                     self.err(e.span, "an empty array literal needs a type annotation");
                     prim::ERR
@@ -1130,15 +1233,18 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.info.names.insert(key(e), NameRes::Local(l));
             return cx.locals[l.0 as usize].ty;
         }
-        if self.lookup_func(cx, id.name).is_some() {
+        if self.lookup_func(cx, id.name).is_some() || self.lookup_template(cx, id.name).is_some() {
             return self.unsupported(e, "functions as values");
+        }
+        if self.bare_variant(id) {
+            return prim::ERR;
         }
         self.err(e.span, format!("undefined name '{}'", id.name));
         prim::ERR
     }
 
     fn lookup_func(&self, cx: &FnCx, name: &str) -> Option<u32> {
-        if cx.runtime {
+        if cx.runtime || (name.starts_with("__rt_") && self.g.library.contains(&cx.file)) {
             if let Some(&f) = self.g.runtime.get(name) {
                 return Some(f);
             }
@@ -1254,6 +1360,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Error => self.err(span, "an error does not compare; test it with exists()"),
                 TyKind::Array(..) => self.err(span, "cannot compare an array; compare its parts instead"),
                 TyKind::Slice(_) => self.err(span, "cannot compare a slice; compare its parts instead"),
+                TyKind::Enum(..) => self.err(span, "cannot compare an enum; match on it instead"),
                 _ => {}
             }
             return prim::BOOL;
@@ -1369,6 +1476,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         match &callee.kind {
             ExprKind::Name(id) if cx.lookup(id.name).is_none() => self.call_named(cx, e, id, args, expected),
             ExprKind::Field { base, name } => {
+                if let Some(t) = self.enum_ctor(cx, e, base, name, args) {
+                    return t;
+                }
                 if name.name == "ignore" && args.is_empty() {
                     self.mark_handled(cx, base);
                     self.expr(cx, base, None);
@@ -1383,7 +1493,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if bt == prim::ERR {
                     return bt;
                 }
-                self.method_call(cx, e, base, bt, name, args)
+                self.method_call(cx, e, base, bt, name, args, expected)
             }
             ExprKind::Lambda(_) => {
                 self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
@@ -1399,7 +1509,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>]) -> TyId {
+    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
         if bt == prim::ERROR {
             let res = match name.name {
                 "exists" => (CallRes::ErrorExists, prim::BOOL),
@@ -1416,8 +1526,18 @@ impl<'a, 'd> Checker<'a, 'd> {
         // A closure-typed field is called like a method.
         let sid = match self.types.kind(bt) {
             TyKind::Struct(id, _) => *id,
+            TyKind::Enum(..) => {
+                self.err(name.span, format!("'{}' is not defined; methods on the enum '{}' are not supported, match on it instead", name.name, self.tyname(bt)));
+                for a in args {
+                    self.expr(cx, a, None);
+                }
+                return prim::ERR;
+            }
             _ => return self.unsupported(e, &format!("methods on {}", self.tyname(bt))),
         };
+        if let Some(t) = self.generic_method_call(cx, e, sid, bt, name, args, expected) {
+            return t;
+        }
         let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
             let sn = self.types.structs[sid as usize].name.clone();
             self.err(name.span, format!("'{}' has no method '{}'", sn, name.name));
@@ -1461,6 +1581,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.info.calls.insert(key(e), CallRes::Func(f));
             return ret;
         }
+        if let Some(tid) = self.lookup_template(cx, name) {
+            return self.call_template(cx, e, tid, args, expected, &[]);
+        }
         if CAST_NAMES.contains(&name) {
             let to = Types::primitive(name).unwrap();
             if args.len() != 1 {
@@ -1486,8 +1609,14 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
                 let t = match &args[0].kind {
                     ExprKind::Name(n) if cx.lookup(n.name).is_none() && Types::primitive(n.name).is_some() => Types::primitive(n.name).unwrap(),
+                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.enums.contains_key(n.name) => {
+                        let id = self.enums[n.name];
+                        self.types.intern(TyKind::Enum(id, vec![]))
+                    }
+                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.tparam(n.name).is_some() => self.tparam(n.name).unwrap(),
                     _ => self.expr(cx, &args[0], None),
                 };
+                self.types.complete_instances();
                 let size = crate::layout::size_of(&self.types, t);
                 self.info.calls.insert(key(e), CallRes::Sizeof(size));
                 return prim::I64;
@@ -1523,6 +1652,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         if is_builtin(name) {
             return self.unsupported(e, &format!("the '{}' builtin", name));
+        }
+        if self.bare_variant(id) {
+            for a in args {
+                self.expr(cx, a, None);
+            }
+            return prim::ERR;
         }
         self.err(id.span, format!("undefined name '{}'", name));
         for a in args {
@@ -1662,13 +1797,17 @@ impl<'a, 'd> Checker<'a, 'd> {
             TyKind::Array(el, _) | TyKind::Slice(el) if *el == prim::CHAR => {}
             TyKind::Struct(id, _) => {
                 let id = *id;
-                if !self.methods.contains_key(&(id, "toString".to_string())) {
+                if !self.methods.contains_key(&(id, "toString".to_string())) && !self.generic_to_string(t, span) {
                     let n = self.types.structs[id as usize].name.clone();
                     self.err(span, format!("'{}' has no Display impl; add 'impl Display for {}' with 'toString() -> string' to print it", n, n));
                 }
             }
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),
+            TyKind::Enum(..) => {
+                let n = self.tyname(t);
+                self.err(span, format!("cannot print the enum '{}'; match on it and print its parts", n))
+            }
             _ => {
                 let n = self.tyname(t);
                 self.err(span, format!("cannot print {}; print its elements instead", n))
@@ -1726,6 +1865,7 @@ fn stmt_returns(s: &Stmt) -> bool {
         StmtKind::If(i) => if_returns(i),
         StmtKind::While { cond, body } => matches!(cond.unparen().kind, ExprKind::Bool(true)) && !contains_break(body),
         StmtKind::Expr(e) => is_noreturn_call(e),
+        StmtKind::Match(m) => enums::match_returns(m),
         _ => false,
     }
 }
@@ -1752,7 +1892,7 @@ fn contains_break(b: &Block) -> bool {
     b.stmts.iter().any(|s| match &s.kind {
         StmtKind::Break => true,
         StmtKind::If(i) => if_contains_break(i),
-        StmtKind::Match(_) => true,
+        StmtKind::Match(m) => m.arms.iter().any(|a| matches!(a.body, ArmBody::Block(b) if contains_break(b))),
         _ => false,
     })
 }

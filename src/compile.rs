@@ -44,6 +44,8 @@ fn runtime_files() -> Vec<(String, String)> {
 struct Found {
     path: String,
     text: String,
+    /// From the standard library rather than the program's own tree.
+    library: bool,
 }
 
 /// Resolve `@import a.b.c` from the file at `from`: a local module, a leaf
@@ -53,21 +55,21 @@ fn resolve_import(from: &Path, dotted: &[&str]) -> Option<Found> {
     let rel = dotted.join("/") + ".dusk";
     let local = dir.join(&rel);
     if local.is_file() {
-        return std::fs::read_to_string(&local).ok().map(|text| Found { path: local.to_string_lossy().into_owned(), text });
+        return std::fs::read_to_string(&local).ok().map(|text| Found { path: local.to_string_lossy().into_owned(), text, library: false });
     }
     if dotted.len() > 1 {
         let parent = dir.join(dotted[..dotted.len() - 1].join("/") + ".dusk");
         if parent.is_file() {
-            return std::fs::read_to_string(&parent).ok().map(|text| Found { path: parent.to_string_lossy().into_owned(), text });
+            return std::fs::read_to_string(&parent).ok().map(|text| Found { path: parent.to_string_lossy().into_owned(), text, library: false });
         }
     }
     if let Some((path, text)) = library_file(&rel) {
-        return Some(Found { path, text });
+        return Some(Found { path, text, library: true });
     }
     if dotted.len() > 1 {
         let prel = dotted[..dotted.len() - 1].join("/") + ".dusk";
         if let Some((path, text)) = library_file(&prel) {
-            return Some(Found { path, text });
+            return Some(Found { path, text, library: true });
         }
     }
     None
@@ -92,9 +94,9 @@ pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()>
     let mut seen: HashSet<String> = HashSet::new();
     let root_id = sm.add(root.to_string_lossy().into_owned(), text);
     seen.insert(canonical(&root.to_string_lossy()));
-    let mut queue: VecDeque<(FileId, String, bool)> = VecDeque::new();
-    queue.push_back((root_id, String::new(), true));
-    while let Some((id, module, is_root)) = queue.pop_front() {
+    let mut queue: VecDeque<(FileId, String, bool, bool)> = VecDeque::new();
+    queue.push_back((root_id, String::new(), true, false));
+    while let Some((id, module, is_root, library)) = queue.pop_front() {
         let src: &'a str = arena.alloc_str(sm.text(id));
         let ast = crate::parser::parse_file(arena, id, src, &mut diags);
         let from = PathBuf::from(sm.path(id));
@@ -111,26 +113,26 @@ pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()>
                     Some(found) => {
                         if seen.insert(canonical(&found.path)) {
                             let fid = sm.add(found.path, found.text);
-                            queue.push_back((fid, dotted.join("."), false));
+                            queue.push_back((fid, dotted.join("."), false, found.library));
                         }
                     }
                     None => diags.error(span, format!("cannot resolve import '{}'", dotted.join("."))),
                 }
             }
         }
-        files.push(ParsedFile { ast, module, is_root, runtime: false });
+        files.push(ParsedFile { ast, module, is_root, runtime: false, library });
     }
     for (path, text) in runtime_files() {
         let id = sm.add(path, text);
         let src: &'a str = arena.alloc_str(sm.text(id));
         let ast = crate::parser::parse_file(arena, id, src, &mut diags);
-        files.push(ParsedFile { ast, module: String::new(), is_root: false, runtime: true });
+        files.push(ParsedFile { ast, module: String::new(), is_root: false, runtime: true, library: false });
     }
     if diags.has_errors() {
         diags.print_all(&sm);
         return Err(());
     }
-    let checked = check::check(sm, &files, &mut diags);
+    let checked = check::check(arena, sm, &files, &mut diags);
     if checked.main.is_none() && !diags.has_errors() {
         diags.error(Span::new(root_id, 0, 0), "the program has no 'main' function");
     }

@@ -17,11 +17,12 @@ pub fn size_align(t: &Types, ty: TyId) -> (u64, u64) {
             (round_up(s, a) * n, a)
         }
         TyKind::Tuple(ts) => record_layout(t, ts).0,
-        TyKind::Struct(id, _) => {
-            let fields: Vec<TyId> = t.structs[*id as usize].fields.iter().map(|f| f.1).collect();
+        TyKind::Struct(..) => {
+            let fields: Vec<TyId> = t.struct_fields(ty).iter().map(|f| f.1).collect();
             record_layout(t, &fields).0
         }
-        TyKind::Enum(..) | TyKind::Param(..) | TyKind::Err => (8, 8),
+        TyKind::Enum(..) => (enum_size(t, ty), 8),
+        TyKind::Param(..) | TyKind::Err => (8, 8),
     }
 }
 
@@ -72,9 +73,27 @@ pub fn record_layout(t: &Types, members: &[TyId]) -> ((u64, u64), Vec<u64>) {
 /// Offset of member `i` of a struct or tuple type.
 pub fn member_offset(t: &Types, ty: TyId, i: usize) -> u64 {
     let members: Vec<TyId> = match t.kind(ty) {
-        TyKind::Struct(id, _) => t.structs[*id as usize].fields.iter().map(|f| f.1).collect(),
+        TyKind::Struct(..) => t.struct_fields(ty).iter().map(|f| f.1).collect(),
         TyKind::Tuple(ts) => ts.clone(),
         _ => return 0,
     };
     record_layout(t, &members).1[i]
+}
+
+/// An enum is a tag word (8 bytes; the tag itself is the smallest integer
+/// that numbers the variants, padded to the word) followed by payload lanes:
+/// each variant lays its payload out as a C record at `ENUM_PAYLOAD`, and the
+/// lanes are the largest such record rounded up to whole words.
+pub const ENUM_PAYLOAD: u64 = 8;
+
+fn enum_size(t: &Types, ty: TyId) -> u64 {
+    let n = t.enum_def(ty).map_or(0, |d| d.variants.len()) as u32;
+    let payload = (0..n).map(|v| record_layout(t, &t.variant_fields(ty, v)).0 .0).max().unwrap_or(0);
+    ENUM_PAYLOAD + round_up(payload, 8)
+}
+
+/// Offset, from the start of the enum value, of payload field `i` of
+/// variant `v` of the enum type `ty`.
+pub fn variant_field_offset(t: &Types, ty: TyId, v: u32, i: usize) -> u64 {
+    ENUM_PAYLOAD + record_layout(t, &t.variant_fields(ty, v)).1[i]
 }

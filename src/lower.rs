@@ -13,6 +13,8 @@ use dc_backend::ir::{self, BinOp as IB, BlockId, CastOp, Callee, FloatCC, Functi
 use dc_backend::Arch;
 use std::collections::HashMap;
 
+mod enums;
+
 /// Linux system-call numbers per architecture, for `__sys_nr`.
 pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
     let (x86, a64) = match name {
@@ -357,28 +359,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 self.b.switch_to(exit);
             }
             StmtKind::For(f) => self.for_range(f),
-            StmtKind::Return(v) => {
-                let r = v.map(|e| {
-                    let t = self.f.ret;
-                    self.expr_as(e, t)
-                });
-                // The result is computed (an aggregate copied out) before the
-                // deferred expressions run.
-                match (self.sret, r) {
-                    (Some(dst), Some(v)) => {
-                        let t = self.f.ret;
-                        self.copy_mem(dst, v, t);
-                        self.run_defers();
-                        self.at(s.span);
-                        self.b.ret(None);
-                    }
-                    _ => {
-                        self.run_defers();
-                        self.at(s.span);
-                        self.b.ret(r)
-                    }
-                }
-            }
+            StmtKind::Return(v) => self.lower_return(*v, s.span),
             StmtKind::Break => {
                 let t = self.loops.last().unwrap().break_to;
                 self.b.jump(t, vec![]);
@@ -390,10 +371,36 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             StmtKind::Expr(e) => {
                 self.expr_void(e);
             }
+            StmtKind::Match(m) => {
+                self.lower_match(m, false);
+            }
             // The checker allows a defer only at the top level, so the
             // registrations seen so far are exactly those before this point.
             StmtKind::Defer(e) => self.defers.push(e),
-            StmtKind::Match(_) => unreachable!("rejected by the checker"),
+        }
+    }
+
+    /// `return` / `return e` (also a `Pat => return e` match arm).
+    fn lower_return(&mut self, v: Option<&'a Expr<'a>>, span: crate::source::Span) {
+        let r = v.map(|e| {
+            let t = self.f.ret;
+            self.expr_as(e, t)
+        });
+        // The result is computed (an aggregate copied out) before the
+        // deferred expressions run.
+        match (self.sret, r) {
+            (Some(dst), Some(v)) => {
+                let t = self.f.ret;
+                self.copy_mem(dst, v, t);
+                self.run_defers();
+                self.at(span);
+                self.b.ret(None);
+            }
+            _ => {
+                self.run_defers();
+                self.at(span);
+                self.b.ret(r)
+            }
         }
     }
 
@@ -577,7 +584,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn record(&mut self, ty: TyId, members: Vec<(usize, &'a Expr<'a>)>) -> Value {
         let dst = self.temp(ty);
         let mtys: Vec<TyId> = match self.c.types.kind(ty) {
-            TyKind::Struct(id, _) => self.c.types.structs[*id as usize].fields.iter().map(|f| f.1).collect(),
+            TyKind::Struct(..) => self.c.types.struct_fields(ty).iter().map(|f| f.1).collect(),
             TyKind::Tuple(ts) => ts.clone(),
             _ => unreachable!(),
         };
@@ -816,6 +823,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                     self.b.load(self.irty(ty), addr, 0)
                 }
             }
+            ExprKind::Field { .. } if self.c.info.variant_values.contains_key(&key(e)) => self.enum_unit(e),
+            ExprKind::Match(m) => self.lower_match(m, true),
             ExprKind::Field { base, name } => {
                 let bt = self.ty(base);
                 match self.c.types.kind(bt).clone() {
@@ -1060,6 +1069,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
                 None
             }
+            CallRes::Variant(v) => Some(self.enum_ctor(e, v, args)),
             CallRes::Sizeof(n) => Some(self.b.iconst(Type::I64, n as i64)),
             CallRes::PtrAdd => {
                 let p = self.expr(&args[0]);

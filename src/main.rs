@@ -3,6 +3,7 @@
 // The AST covers the whole grammar; later stages read more of it as they grow.
 #[allow(dead_code)]
 mod ast;
+mod ast_copy;
 mod check;
 mod compile;
 mod diag;

@@ -49,6 +49,11 @@ pub struct Types {
     map: HashMap<TyKind, TyId>,
     /// Struct declarations, indexed by the id in `TyKind::Struct`.
     pub structs: Vec<StructDef>,
+    /// Enum declarations, indexed by the id in `TyKind::Enum`.
+    pub enums: Vec<EnumDef>,
+    /// The field lists of generic struct instances (`Box<int64>`), with the
+    /// type arguments substituted; filled by `instantiate_fields`.
+    inst_fields: HashMap<TyId, Vec<(String, TyId)>>,
 }
 
 /// A struct's name and fields in declaration order (fields are resolved
@@ -56,12 +61,35 @@ pub struct Types {
 #[derive(Clone, Debug)]
 pub struct StructDef {
     pub name: String,
+    /// Type parameter names (`struct Box<T>`); field types refer to them as
+    /// `TyKind::Param(index, name)`.
+    pub generics: Vec<String>,
     pub fields: Vec<(String, TyId)>,
 }
 
 impl StructDef {
     pub fn field(&self, name: &str) -> Option<(usize, TyId)> {
         self.fields.iter().position(|(n, _)| n == name).map(|i| (i, self.fields[i].1))
+    }
+}
+
+/// An enum's name and variants in declaration order; a variant's index is
+/// its tag. Payload fields are named in the declaration, positional in use.
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    pub name: String,
+    pub variants: Vec<VariantDef>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VariantDef {
+    pub name: String,
+    pub fields: Vec<(String, TyId)>,
+}
+
+impl EnumDef {
+    pub fn variant(&self, name: &str) -> Option<u32> {
+        self.variants.iter().position(|v| v.name == name).map(|i| i as u32)
     }
 }
 
@@ -97,7 +125,7 @@ impl Default for Types {
 
 impl Types {
     pub fn new() -> Types {
-        let mut t = Types { kinds: Vec::new(), map: HashMap::new(), structs: Vec::new() };
+        let mut t = Types { kinds: Vec::new(), map: HashMap::new(), structs: Vec::new(), enums: Vec::new(), inst_fields: HashMap::new() };
         for (bits, signed) in [(8, true), (16, true), (32, true), (64, true), (8, false), (16, false), (32, false), (64, false)] {
             t.intern(TyKind::Int { bits, signed });
         }
@@ -207,12 +235,115 @@ impl Types {
         self.intern(TyKind::Func(params, ret))
     }
 
-    /// The name of a type as diagnostics print it. `names` gives the
-    /// declared names of structs, enums and interfaces.
+    /// The enum declaration behind an enum type.
+    pub fn enum_def(&self, t: TyId) -> Option<&EnumDef> {
+        match self.kind(t) {
+            TyKind::Enum(id, _) => Some(&self.enums[*id as usize]),
+            _ => None,
+        }
+    }
+
+    /// The payload field types of variant `v` of the enum type `t`, as this
+    /// instance sees them. (A generic enum's instance will substitute its
+    /// type arguments here; declared enums are not generic yet.)
+    pub fn variant_fields(&self, t: TyId, v: u32) -> Vec<TyId> {
+        match self.enum_def(t) {
+            Some(d) => d.variants[v as usize].fields.iter().map(|f| f.1).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// `t` with every type parameter `Param(i, _)` replaced by `args[i]`
+    /// (a parameter beyond `args` stays as it is).
+    pub fn subst(&mut self, t: TyId, args: &[TyId]) -> TyId {
+        if args.is_empty() || !self.has_param(t) {
+            return t;
+        }
+        let k = match self.kind(t).clone() {
+            TyKind::Param(i, _) => return args.get(i as usize).copied().unwrap_or(t),
+            TyKind::RawPtr(e) => TyKind::RawPtr(self.subst(e, args)),
+            TyKind::Ptr(e) => TyKind::Ptr(self.subst(e, args)),
+            TyKind::Slice(e) => TyKind::Slice(self.subst(e, args)),
+            TyKind::Array(e, n) => TyKind::Array(self.subst(e, args), n),
+            TyKind::Tuple(ts) => TyKind::Tuple(ts.iter().map(|&e| self.subst(e, args)).collect()),
+            TyKind::Func(ps, r) => {
+                let ps = ps.iter().map(|&e| self.subst(e, args)).collect();
+                TyKind::Func(ps, self.subst(r, args))
+            }
+            TyKind::Struct(id, xs) => TyKind::Struct(id, xs.iter().map(|&e| self.subst(e, args)).collect()),
+            TyKind::Enum(id, xs) => TyKind::Enum(id, xs.iter().map(|&e| self.subst(e, args)).collect()),
+            TyKind::Interface(id, xs) => TyKind::Interface(id, xs.iter().map(|&e| self.subst(e, args)).collect()),
+            k => k,
+        };
+        self.intern(k)
+    }
+
+    /// Whether `t` mentions a type parameter (is not ground).
+    pub fn has_param(&self, t: TyId) -> bool {
+        match self.kind(t) {
+            TyKind::Param(..) => true,
+            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.has_param(*e),
+            TyKind::Tuple(ts) => ts.iter().any(|&e| self.has_param(e)),
+            TyKind::Func(ps, r) => ps.iter().any(|&e| self.has_param(e)) || self.has_param(*r),
+            TyKind::Struct(_, xs) | TyKind::Enum(_, xs) | TyKind::Interface(_, xs) => xs.iter().any(|&e| self.has_param(e)),
+            _ => false,
+        }
+    }
+
+    /// The fields of a struct type, with a generic struct's type arguments
+    /// substituted (`instantiate_fields` must have seen an instance first;
+    /// the checker's `complete_instances` guarantees it for the lowering).
+    pub fn struct_fields(&self, ty: TyId) -> &[(String, TyId)] {
+        match self.kind(ty) {
+            TyKind::Struct(id, args) => match self.inst_fields.get(&ty) {
+                Some(f) if !args.is_empty() => f,
+                _ => &self.structs[*id as usize].fields,
+            },
+            _ => &[],
+        }
+    }
+
+    /// Field `name` of struct type `ty`: its index and (substituted) type.
+    pub fn struct_field(&self, ty: TyId, name: &str) -> Option<(usize, TyId)> {
+        let fs = self.struct_fields(ty);
+        fs.iter().position(|(n, _)| n == name).map(|i| (i, fs[i].1))
+    }
+
+    /// Computes and caches the substituted field list of a generic struct
+    /// instance (`Box<int64>` from `struct Box<T> { v: T }`).
+    pub fn instantiate_fields(&mut self, ty: TyId) {
+        let TyKind::Struct(id, args) = self.kind(ty).clone() else { return };
+        if args.is_empty() || self.inst_fields.contains_key(&ty) {
+            return;
+        }
+        let decl = self.structs[id as usize].fields.clone();
+        let fields = decl.into_iter().map(|(n, t)| (n, self.subst(t, &args))).collect();
+        self.inst_fields.insert(ty, fields);
+    }
+
+    /// Instantiates the fields of every generic struct instance interned so
+    /// far, and of the instances those fields name in turn. Returns false if
+    /// the instances do not close (a struct nesting itself under ever larger
+    /// type arguments).
+    pub fn complete_instances(&mut self) -> bool {
+        let mut i = 0;
+        while i < self.kinds.len() {
+            if self.kinds.len() > 1 << 20 {
+                return false;
+            }
+            if matches!(&self.kinds[i], TyKind::Struct(_, a) if !a.is_empty()) {
+                self.instantiate_fields(TyId(i as u32));
+            }
+            i += 1;
+        }
+        true
+    }
+
     /// The name of a type as diagnostics print it.
     pub fn name(&self, t: TyId) -> String {
         self.display(t, &|k| match k {
             TyKind::Struct(id, _) => self.structs[*id as usize].name.clone(),
+            TyKind::Enum(id, _) => self.enums[*id as usize].name.clone(),
             _ => "<type>".to_string(),
         })
     }

@@ -395,6 +395,8 @@ fn main() {
 
     let mut files = Vec::new();
     find_tests(&root.join("testsuite"), &mut files);
+    // Every example is a test too: a program a user reads must keep working.
+    find_tests(&root.join("examples"), &mut files);
     files.sort();
     let tests: Vec<Test> = files
         .iter()
