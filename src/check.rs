@@ -1203,7 +1203,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         };
         let el = match want {
             Some(w) => w,
-            None => self.expr(cx, first, None),
+            // A payload-less generic variant (`Opt.None`) takes its type
+            // from a sibling that has one.
+            None => {
+                let first = elems.iter().find(|x| self.context_rank(cx, x) < 2).unwrap_or(first);
+                self.expr(cx, first, None)
+            }
         };
         for x in elems {
             let t = self.expr(cx, x, Some(el));
@@ -1471,7 +1476,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         match &callee.kind {
             ExprKind::Name(id) if cx.lookup(id.name).is_none() => self.call_named(cx, e, id, args, expected),
             ExprKind::Field { base, name } => {
-                if let Some(t) = self.enum_ctor(cx, e, base, name, args) {
+                if let Some(t) = self.enum_ctor(cx, e, base, name, args, expected) {
                     return t;
                 }
                 if name.name == "ignore" && args.is_empty() {
@@ -1522,7 +1527,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         let sid = match self.types.kind(bt) {
             TyKind::Struct(id, _) => *id,
             TyKind::Enum(..) => {
-                self.err(name.span, format!("'{}' is not defined; methods on the enum '{}' are not supported, match on it instead", name.name, self.tyname(bt)));
+                self.err(name.span, format!("'{}' is not defined; methods on the enum '{}' are not supported, match on it instead", name.name, self.types.enum_def(bt).map_or(String::new(), |d| d.name.clone())));
                 for a in args {
                     self.expr(cx, a, None);
                 }
@@ -1606,7 +1611,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     ExprKind::Name(n) if cx.lookup(n.name).is_none() && Types::primitive(n.name).is_some() => Types::primitive(n.name).unwrap(),
                     ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.enums.contains_key(n.name) => {
                         let id = self.enums[n.name];
-                        self.types.intern(TyKind::Enum(id, vec![]))
+                        self.enum_type(id, &[], args[0].span)
                     }
                     ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.tparam(n.name).is_some() => self.tparam(n.name).unwrap(),
                     _ => self.expr(cx, &args[0], None),
@@ -1770,7 +1775,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),
             TyKind::Enum(..) => {
-                let n = self.tyname(t);
+                let n = self.types.enum_def(t).map_or(String::new(), |d| d.name.clone());
                 self.err(span, format!("cannot print the enum '{}'; match on it and print its parts", n))
             }
             _ => {
