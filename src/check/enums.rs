@@ -257,6 +257,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             return (self.types.intern(TyKind::Enum(id, vec![])), tys);
         }
+        if values.is_empty() && expected == Some(prim::ERR) {
+            // The context already failed (or is a generic body's open type).
+            return (prim::ERR, Vec::new());
+        }
         let (names, what) = (def.generics.clone(), def.name.clone());
         let abstract_: Vec<TyId> = self.param_env(&names).into_iter().map(|p| p.1).collect();
         let decl_ty = self.types.intern(TyKind::Enum(id, abstract_));
