@@ -19,6 +19,9 @@ pub use enums::ArmRes;
 #[path = "check_generic.rs"]
 mod generic;
 
+#[path = "check_heap.rs"]
+pub mod heap;
+
 /// Key of a side table: the address of the AST node (nodes live in the
 /// arena for the whole compilation, so addresses are stable and unique).
 pub fn key<T>(n: &T) -> usize {
@@ -64,6 +67,8 @@ pub enum CallRes {
     Print(PrintCall),
     /// `x.ignore()`: evaluate x, discard it.
     Ignore,
+    /// `alloc`, `free`, `move` (check_heap.rs).
+    Heap(heap::HeapOp),
     /// `sizeof(T or e)` folded to a constant.
     Sizeof(u64),
     PtrAdd,
@@ -164,7 +169,7 @@ struct Globals {
 /// their bodies into it.
 pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
     let library = files.iter().filter(|f| f.library).map(|f| f.ast.file).collect();
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new() };
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default() };
     c.collect(files);
     let main = c.find_main(files);
     let declared = c.funcs.len();
@@ -226,6 +231,8 @@ struct Checker<'a, 'd> {
     tparams: Vec<(String, TyId)>,
     /// Generic templates and their instances.
     gen: generic::Generics<'a>,
+    /// Ownership verdicts of managed-pointer bindings (check_heap.rs).
+    own: heap::Ownership,
 }
 
 /// A local's checking state.
@@ -414,6 +421,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             params.push(self.resolve_type(p.ty));
         }
         let ret = self.resolve_type(func.ret);
+        self.check_owning(func, ret);
 
         let id = self.funcs.len() as u32;
         let exported = func.vis != Visibility::Private || f.is_root;
@@ -553,6 +561,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         for (p, &ty) in item.params.iter().zip(params) {
             self.declare(&mut cx, &p.name, ty, false, false);
         }
+        self.own_params(&cx);
         self.block_stmts(&mut cx, item.body);
         if ret != prim::VOID && ret != prim::ERR && !block_returns(item.body) {
             self.err(item.body.span, "not all paths in this function return a value");
@@ -621,6 +630,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if !self.assignable(vt, pt) {
                     self.err(value.span, "assignment type mismatch");
                 }
+                self.own_assign(cx, place, value);
             }
             StmtKind::CompoundAssign { op, place, value } => {
                 let pt = self.place(cx, place);
@@ -680,7 +690,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(second.span, "two loop names bind a map's key and value; this iterand has only elements");
                     }
                     cx.scopes.push(Vec::new());
-                    self.declare(cx, &f.first, elem, false, false);
+                    let binder = self.declare(cx, &f.first, elem, false, false);
+                    self.own_borrow(cx, binder);
                     cx.loops += 1;
                     self.block(cx, f.body);
                     cx.loops -= 1;
@@ -796,9 +807,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         if b.mode == BindMode::Mut {
             self.gate(cx, cx.par.procedural, s.span, "the 'mut' keyword", "procedural");
         }
-        if b.mode == BindMode::Ref {
-            self.err(s.span, "not supported yet: ref bindings");
-        }
         if b.names.len() != 1 {
             let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
             let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
@@ -850,7 +858,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                 vt
             }
         };
-        self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+        let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+        self.own_binding(cx, b.mode, b.value, l);
     }
 
     fn if_stmt(&mut self, cx: &mut FnCx, i: &'a IfStmt<'a>) {
@@ -872,8 +881,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             return true;
         }
         match (self.types.kind(v), self.types.kind(t)) {
-            // *void accepts any raw or managed pointer.
-            (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) => true,
+            // *void accepts any raw or managed pointer, and converts to a
+            // managed one (untracked: generation 0).
+            (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) | (TyKind::VoidPtr, TyKind::Ptr(_)) => true,
             // An array is viewed as a slice of its elements (a frame view).
             (TyKind::Array(a, _), TyKind::Slice(b)) => a == b,
             // char <-> integers convert implicitly, as do rune <-> integers.
@@ -909,7 +919,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(p.span, "a string is immutable; build a new one with a StringBuilder");
                         prim::ERR
                     }
-                    TyKind::RawPtr(_) | TyKind::Slice(_) => self.expr(cx, p.unparen(), None),
+                    // Err: unknown here (an open type parameter in a generic template).
+                    TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::Slice(_) | TyKind::Err => self.expr(cx, p.unparen(), None),
                     _ => {
                         // Arrays need a mutable root binding, unless a slice or
                         // pointer on the way writes through to storage elsewhere.
@@ -933,7 +944,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if !through_deref {
                     if let Some(root) = root_name(base) {
                         if let Some(l) = cx.lookup(root) {
-                            if !cx.locals[l.0 as usize].mutable {
+                            // `p.f = v` on a pointer gets the explicit-deref message below instead.
+                            let through_pointer = matches!(self.types.kind(cx.locals[l.0 as usize].ty), TyKind::Ptr(_) | TyKind::RawPtr(_));
+                            if !cx.locals[l.0 as usize].mutable && !through_pointer {
                                 self.err(p.span, format!("cannot assign to immutable '{}'", root));
                             }
                         }
@@ -1100,6 +1113,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                         }
                     },
                     _ if bt == prim::ERR => prim::ERR,
+                    (TyKind::Ptr(_) | TyKind::RawPtr(_), _) => {
+                        self.err(e.span, "a field read through a pointer needs an explicit dereference; write (*p).field");
+                        prim::ERR
+                    }
                     _ => {
                         self.err(e.span, format!("{} has no field '{}'", self.tyname(bt), name.name));
                         prim::ERR
@@ -1230,6 +1247,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn name(&mut self, cx: &mut FnCx, e: &Expr, id: &Ident) -> TyId {
         if let Some(l) = cx.lookup(id.name) {
             cx.locals[l.0 as usize].used = true;
+            self.own_use(cx, e, l);
             self.info.names.insert(key(e), NameRes::Local(l));
             return cx.locals[l.0 as usize].ty;
         }
@@ -1295,8 +1313,11 @@ impl<'a, 'd> Checker<'a, 'd> {
                 t
             }
             UnOp::Deref => match self.types.kind(t) {
-                TyKind::RawPtr(inner) => *inner,
-                TyKind::Ptr(_) => self.unsupported(e, "managed pointers"),
+                TyKind::RawPtr(inner) | TyKind::Ptr(inner) => *inner,
+                TyKind::VoidPtr => {
+                    self.err(e.span, "cannot dereference a *void; it is opaque, convert it to a typed pointer first");
+                    prim::ERR
+                }
                 _ => {
                     self.err(e.span, "cannot dereference a non pointer value");
                     prim::ERR
@@ -1424,6 +1445,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.index_operand(cx, index);
         match self.types.kind(bt) {
             TyKind::RawPtr(inner) | TyKind::Slice(inner) | TyKind::Array(inner, _) => *inner,
+            // `p[i]` through a managed pointer: element i past the checked block start.
+            TyKind::Ptr(inner) => *inner,
             TyKind::Str => prim::CHAR,
             TyKind::Err => prim::ERR,
             _ => {
@@ -1523,6 +1546,12 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.info.calls.insert(key(e), res.0);
             return res.1;
         }
+        // Through a managed pointer the receiver is the pointee (the lowering
+        // checks the generation).
+        let bt = match self.types.kind(bt) {
+            TyKind::Ptr(inner) if matches!(self.types.kind(*inner), TyKind::Struct(..)) => *inner,
+            _ => bt,
+        };
         // A closure-typed field is called like a method.
         let sid = match self.types.kind(bt) {
             TyKind::Struct(id, _) => *id,
@@ -1607,15 +1636,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.err(e.span, "sizeof takes a type or a value");
                     return prim::I64;
                 }
-                let t = match &args[0].kind {
-                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && Types::primitive(n.name).is_some() => Types::primitive(n.name).unwrap(),
-                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.enums.contains_key(n.name) => {
-                        let id = self.enums[n.name];
-                        self.enum_type(id, &[], args[0].span)
-                    }
-                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.tparam(n.name).is_some() => self.tparam(n.name).unwrap(),
-                    _ => self.expr(cx, &args[0], None),
-                };
+                let t = self.sizeof_operand(cx, &args[0]);
                 self.types.complete_instances();
                 let size = crate::layout::size_of(&self.types, t);
                 self.info.calls.insert(key(e), CallRes::Sizeof(size));
@@ -1644,6 +1665,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 return prim::STR;
             }
             _ => {}
+        }
+        if let Some(t) = self.heap_builtin(cx, e, name, args, expected) {
+            return t;
         }
         if cx.runtime {
             if let Some(t) = self.intrinsic(cx, e, name, args, expected) {

@@ -14,6 +14,8 @@ use dc_backend::Arch;
 use std::collections::HashMap;
 
 mod enums;
+#[path = "lower_heap.rs"]
+mod heap;
 
 /// Linux system-call numbers per architecture, for `__sys_nr`.
 pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
@@ -518,7 +520,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 NameRes::Func(_) => unreachable!(),
             },
             ExprKind::Index { base, index } => self.index_addr(p, base, index),
-            ExprKind::Unary { op: UnOp::Deref, operand } => self.expr(operand),
+            ExprKind::Unary { op: UnOp::Deref, operand } => self.deref_addr(operand, p.span),
             ExprKind::Field { base, name } => self.field_addr(base, name.name),
             _ => unreachable!("rejected by the checker"),
         }
@@ -585,6 +587,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 self.bounds_check(i, len, e.span);
                 base_v
             }
+            TyKind::Ptr(_) => self.deref_managed(base_v, e.span),
             _ => base_v,
         };
         let sz = self.b.iconst(Type::I64, stride);
@@ -707,6 +710,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn expr_as(&mut self, e: &'a Expr<'a>, want: TyId) -> Value {
         let have = self.ty(e);
         let v = self.expr(e);
+        if let Some(p) = self.convert_pointer(v, have, want) {
+            return p;
+        }
         if let (TyKind::Array(_, n), TyKind::Slice(_)) = (self.c.types.kind(have).clone(), self.c.types.kind(want).clone()) {
             // View the array as a slice: {data, len} in a fresh temporary.
             let slot = self.b.new_slot(16, 8);
@@ -887,6 +893,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             }
             UnOp::BitNot => self.b.un(ir::UnOp::Not, v),
             UnOp::Deref => {
+                let v = if self.is_managed(self.ty(operand)) { self.deref_managed(v, e.span) } else { v };
                 if is_aggregate(&self.c.types, ty) {
                     v
                 } else {
@@ -1007,7 +1014,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             CallRes::Func(f) => Some(self.call_func(e, f, None, args)),
             CallRes::Method(f) => {
                 let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
-                let recv = self.expr(base);
+                // Through a managed *S the receiver is the checked heap block.
+                let recv = self.deref_addr(base, e.span);
                 Some(self.call_func(e, f, Some(recv), args))
             }
             CallRes::ErrorExists => {
@@ -1036,6 +1044,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
                 None
             }
+            CallRes::Heap(op) => self.heap_call(e, &op, args),
             CallRes::Variant(v) => Some(self.enum_ctor(e, v, args)),
             CallRes::Sizeof(n) => Some(self.b.iconst(Type::I64, n as i64)),
             CallRes::PtrAdd => {
