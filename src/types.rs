@@ -255,7 +255,7 @@ impl Types {
     /// checker's `complete_instances` guarantees it for the lowering).
     pub fn variant_fields(&self, t: TyId, v: u32) -> Vec<TyId> {
         if let Some(vs) = self.inst_variants.get(&t) {
-            return vs[v as usize].clone();
+            return vs.get(v as usize).cloned().unwrap_or_default();
         }
         match self.enum_def(t) {
             Some(d) => d.variants[v as usize].fields.iter().map(|f| f.1).collect(),

@@ -162,9 +162,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         if targs.contains(&prim::ERR) {
             return prim::ERR;
         }
-        let ty = self.types.intern(TyKind::Enum(id, targs));
-        self.types.instantiate_fields(ty);
-        ty
+        // Instantiated where used: a struct field may name the instance
+        // before the enum's variants are defined.
+        self.types.intern(TyKind::Enum(id, targs))
     }
 
     // ----- construction -------------------------------------------------
