@@ -183,7 +183,7 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
     }
     c.check_templates(files);
     if !c.types.complete_instances() {
-        c.diags.error_global("generic struct instances do not terminate: a struct nests itself under ever larger type arguments");
+        c.diags.error_global("generic type instances do not terminate: a struct or enum nests itself under ever larger type arguments");
     }
     let Checker { types, funcs, info, .. } = c;
     Checked { sm, types, funcs, info, main }
