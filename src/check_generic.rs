@@ -17,7 +17,8 @@
 //!
 //! A generic struct's fields refer to its parameters as `Param(i, name)`;
 //! an instance type `Struct(id, args)` gets its substituted field list from
-//! `Types::instantiate_fields`.
+//! `Types::instantiate_fields`. Generic enums work the same way (see
+//! `check/enums.rs`).
 
 use super::*;
 use crate::ast_copy::Copier;

@@ -5,6 +5,14 @@
 //! Construction is always qualified by the enum; a pattern is always bare,
 //! since the scrutinee's type already names the enum. A variant's index in
 //! the declaration is its tag.
+//!
+//! A generic enum (`enum Maybe<T>`) is monomorphized like a generic struct:
+//! its payload types refer to its parameters as `Param(i, _)`, and each
+//! instance `Enum(id, args)` gets substituted payloads from
+//! `Types::instantiate_fields`, so its layout and its match binders follow
+//! the type arguments. A constructor infers them with `infer_type_args`:
+//! from the expected type first, then from the payloads; a payload-less
+//! variant has only the expected type to go on.
 
 use super::*;
 use crate::types::{EnumDef, VariantDef};
