@@ -294,7 +294,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// Binds the type parameters `p` mentions by matching it against the
     /// actual type `a` (first binding wins; a mismatch is left to the
     /// assignability check that follows).
-    fn unify(&self, p: TyId, a: TyId, binds: &mut [Option<TyId>]) {
+    pub(super) fn unify(&self, p: TyId, a: TyId, binds: &mut [Option<TyId>]) {
         if a == prim::ERR {
             return;
         }
@@ -345,6 +345,9 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// generic enums, which know nothing themselves; see `context_rank`).
     /// Returns each value's type.
     fn infer(&mut self, cx: &mut FnCx, params: &[TyId], values: &[&'a Expr<'a>], ret: Option<(TyId, TyId)>, binds: &mut [Option<TyId>], abstract_: &[TyId]) -> Vec<TyId> {
+        if let Some(tys) = self.infer_do_bind(cx, params, values, ret, binds) {
+            return tys;
+        }
         let mut tys = vec![prim::ERR; values.len()];
         for rank in 0..3 {
             if rank == 1 {

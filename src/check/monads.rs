@@ -235,3 +235,291 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 }
+
+// ----- inference at a desugared bind ------------------------------------
+//
+// `M.bind(source, lambda (x: ?) -> ? { ... })` against a generic
+// `bind<A, B>(m: M<A>, f: (A) -> M<B>)`. The order: a source that types
+// itself (`Box { v: 3 }`, a call); the expected type; a source that adapts
+// to what is known (a bare literal, a generic enum constructor, given the
+// type arguments known so far: `Result.Ok(1)` learns `E = string` from
+// `Result<A, string>`); the continuation. A *phantom* source, a generic
+// enum variant whose payload cannot carry the element (`Maybe.None`,
+// `Result.Err("x")`), pins nothing: the continuation's use of its
+// parameter does (`a + b` with `a: int64`), or, if the parameter is never
+// read, any element will do. Nothing else pinning it, the bind reports it.
+
+impl<'a, 'd> Checker<'a, 'd> {
+    /// Inference for a desugared bind call; None if `values` are not one
+    /// (a source and a continuation with type holes).
+    pub(super) fn infer_do_bind(&mut self, cx: &mut FnCx, params: &[TyId], values: &[&'a Expr<'a>], ret: Option<(TyId, TyId)>, binds: &mut [Option<TyId>]) -> Option<Vec<TyId>> {
+        let (&[src, cont], &[p_src, p_cont]) = (values, params) else { return None };
+        let ExprKind::Lambda(lam) = &cont.unparen().kind else { return None };
+        if !is_hole_lambda(cont) {
+            return None;
+        }
+        let mut tys = vec![prim::ERR; 2];
+        let phantom = self.phantom_params(cx, src, p_src);
+        let adapts = is_bare_literal(src) || self.generic_enum_ctor(cx, src).is_some();
+        let mut src_done = false;
+        if !adapts {
+            tys[0] = self.bind_source(cx, src, p_src, binds);
+            src_done = true;
+        }
+        if let Some((r, x)) = ret {
+            self.unify(r, x, binds);
+        }
+        if !src_done {
+            // The continuation's parameter is the element a phantom source cannot carry.
+            let elem = match self.types.kind(p_cont) {
+                TyKind::Func(ps, _) if ps.len() == 1 => match self.types.kind(ps[0]) {
+                    TyKind::Param(k, _) => Some(*k as usize),
+                    _ => None,
+                },
+                _ => None,
+            };
+            for &k in &phantom {
+                if binds.get(k).map_or(false, |b| b.is_none()) && elem == Some(k) {
+                    binds[k] = self.probe_param(cx, lam);
+                }
+            }
+            if phantom.iter().any(|&k| binds.get(k).map_or(false, |b| b.is_none())) {
+                // Quietly: the bind reports the element it cannot infer.
+                self.expr(cx, src, Some(prim::ERR));
+                let known: Vec<TyId> = binds.iter().map(|b| b.unwrap_or(prim::ERR)).collect();
+                tys[0] = self.types.subst(p_src, &known);
+            } else {
+                tys[0] = self.bind_source(cx, src, p_src, binds);
+            }
+        }
+        let known: Vec<TyId> = binds.iter().map(|b| b.unwrap_or(prim::ERR)).collect();
+        let h = self.types.subst(p_cont, &known);
+        tys[1] = self.expr(cx, cont, Some(h));
+        self.unify(p_cont, tys[1], binds);
+        Some(tys)
+    }
+
+    /// Checks a bind's source against its parameter type `p`, the type
+    /// arguments known so far substituted (a constructor learns from a
+    /// partly known struct or enum type; anything else needs it whole).
+    fn bind_source(&mut self, cx: &mut FnCx, src: &'a Expr<'a>, p: TyId, binds: &mut [Option<TyId>]) -> TyId {
+        let known: Vec<TyId> = binds.iter().map(|b| b.unwrap_or(prim::ERR)).collect();
+        let h = self.types.subst(p, &known);
+        let hint = if self.ground(h) || matches!(self.types.kind(h), TyKind::Enum(..) | TyKind::Struct(..)) { Some(h) } else { None };
+        let t = self.expr(cx, src, hint);
+        self.unify(p, t, binds);
+        t
+    }
+
+    /// `E.V` or `E.V(..)` of a generic enum `E`: (enum, variant).
+    fn generic_enum_ctor(&self, cx: &FnCx, e: &Expr) -> Option<(u32, u32)> {
+        let (base, name) = match &e.unparen().kind {
+            ExprKind::Field { base, name } => (*base, name),
+            ExprKind::Call { callee, .. } => match &callee.unparen().kind {
+                ExprKind::Field { base, name } => (*base, name),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let ExprKind::Name(n) = &base.kind else { return None };
+        if cx.lookup(n.name).is_some() {
+            return None;
+        }
+        let &id = self.enums.get(n.name)?;
+        let def = &self.types.enums[id as usize];
+        if def.generics.is_empty() {
+            return None;
+        }
+        Some((id, def.variant(name.name)?))
+    }
+
+    /// The bind's type parameters a generic enum constructor source cannot
+    /// pin: those the bind's parameter type `p` (`M<A>`) places at type
+    /// arguments the variant's payload does not mention.
+    fn phantom_params(&self, cx: &FnCx, src: &Expr, p: TyId) -> Vec<usize> {
+        let Some((id, v)) = self.generic_enum_ctor(cx, src) else { return Vec::new() };
+        let TyKind::Enum(pid, xs) = self.types.kind(p) else { return Vec::new() };
+        if *pid != id {
+            return Vec::new();
+        }
+        let mut carried = Vec::new();
+        for (_, t) in &self.types.enums[id as usize].variants[v as usize].fields {
+            self.params_in(*t, &mut carried);
+        }
+        let mut out = Vec::new();
+        for (j, &x) in xs.iter().enumerate() {
+            if !carried.contains(&j) {
+                self.params_in(x, &mut out);
+            }
+        }
+        out
+    }
+
+    /// The indices of the type parameters `t` mentions.
+    fn params_in(&self, t: TyId, out: &mut Vec<usize>) {
+        match self.types.kind(t) {
+            TyKind::Param(i, _) => out.push(*i as usize),
+            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.params_in(*e, out),
+            TyKind::Tuple(ts) | TyKind::Struct(_, ts) | TyKind::Enum(_, ts) | TyKind::Interface(_, ts) => ts.iter().for_each(|&e| self.params_in(e, out)),
+            TyKind::Func(ps, r) => {
+                ps.iter().for_each(|&e| self.params_in(e, out));
+                self.params_in(*r, out)
+            }
+            _ => {}
+        }
+    }
+
+    /// The type a continuation's body gives its (hole-typed) parameter: the
+    /// other operand of an arithmetic or comparison it meets (a local in
+    /// scope, a suffixed literal, or, failing those, a bare literal's
+    /// default), or the parameter type of a function it is passed to. An
+    /// unread parameter takes int64: no value of it is ever used.
+    fn probe_param(&self, cx: &FnCx, lam: &Lambda) -> Option<TyId> {
+        let [p] = lam.params else { return None };
+        let name = p.name.name;
+        let mut probe = Probe { name, strong: None, weak: None, used: false, shadow: Vec::new() };
+        for s in lam.body.stmts {
+            self.probe_stmt(cx, s, &mut probe);
+        }
+        probe.strong.or(probe.weak).or((!probe.used).then_some(prim::I64))
+    }
+
+    fn probe_stmt(&self, cx: &FnCx, s: &Stmt, pr: &mut Probe) {
+        match &s.kind {
+            StmtKind::Return(Some(e)) | StmtKind::Expr(e) | StmtKind::Defer(e) => self.probe_expr(cx, e, pr),
+            StmtKind::Let(b) => self.probe_expr(cx, b.value, pr),
+            StmtKind::Assign { place, value } | StmtKind::CompoundAssign { place, value, .. } => {
+                self.probe_expr(cx, place, pr);
+                self.probe_expr(cx, value, pr);
+            }
+            StmtKind::If(i) => self.probe_if(cx, i, pr),
+            StmtKind::While { cond, body } | StmtKind::DoWhile { body, cond } => {
+                self.probe_expr(cx, cond, pr);
+                body.stmts.iter().for_each(|s| self.probe_stmt(cx, s, pr));
+            }
+            StmtKind::Match(m) => self.probe_match(cx, m, pr),
+            _ => {}
+        }
+    }
+
+    fn probe_if(&self, cx: &FnCx, i: &IfStmt, pr: &mut Probe) {
+        self.probe_expr(cx, i.cond, pr);
+        i.then.stmts.iter().for_each(|s| self.probe_stmt(cx, s, pr));
+        match &i.els {
+            Some(Else::Block(b)) => b.stmts.iter().for_each(|s| self.probe_stmt(cx, s, pr)),
+            Some(Else::If(ii)) => self.probe_if(cx, ii, pr),
+            None => {}
+        }
+    }
+
+    fn probe_match(&self, cx: &FnCx, m: &Match, pr: &mut Probe) {
+        self.probe_expr(cx, m.scrutinee, pr);
+        for a in m.arms {
+            match &a.body {
+                ArmBody::Expr(e) | ArmBody::Return(Some(e)) => self.probe_expr(cx, e, pr),
+                ArmBody::Block(b) => b.stmts.iter().for_each(|s| self.probe_stmt(cx, s, pr)),
+                _ => {}
+            }
+        }
+    }
+
+    fn probe_expr(&self, cx: &FnCx, e: &Expr, pr: &mut Probe) {
+        let is_param = |pr: &Probe, x: &Expr| matches!(&x.unparen().kind, ExprKind::Name(n) if n.name == pr.name);
+        match &e.kind {
+            ExprKind::Name(n) if n.name == pr.name => pr.used = true,
+            ExprKind::Binary { op, lhs, rhs } => {
+                if !matches!(op, BinOp::And | BinOp::Or) {
+                    for (me, other) in [(lhs, rhs), (rhs, lhs)] {
+                        if is_param(pr, me) {
+                            self.probe_other(cx, other, pr);
+                        }
+                    }
+                }
+                self.probe_expr(cx, lhs, pr);
+                self.probe_expr(cx, rhs, pr);
+            }
+            ExprKind::Call { callee, args } => {
+                if let ExprKind::Name(f) = &callee.unparen().kind {
+                    if cx.lookup(f.name).is_none() && !pr.shadow.iter().any(|s| s == f.name) {
+                        if let Some(fid) = self.lookup_func(cx, f.name) {
+                            for (a, &t) in args.iter().zip(&self.funcs[fid as usize].params) {
+                                if is_param(pr, a) && pr.strong.is_none() {
+                                    pr.strong = Some(t);
+                                }
+                            }
+                        }
+                    }
+                }
+                self.probe_expr(cx, callee, pr);
+                args.iter().for_each(|a| self.probe_expr(cx, a, pr));
+            }
+            ExprKind::Lambda(l) => {
+                // A lambda naming a parameter like ours hides it.
+                if l.params.iter().any(|p| p.name.name == pr.name) {
+                    return;
+                }
+                let n = pr.shadow.len();
+                pr.shadow.extend(l.params.iter().map(|p| p.name.name.to_string()));
+                l.body.stmts.iter().for_each(|s| self.probe_stmt(cx, s, pr));
+                pr.shadow.truncate(n);
+            }
+            ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } | ExprKind::Await(x) => self.probe_expr(cx, x, pr),
+            ExprKind::Index { base, index } => {
+                self.probe_expr(cx, base, pr);
+                self.probe_expr(cx, index, pr);
+            }
+            ExprKind::Field { base, .. } => self.probe_expr(cx, base, pr),
+            ExprKind::Range { lo, hi, .. } => {
+                self.probe_expr(cx, lo, pr);
+                self.probe_expr(cx, hi, pr);
+            }
+            ExprKind::FStr(parts) => parts.iter().for_each(|p| {
+                if let FStrPart::Hole(h) = p {
+                    self.probe_expr(cx, h, pr)
+                }
+            }),
+            ExprKind::StructLit { fields, .. } => fields.iter().for_each(|f| self.probe_expr(cx, f.value, pr)),
+            ExprKind::Array(xs) | ExprKind::Tuple(xs) => xs.iter().for_each(|x| self.probe_expr(cx, x, pr)),
+            ExprKind::Match(m) => self.probe_match(cx, m, pr),
+            ExprKind::Do(d) => d.elems.iter().for_each(|el| match el {
+                DoElem::Bind { value, .. } | DoElem::Expr(value) => self.probe_expr(cx, value, pr),
+            }),
+            _ => {}
+        }
+    }
+
+    /// The other operand of an operation on the probed parameter.
+    fn probe_other(&self, cx: &FnCx, other: &Expr, pr: &mut Probe) {
+        match &other.unparen().kind {
+            ExprKind::Name(n) if !pr.shadow.iter().any(|s| s == n.name) => {
+                if let Some(l) = cx.lookup(n.name) {
+                    let t = cx.locals[l.0 as usize].ty;
+                    if t != prim::ERR && pr.strong.is_none() {
+                        pr.strong = Some(t);
+                    }
+                }
+            }
+            ExprKind::Int { suffix: Some(s), .. } | ExprKind::Float { suffix: Some(s), .. } => {
+                if pr.strong.is_none() {
+                    pr.strong = Types::primitive(s.type_name());
+                }
+            }
+            ExprKind::Int { suffix: None, .. } if pr.weak.is_none() => pr.weak = Some(prim::I64),
+            ExprKind::Float { suffix: None, .. } if pr.weak.is_none() => pr.weak = Some(prim::F64),
+            _ => {}
+        }
+    }
+}
+
+/// What a continuation's body says about its parameter `name`.
+struct Probe<'n> {
+    name: &'n str,
+    /// From a typed operand or a function parameter.
+    strong: Option<TyId>,
+    /// From a bare literal operand, which would adapt to the parameter.
+    weak: Option<TyId>,
+    used: bool,
+    /// Parameters of lambdas inside the body, which hide outer locals.
+    shadow: Vec<String>,
+}
+
