@@ -260,7 +260,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         let mut tys = vec![prim::ERR; 2];
         let phantom = self.phantom_params(cx, src, p_src);
-        let adapts = is_bare_literal(src) || self.generic_enum_ctor(cx, src).is_some();
+        let adapts = is_bare_literal(src) || self.generic_enum_ctor(cx, src).is_some() || !phantom.is_empty();
         let mut src_done = false;
         if !adapts {
             tys[0] = self.bind_source(cx, src, p_src, binds);
@@ -333,26 +333,65 @@ impl<'a, 'd> Checker<'a, 'd> {
         Some((id, def.variant(name.name)?))
     }
 
-    /// The bind's type parameters a generic enum constructor source cannot
-    /// pin: those the bind's parameter type `p` (`M<A>`) places at type
-    /// arguments the variant's payload does not mention.
+    /// The bind's type parameters a source cannot pin: those the bind's
+    /// parameter type `p` (`M<A>`) places at type arguments of the source's
+    /// type that nothing the source is given determines. The source is a
+    /// generic enum constructor (its payload mentions some of the enum's
+    /// parameters) or a call of a generic function (its parameters mention
+    /// some of its type parameters, which its result places).
     fn phantom_params(&self, cx: &FnCx, src: &Expr, p: TyId) -> Vec<usize> {
-        let Some((id, v)) = self.generic_enum_ctor(cx, src) else { return Vec::new() };
-        let TyKind::Enum(pid, xs) = self.types.kind(p) else { return Vec::new() };
-        if *pid != id {
+        let (made, open): (u32, Vec<bool>) = if let Some((id, v)) = self.generic_enum_ctor(cx, src) {
+            let mut carried = Vec::new();
+            for (_, t) in &self.types.enums[id as usize].variants[v as usize].fields {
+                self.params_in(*t, &mut carried);
+            }
+            let n = self.types.enums[id as usize].generics.len();
+            (id, (0..n).map(|j| !carried.contains(&j)).collect())
+        } else if let Some(tid) = self.generic_call(cx, src) {
+            let t = &self.gen.templates[tid as usize];
+            let mut given = Vec::new();
+            t.params.iter().for_each(|&q| self.params_in(q, &mut given));
+            let (id, rxs) = match self.types.kind(t.ret) {
+                TyKind::Enum(id, xs) | TyKind::Struct(id, xs) => (*id, xs.clone()),
+                _ => return Vec::new(),
+            };
+            let open = rxs.iter().map(|&x| {
+                let mut used = Vec::new();
+                self.params_in(x, &mut used);
+                used.iter().any(|u| !given.contains(u))
+            });
+            (id, open.collect())
+        } else {
             return Vec::new();
-        }
-        let mut carried = Vec::new();
-        for (_, t) in &self.types.enums[id as usize].variants[v as usize].fields {
-            self.params_in(*t, &mut carried);
-        }
+        };
+        let xs = match (self.types.kind(p), self.generic_enum_ctor(cx, src).is_some()) {
+            (TyKind::Enum(pid, xs), true) if *pid == made => xs.clone(),
+            (TyKind::Enum(pid, xs) | TyKind::Struct(pid, xs), false) if *pid == made => xs.clone(),
+            _ => return Vec::new(),
+        };
         let mut out = Vec::new();
-        for (j, &x) in xs.iter().enumerate() {
-            if !carried.contains(&j) {
-                self.params_in(x, &mut out);
+        for (x, open) in xs.iter().zip(open) {
+            if open {
+                self.params_in(*x, &mut out);
             }
         }
         out
+    }
+
+    /// `f(..)` or `M.f(..)` calling a generic function: its template.
+    fn generic_call(&self, cx: &FnCx, e: &Expr) -> Option<u32> {
+        let ExprKind::Call { callee, .. } = &e.unparen().kind else { return None };
+        match &callee.unparen().kind {
+            ExprKind::Name(f) if cx.lookup(f.name).is_none() && self.lookup_func(cx, f.name).is_none() => self.lookup_template(cx, f.name),
+            ExprKind::Field { base, name } => match &base.kind {
+                ExprKind::Name(m) if cx.lookup(m.name).is_none() => match self.monads.table.get(m.name)?.get(name.name)? {
+                    MonadFn::Template(t) => Some(*t),
+                    MonadFn::Func(_) => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// The indices of the type parameters `t` mentions.
