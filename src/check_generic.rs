@@ -145,6 +145,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             let params: Vec<TyId> = func.params.iter().map(|p| c.resolve_type(p.ty)).collect();
             (params, c.resolve_type(func.ret))
         });
+        self.refuse_interface_return(ret, func.ret.span);
         for p in func.params {
             if p.using {
                 self.err(p.span, "not supported yet: using parameters");

@@ -14,6 +14,7 @@ use dc_backend::Arch;
 use std::collections::HashMap;
 
 mod enums;
+mod iface;
 
 /// Linux system-call numbers per architecture, for `__sys_nr`.
 pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
@@ -56,6 +57,7 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
     }
     m.data.push(ir::Data { name: "__dc_rt_state".into(), bytes: vec![0; RT_STATE_SIZE], align: 16, readonly: false, linkage: ir::Linkage::Local, relocs: vec![] });
     m.data.extend(strings.data);
+    m.data.extend(iface::vtables(c));
     m
 }
 
@@ -707,6 +709,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn expr_as(&mut self, e: &'a Expr<'a>, want: TyId) -> Value {
         let have = self.ty(e);
         let v = self.expr(e);
+        if let Some(fat) = self.box_iface(v, have, want) {
+            return fat;
+        }
         if let (TyKind::Array(_, n), TyKind::Slice(_)) = (self.c.types.kind(have).clone(), self.c.types.kind(want).clone()) {
             // View the array as a slice: {data, len} in a fresh temporary.
             let slot = self.b.new_slot(16, 8);
@@ -1037,6 +1042,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 None
             }
             CallRes::Variant(v) => Some(self.enum_ctor(e, v, args)),
+            CallRes::Dynamic(slot) => Some(self.dyn_call(e, callee, slot, args)),
             CallRes::Sizeof(n) => Some(self.b.iconst(Type::I64, n as i64)),
             CallRes::PtrAdd => {
                 let p = self.expr(&args[0]);
@@ -1257,6 +1263,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 let s = self.b.call(Callee::Direct(sym), vec![v], Some(Type::I64)).unwrap();
                 self.rt(&sink.func("str"), vec![to, s], None);
             }
+            TyKind::Interface(..) => self.render_iface(sink, to, v, t),
             _ => {}
         }
     }
