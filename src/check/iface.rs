@@ -209,6 +209,11 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
+    /// Whether a value of type `v` converts to the interface type `t` by boxing.
+    pub(super) fn boxes_into(&self, v: TyId, t: TyId) -> bool {
+        matches!(self.types.kind(t), TyKind::Interface(..)) && self.implements(v, t)
+    }
+
     /// A tuple literal's member of type `t` where the member type `want` is
     /// an interface: boxing there is refused.
     pub(super) fn tuple_member_box(&mut self, t: TyId, want: TyId, span: Span) {
