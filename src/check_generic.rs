@@ -238,6 +238,10 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(&f) = self.gen.instances.get(&(tid, args.clone())) {
             return Some(f);
         }
+        if args.iter().any(|&t| matches!(self.types.kind(t), TyKind::Interface(..))) {
+            self.err(span, "an interface cannot be a generic type argument; generics are monomorphized over concrete types");
+            return None;
+        }
         if self.gen.instances.len() >= MAX_INSTANCES || args.iter().any(|&t| self.type_depth(t) > MAX_TYPE_DEPTH) {
             if !self.gen.overflowed {
                 self.gen.overflowed = true;
