@@ -14,12 +14,17 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::types::{prim, TyId, TyKind, Types};
 use std::collections::{HashMap, HashSet};
 
+mod closures;
+pub use closures::{Functional, LambdaDecl};
 mod enums;
 pub use enums::ArmRes;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
 #[path = "check_generic.rs"]
 mod generic;
+
+#[path = "check_heap.rs"]
+pub mod heap;
 
 /// Key of a side table: the address of the AST node (nodes live in the
 /// arena for the whole compilation, so addresses are stable and unique).
@@ -66,6 +71,8 @@ pub enum CallRes {
     Print(PrintCall),
     /// `x.ignore()`: evaluate x, discard it.
     Ignore,
+    /// `alloc`, `free`, `move` (check_heap.rs).
+    Heap(heap::HeapOp),
     /// `sizeof(T or e)` folded to a constant.
     Sizeof(u64),
     PtrAdd,
@@ -74,6 +81,13 @@ pub enum CallRes {
     Intrinsic(&'static str),
     /// `__sys_nr("write")`, resolved per target by the lowering.
     SysNr(String),
+    /// A call through a function value: the callee expression (for `s.f(x)`
+    /// the field `s.f`) evaluates to the closure.
+    Closure,
+    /// `map`, `filter`, `fold`, `reduce`, `foreach`.
+    Functional(Functional),
+    /// `e.check(f)`: calls `f(e)` when the error exists.
+    ErrorCheck,
     /// `E.V(args)`: construct variant `V` (its tag) of the enum the call's type names.
     Variant(u32),
     /// `x.m(args)` on an interface value: a call through this vtable slot.
@@ -93,6 +107,8 @@ pub struct FuncDecl<'a> {
     pub receiver: Option<TyId>,
     /// Part of the runtime (`rt/`): a runtime service the compiler calls.
     pub runtime: bool,
+    /// The lambdas written in the body, each lifted to its own function.
+    pub lambdas: Vec<LambdaDecl<'a>>,
 }
 
 #[derive(Default)]
@@ -102,6 +118,8 @@ pub struct Info {
     pub calls: HashMap<usize, CallRes>,
     /// Ident node -> local it declares (bindings, params, for binders).
     pub decls: HashMap<usize, LocalId>,
+    /// Lambda node -> its index in the enclosing function's `lambdas`.
+    pub lambdas: HashMap<usize, usize>,
     /// A payload-less `E.V` (a `Field` node) -> the variant it constructs.
     pub variant_values: HashMap<usize, u32>,
     /// Match arm node -> what its pattern tests.
@@ -170,7 +188,7 @@ struct Globals {
 /// their bodies into it.
 pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
     let library = files.iter().filter(|f| f.library).map(|f| f.ast.file).collect();
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), ifaces: Default::default() };
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default(), ifaces: Default::default() };
     c.collect(files);
     let main = c.find_main(files);
     let declared = c.funcs.len();
@@ -234,6 +252,8 @@ struct Checker<'a, 'd> {
     gen: generic::Generics<'a>,
     /// Interfaces by name and the impls of them.
     ifaces: iface::Ifaces<'a>,
+    /// Ownership verdicts of managed-pointer bindings (check_heap.rs).
+    own: heap::Ownership,
 }
 
 /// A local's checking state.
@@ -257,6 +277,7 @@ struct FnCx<'p> {
     file: FileId,
     par: &'p Paradigms,
     runtime: bool,
+    lam: closures::LambdaCx,
 }
 
 impl<'p> FnCx<'p> {
@@ -395,7 +416,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
             let id = self.funcs.len() as u32;
             let symbol = format!("{}.{}", im.target.name, m.name.name);
-            self.funcs.push(FuncDecl { item: m, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: Some(recv), runtime: f.runtime });
+            self.funcs.push(FuncDecl { item: m, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: Some(recv), runtime: f.runtime, lambdas: Vec::new() });
             self.methods.insert((sid, m.name.name.to_string()), id);
         }
         self.impl_complete(im, sid);
@@ -430,6 +451,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         let ret = self.resolve_type(func.ret);
         self.refuse_interface_return(ret, func.ret.span);
+        self.check_owning(func, ret);
 
         let id = self.funcs.len() as u32;
         let exported = func.vis != Visibility::Private || f.is_root;
@@ -444,7 +466,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         if table_dup.is_some() || self.template_taken(fi, f.runtime, name) {
             self.err(func.name.span, format!("duplicate definition of '{}'", name));
         }
-        self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: None, runtime: f.runtime });
+        self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: None, runtime: f.runtime, lambdas: Vec::new() });
         let _ = fi;
     }
 
@@ -552,14 +574,14 @@ impl<'a, 'd> Checker<'a, 'd> {
         let env = self.gen.env.get(&id).cloned();
         let generic = env.is_some();
         let saved = std::mem::replace(&mut self.gen.in_generic, generic);
-        let locals = self.with_tparams(env.unwrap_or_default(), |c| c.check_body(item, file, &params, ret, receiver, par, runtime));
+        let locals = self.with_tparams(env.unwrap_or_default(), |c| c.check_body(Some(id), item, file, &params, ret, receiver, par, runtime));
         self.gen.in_generic = saved;
         self.funcs[id as usize].locals = locals;
     }
 
     /// Checks one body; returns its locals (a receiver is local 0).
-    fn check_body(&mut self, item: &'a FuncItem<'a>, file: FileId, params: &[TyId], ret: TyId, receiver: Option<TyId>, par: &Paradigms, runtime: bool) -> Vec<Local> {
-        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime };
+    fn check_body(&mut self, func: Option<u32>, item: &'a FuncItem<'a>, file: FileId, params: &[TyId], ret: TyId, receiver: Option<TyId>, par: &Paradigms, runtime: bool) -> Vec<Local> {
+        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime, lam: closures::LambdaCx::new(func) };
         if let Some(recv) = receiver {
             let lid = LocalId(cx.locals.len() as u32);
             cx.locals.push(LocalState { name: "self".into(), ty: recv, mutable: true, used: false, check_unused: false, span: item.name.span, error_unhandled: false });
@@ -568,6 +590,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         for (p, &ty) in item.params.iter().zip(params) {
             self.declare(&mut cx, &p.name, ty, false, false);
         }
+        self.own_params(&cx);
         self.block_stmts(&mut cx, item.body);
         if ret != prim::VOID && ret != prim::ERR && !block_returns(item.body) {
             self.err(item.body.span, "not all paths in this function return a value");
@@ -636,6 +659,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if !self.assignable(vt, pt) {
                     self.err(value.span, "assignment type mismatch");
                 }
+                self.own_assign(cx, place, value);
+                if let Some(NameRes::Local(l)) = self.info.names.get(&key(place.unparen())).copied() {
+                    self.note_views(cx, &[l], value);
+                }
             }
             StmtKind::CompoundAssign { op, place, value } => {
                 let pt = self.place(cx, place);
@@ -695,7 +722,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(second.span, "two loop names bind a map's key and value; this iterand has only elements");
                     }
                     cx.scopes.push(Vec::new());
-                    self.declare(cx, &f.first, elem, false, false);
+                    let binder = self.declare(cx, &f.first, elem, false, false);
+                    self.own_borrow(cx, binder);
                     cx.loops += 1;
                     self.block(cx, f.body);
                     cx.loops -= 1;
@@ -762,9 +790,9 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// `defer e`: only at the top level of the function body, where the
     /// lowering can replay it (lexically registered) before every return.
     fn defer_stmt(&mut self, cx: &mut FnCx, s: &'a Stmt<'a>, e: &'a Expr<'a>) {
-        // The body's statements run in the function's outermost scope; any
-        // block (if, loop, match arm) opens another.
-        if cx.scopes.len() != 1 {
+        // The body's statements run in the function's (or lambda's)
+        // outermost scope; any block (if, loop, match arm) opens another.
+        if cx.scopes.len() != cx.lam.body_depth() {
             self.err(s.span, "a defer inside a conditional or loop is not supported; register it at the top level of the function");
         }
         let t = self.expr(cx, e, None);
@@ -796,6 +824,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             Some(e) => {
                 self.mark_handled(cx, e);
                 let t = self.expr(cx, e, Some(ret));
+                self.check_return_escape(cx, e);
                 if ret == prim::VOID {
                     if t != prim::VOID {
                         self.err(e.span, "return type does not match the function's return type");
@@ -811,13 +840,11 @@ impl<'a, 'd> Checker<'a, 'd> {
         if b.mode == BindMode::Mut {
             self.gate(cx, cx.par.procedural, s.span, "the 'mut' keyword", "procedural");
         }
-        if b.mode == BindMode::Ref {
-            self.err(s.span, "not supported yet: ref bindings");
-        }
         if b.names.len() != 1 {
             let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
             let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
             let vt = self.expr(cx, b.value, expected);
+            let mut lids = Vec::new();
             let members = match self.types.kind(vt) {
                 TyKind::Tuple(ts) if ts.len() == b.names.len() => ts.clone(),
                 TyKind::Err => vec![prim::ERR; b.names.len()],
@@ -836,8 +863,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                     }
                     None => mt,
                 };
-                self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+                let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+                lids.push(l);
             }
+            self.note_views(cx, &lids, b.value);
             return;
         }
         let n = &b.names[0];
@@ -865,7 +894,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                 vt
             }
         };
-        self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+        self.reserved_binding(&n.name, ty);
+        let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+        self.own_binding(cx, b.mode, b.value, l);
+        self.note_views(cx, &[l], b.value);
     }
 
     fn if_stmt(&mut self, cx: &mut FnCx, i: &'a IfStmt<'a>) {
@@ -887,8 +919,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             return true;
         }
         match (self.types.kind(v), self.types.kind(t)) {
-            // *void accepts any raw or managed pointer.
-            (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) => true,
+            // *void accepts any raw or managed pointer, and converts to a
+            // managed one (untracked: generation 0).
+            (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) | (TyKind::VoidPtr, TyKind::Ptr(_)) => true,
             // An array is viewed as a slice of its elements (a frame view).
             (TyKind::Array(a, _), TyKind::Slice(b)) => a == b,
             // char <-> integers convert implicitly, as do rune <-> integers.
@@ -906,8 +939,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Name(id) => match cx.lookup(id.name) {
                 Some(l) => {
                     self.info.names.insert(key(p.unparen()), NameRes::Local(l));
+                    let captured = self.mutates_capture(cx, l, id.name, p.span);
                     let st = &cx.locals[l.0 as usize];
-                    if !st.mutable {
+                    if !st.mutable && !captured {
                         self.err(p.span, format!("cannot assign to immutable '{}'", id.name));
                     }
                     let t = st.ty;
@@ -926,14 +960,15 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(p.span, "a string is immutable; build a new one with a StringBuilder");
                         prim::ERR
                     }
-                    TyKind::RawPtr(_) | TyKind::Slice(_) => self.expr(cx, p.unparen(), None),
+                    // Err: unknown here (an open type parameter in a generic template).
+                    TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::Slice(_) | TyKind::Err => self.expr(cx, p.unparen(), None),
                     _ => {
                         // Arrays need a mutable root binding, unless a slice or
                         // pointer on the way writes through to storage elsewhere.
                         if self.stores_in_frame(base) {
                           if let Some(root) = root_name(base) {
                             if let Some(l) = cx.lookup(root) {
-                                if !cx.locals[l.0 as usize].mutable {
+                                if !self.mutates_capture(cx, l, root, p.span) && !cx.locals[l.0 as usize].mutable {
                                     self.err(p.span, format!("cannot assign to immutable '{}'", root));
                                 }
                             }
@@ -950,7 +985,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if !through_deref {
                     if let Some(root) = root_name(base) {
                         if let Some(l) = cx.lookup(root) {
-                            if !cx.locals[l.0 as usize].mutable {
+                            // `p.f = v` on a pointer gets the explicit-deref message below instead.
+                            let through_pointer = matches!(self.types.kind(cx.locals[l.0 as usize].ty), TyKind::Ptr(_) | TyKind::RawPtr(_));
+                            if !through_pointer && !self.mutates_capture(cx, l, root, p.span) && !cx.locals[l.0 as usize].mutable {
                                 self.err(p.span, format!("cannot assign to immutable '{}'", root));
                             }
                         }
@@ -1019,7 +1056,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     fn expr(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, expected: Option<TyId>) -> TyId {
         let t = self.expr_inner(cx, e, expected);
-        let t = self.slice_covariance(e, t, expected);
+        let t = self.check_conversion(e, t, expected);
         self.info.expr_ty.insert(key(e), t);
         t
     }
@@ -1118,6 +1155,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                         }
                     },
                     _ if bt == prim::ERR => prim::ERR,
+                    (TyKind::Ptr(_) | TyKind::RawPtr(_), _) => {
+                        self.err(e.span, "a field read through a pointer needs an explicit dereference; write (*p).field");
+                        prim::ERR
+                    }
                     _ => {
                         self.err(e.span, format!("{} has no field '{}'", self.tyname(bt), name.name));
                         prim::ERR
@@ -1151,7 +1192,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.types.tuple(ts)
             }
             ExprKind::Unit => prim::VOID,
-            ExprKind::Lambda(_) => self.unsupported(e, "lambdas"),
+            ExprKind::Lambda(l) => self.lambda(cx, l),
             ExprKind::Match(m) => self.match_expr(cx, m, expected),
             ExprKind::Do(_) => self.unsupported(e, "do notation"),
             ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
@@ -1246,11 +1287,16 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn name(&mut self, cx: &mut FnCx, e: &Expr, id: &Ident) -> TyId {
         if let Some(l) = cx.lookup(id.name) {
             cx.locals[l.0 as usize].used = true;
+            self.own_use(cx, e, l);
             self.info.names.insert(key(e), NameRes::Local(l));
+            self.note_capture(cx, l);
             return cx.locals[l.0 as usize].ty;
         }
-        if self.lookup_func(cx, id.name).is_some() || self.lookup_template(cx, id.name).is_some() {
-            return self.unsupported(e, "functions as values");
+        if let Some(f) = self.lookup_func(cx, id.name) {
+            return self.func_value(e, f);
+        }
+        if self.lookup_template(cx, id.name).is_some() {
+            return self.unsupported(e, "generic functions as values");
         }
         if self.bare_variant(id) {
             return prim::ERR;
@@ -1311,8 +1357,11 @@ impl<'a, 'd> Checker<'a, 'd> {
                 t
             }
             UnOp::Deref => match self.types.kind(t) {
-                TyKind::RawPtr(inner) => *inner,
-                TyKind::Ptr(_) => self.unsupported(e, "managed pointers"),
+                TyKind::RawPtr(inner) | TyKind::Ptr(inner) => *inner,
+                TyKind::VoidPtr => {
+                    self.err(e.span, "cannot dereference a *void; it is opaque, convert it to a typed pointer first");
+                    prim::ERR
+                }
                 _ => {
                     self.err(e.span, "cannot dereference a non pointer value");
                     prim::ERR
@@ -1376,6 +1425,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Error => self.err(span, "an error does not compare; test it with exists()"),
                 TyKind::Array(..) => self.err(span, "cannot compare an array; compare its parts instead"),
                 TyKind::Slice(_) => self.err(span, "cannot compare a slice; compare its parts instead"),
+                TyKind::Func(..) => self.err(span, "cannot compare a function; compare the results of calling it instead"),
                 TyKind::Enum(..) => self.err(span, "cannot compare an enum; match on it instead"),
                 TyKind::Interface(..) => self.err(span, "cannot compare an interface value; compare its parts instead"),
                 _ => {}
@@ -1441,6 +1491,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.index_operand(cx, index);
         match self.types.kind(bt) {
             TyKind::RawPtr(inner) | TyKind::Slice(inner) | TyKind::Array(inner, _) => *inner,
+            // `p[i]` through a managed pointer: element i past the checked block start.
+            TyKind::Ptr(inner) => *inner,
             TyKind::Str => prim::CHAR,
             TyKind::Err => prim::ERR,
             _ => {
@@ -1510,9 +1562,13 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if bt == prim::ERR {
                     return bt;
                 }
-                self.method_call(cx, e, base, bt, name, args, expected)
+                self.method_call(cx, e, callee, base, bt, name, args, expected)
             }
             ExprKind::Lambda(_) => {
+                self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
+                prim::ERR
+            }
+            _ if matches!(callee.unparen().kind, ExprKind::Lambda(_)) => {
                 self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
                 prim::ERR
             }
@@ -1521,12 +1577,15 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if t == prim::ERR {
                     return t;
                 }
-                self.unsupported(e, "calls through function values")
+                self.closure_call(cx, e, t, args)
             }
         }
     }
 
-    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
+    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, callee: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
+        if bt == prim::ERROR && name.name == "check" {
+            return self.error_check(cx, e, base, args);
+        }
         if bt == prim::ERROR {
             let res = match name.name {
                 "exists" => (CallRes::ErrorExists, prim::BOOL),
@@ -1540,6 +1599,12 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.info.calls.insert(key(e), res.0);
             return res.1;
         }
+        // Through a managed pointer the receiver is the pointee (the lowering
+        // checks the generation).
+        let bt = match self.types.kind(bt) {
+            TyKind::Ptr(inner) if matches!(self.types.kind(*inner), TyKind::Struct(..)) => *inner,
+            _ => bt,
+        };
         // A closure-typed field is called like a method.
         let sid = match self.types.kind(bt) {
             TyKind::Struct(id, _) => *id,
@@ -1560,6 +1625,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             return t;
         }
         let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
+            if let Some(t) = self.field_closure_call(cx, e, callee, sid, name.name, args) {
+                return t;
+            }
             let sn = self.types.structs[sid as usize].name.clone();
             self.err(name.span, format!("'{}' has no method '{}'", sn, name.name));
             for a in args {
@@ -1628,15 +1696,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.err(e.span, "sizeof takes a type or a value");
                     return prim::I64;
                 }
-                let t = match &args[0].kind {
-                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && Types::primitive(n.name).is_some() => Types::primitive(n.name).unwrap(),
-                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.enums.contains_key(n.name) => {
-                        let id = self.enums[n.name];
-                        self.types.intern(TyKind::Enum(id, vec![]))
-                    }
-                    ExprKind::Name(n) if cx.lookup(n.name).is_none() && self.tparam(n.name).is_some() => self.tparam(n.name).unwrap(),
-                    _ => self.expr(cx, &args[0], None),
-                };
+                let t = self.sizeof_operand(cx, &args[0]);
                 self.types.complete_instances();
                 let size = crate::layout::size_of(&self.types, t);
                 self.info.calls.insert(key(e), CallRes::Sizeof(size));
@@ -1666,10 +1726,16 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             _ => {}
         }
+        if let Some(t) = self.heap_builtin(cx, e, name, args, expected) {
+            return t;
+        }
         if cx.runtime {
             if let Some(t) = self.intrinsic(cx, e, name, args, expected) {
                 return t;
             }
+        }
+        if let Some(t) = self.functional_builtin(cx, e, name, args) {
+            return t;
         }
         if is_builtin(name) {
             return self.unsupported(e, &format!("the '{}' builtin", name));

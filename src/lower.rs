@@ -13,8 +13,11 @@ use dc_backend::ir::{self, BinOp as IB, BlockId, CastOp, Callee, FloatCC, Functi
 use dc_backend::Arch;
 use std::collections::HashMap;
 
+mod closures;
 mod enums;
 mod iface;
+#[path = "lower_heap.rs"]
+mod heap;
 
 /// Linux system-call numbers per architecture, for `__sys_nr`.
 pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
@@ -51,7 +54,11 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
         let func = FnLower::new(c, f, &mut strings, arch).lower_body();
         let _ = i;
         m.functions.push(func);
+        for lam in &f.lambdas {
+            m.functions.push(FnLower::new(c, f, &mut strings, arch).lower_lambda(lam));
+        }
     }
+    m.functions.extend(closures::thunks(c));
     if let Some((main, form)) = c.main {
         m.functions.push(entry(c, main, form));
     }
@@ -119,6 +126,8 @@ struct Loop {
 enum Storage {
     Slot(SlotId),
     Addr(Value),
+    /// A lambda's capture: at this offset in its environment.
+    Env(i32),
 }
 
 /// The IR parameters of a function: a hidden result pointer when it returns
@@ -140,7 +149,12 @@ struct FnLower<'c, 'a, 's> {
     c: &'c Checked<'a>,
     f: &'c FuncDecl<'a>,
     b: FunctionBuilder,
-    slots: Vec<Storage>,
+    /// Where each local lives; a slot is made at the first use.
+    slots: HashMap<LocalId, Storage>,
+    /// The dusk result type of the function (or lambda) being lowered.
+    ret: TyId,
+    /// A lambda's environment pointer (its hidden first parameter).
+    env: Option<Value>,
     /// The hidden result pointer of a function returning an aggregate.
     sret: Option<Value>,
     loops: Vec<Loop>,
@@ -155,7 +169,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn new(c: &'c Checked<'a>, f: &'c FuncDecl<'a>, strings: &'s mut Strings, arch: Arch) -> Self {
         let span = ir_span(c, f.item.span);
         let b = FunctionBuilder::new(&f.symbol, f.item.name.name, &ir_params(c, f), ir_type(&c.types, f.ret), span);
-        FnLower { c, f, b, slots: Vec::new(), sret: None, loops: Vec::new(), strings, arch, defers: Vec::new() }
+        FnLower { c, f, b, slots: HashMap::new(), ret: f.ret, env: None, sret: None, loops: Vec::new(), strings, arch, defers: Vec::new() }
     }
 
     fn ty(&self, e: &Expr) -> TyId {
@@ -175,14 +189,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         if is_aggregate(&self.c.types, self.f.ret) {
             self.sret = Some(params.remove(0));
         }
-        for (i, l) in self.f.locals.iter().enumerate() {
-            if i == 0 && self.f.receiver.is_some() {
-                self.slots.push(Storage::Addr(params.remove(0)));
-                continue;
-            }
-            let (size, align) = size_align(&self.c.types, l.ty);
-            let s = self.b.new_slot(size.max(1) as u32, align.max(1) as u32);
-            self.slots.push(Storage::Slot(s));
+        if self.f.receiver.is_some() {
+            self.slots.insert(LocalId(0), Storage::Addr(params.remove(0)));
         }
         // Parameters are the locals after the receiver, in order.
         let first = self.f.receiver.is_some() as usize;
@@ -225,9 +233,23 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     }
 
     fn local_slot(&mut self, l: LocalId) -> Value {
-        match self.slots[l.0 as usize] {
+        let st = match self.slots.get(&l) {
+            Some(&st) => st,
+            None => {
+                let (size, align) = size_align(&self.c.types, self.f.locals[l.0 as usize].ty);
+                let st = Storage::Slot(self.b.new_slot(size.max(1) as u32, align.max(1) as u32));
+                self.slots.insert(l, st);
+                st
+            }
+        };
+        match st {
             Storage::Slot(s) => self.b.slot_addr(s),
             Storage::Addr(v) => v,
+            Storage::Env(off) => {
+                let env = self.env.expect("a capture outside a lambda");
+                let o = self.b.iconst(Type::I64, off as i64);
+                self.b.bin(IB::Add, env, o)
+            }
         }
     }
 
@@ -352,14 +374,14 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     /// `return` / `return e` (also a `Pat => return e` match arm).
     fn lower_return(&mut self, v: Option<&'a Expr<'a>>, span: crate::source::Span) {
         let r = v.map(|e| {
-            let t = self.f.ret;
+            let t = self.ret;
             self.expr_as(e, t)
         });
         // The result is computed (an aggregate copied out) before the
         // deferred expressions run.
         match (self.sret, r) {
             (Some(dst), Some(v)) => {
-                let t = self.f.ret;
+                let t = self.ret;
                 self.copy_mem(dst, v, t);
                 self.run_defers();
                 self.at(span);
@@ -520,7 +542,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 NameRes::Func(_) => unreachable!(),
             },
             ExprKind::Index { base, index } => self.index_addr(p, base, index),
-            ExprKind::Unary { op: UnOp::Deref, operand } => self.expr(operand),
+            ExprKind::Unary { op: UnOp::Deref, operand } => self.deref_addr(operand, p.span),
             ExprKind::Field { base, name } => self.field_addr(base, name.name),
             _ => unreachable!("rejected by the checker"),
         }
@@ -587,6 +609,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 self.bounds_check(i, len, e.span);
                 base_v
             }
+            TyKind::Ptr(_) => self.deref_managed(base_v, e.span),
             _ => base_v,
         };
         let sz = self.b.iconst(Type::I64, stride);
@@ -712,6 +735,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         if let Some(fat) = self.box_iface(v, have, want) {
             return fat;
         }
+        if let Some(p) = self.convert_pointer(v, have, want) {
+            return p;
+        }
         if let (TyKind::Array(_, n), TyKind::Slice(_)) = (self.c.types.kind(have).clone(), self.c.types.kind(want).clone()) {
             // View the array as a slice: {data, len} in a fresh temporary.
             let slot = self.b.new_slot(16, 8);
@@ -766,7 +792,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                         self.b.load(self.irty(ty), addr, 0)
                     }
                 }
-                NameRes::Func(_) => unreachable!(),
+                NameRes::Func(f) => self.func_value(f),
             },
             ExprKind::Unary { op, operand } => self.unary(e, *op, operand),
             ExprKind::Binary { op: BinOp::And, lhs, rhs } => self.short_circuit(lhs, rhs, true),
@@ -851,6 +877,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
                 base
             }
+            ExprKind::Lambda(l) => self.closure_value(l),
             _ => unreachable!("rejected by the checker: {:?}", e.kind),
         }
     }
@@ -892,6 +919,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             }
             UnOp::BitNot => self.b.un(ir::UnOp::Not, v),
             UnOp::Deref => {
+                let v = if self.is_managed(self.ty(operand)) { self.deref_managed(v, e.span) } else { v };
                 if is_aggregate(&self.c.types, ty) {
                     v
                 } else {
@@ -1012,7 +1040,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             CallRes::Func(f) => Some(self.call_func(e, f, None, args)),
             CallRes::Method(f) => {
                 let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
-                let recv = self.expr(base);
+                // Through a managed *S the receiver is the checked heap block.
+                let recv = self.deref_addr(base, e.span);
                 Some(self.call_func(e, f, Some(recv), args))
             }
             CallRes::ErrorExists => {
@@ -1041,6 +1070,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
                 None
             }
+            CallRes::Heap(op) => self.heap_call(e, &op, args),
             CallRes::Variant(v) => Some(self.enum_ctor(e, v, args)),
             CallRes::Dynamic(slot) => Some(self.dyn_call(e, callee, slot, args)),
             CallRes::Sizeof(n) => Some(self.b.iconst(Type::I64, n as i64)),
@@ -1050,6 +1080,13 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 Some(self.b.bin(IB::Add, p, n))
             }
             CallRes::Cstr => Some(self.expr(&args[0])),
+            CallRes::Closure => Some(self.closure_call(e, callee, args)),
+            CallRes::Functional(k) => self.functional(e, k, args),
+            CallRes::ErrorCheck => {
+                let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
+                self.error_check(base, &args[0]);
+                None
+            }
             CallRes::SysNr(name) => Some(self.b.iconst(Type::I64, syscall_number(&name, self.arch).unwrap_or(-1))),
             CallRes::Intrinsic(name) => {
                 let vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();

@@ -8,6 +8,7 @@ mod check;
 mod compile;
 mod diag;
 mod driver;
+mod escape;
 mod layout;
 mod lexer;
 mod lower;

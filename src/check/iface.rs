@@ -125,10 +125,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         let Some(&iid) = self.ifaces.by_name.get(i.name) else { return };
         let def = self.types.interfaces[iid as usize].clone();
         let (iname, sname) = (i.name, im.target.name);
-        if !self.types.structs[sid as usize].generics.is_empty() {
-            self.err(im.target.span, format!("not supported yet: 'impl {} for {}' on a generic struct", iname, sname));
-            return;
-        }
+        // A generic struct's methods are templates: its impl is checked
+        // by name and arity, and has no vtable (boxing one is refused).
+        let generic = !self.types.structs[sid as usize].generics.is_empty() || !def.generics.is_empty();
         let mut slots = Vec::new();
         let mut ok = true;
         for sig in &def.methods {
@@ -143,13 +142,16 @@ impl<'a, 'd> Checker<'a, 'd> {
                 ok = false;
                 continue;
             }
+            if generic {
+                continue;
+            }
             // The method declared under this name (a duplicate was reported).
             let Some(&f) = self.methods.get(&(sid, sig.name.clone())) else {
                 ok = false;
                 continue;
             };
             let (params, ret) = (self.funcs[f as usize].params.clone(), self.funcs[f as usize].ret);
-            if def.generics.is_empty() && (params != sig.params || ret != sig.ret) {
+            if params != sig.params || ret != sig.ret {
                 let have = self.signature_text(&params, ret);
                 let want = self.signature_text(&sig.params, sig.ret);
                 self.err(m.name.span, format!("method '{}' in impl {} for {} has the signature {}, the interface requires {}", sig.name, iname, sname, have, want));
@@ -158,7 +160,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             slots.push(self.funcs[f as usize].symbol.clone());
         }
-        if ok && def.generics.is_empty() {
+        if ok && !generic {
             self.info.vtables.push(VTable { symbol: vtable_symbol(iname, sname), slots });
         }
     }
@@ -222,11 +224,19 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    /// A slice (or array) of structs where a slice of interfaces is
-    /// expected, at any depth of slice nesting: reported (the result then
-    /// has the error type, so the caller's own mismatch stays quiet).
-    pub(super) fn slice_covariance(&mut self, e: &Expr, t: TyId, expected: Option<TyId>) -> TyId {
+    /// The conversions to an interface that are refused where the value
+    /// meets its expected type: a generic struct instance (its methods are
+    /// instantiated on demand, with no vtable), and a slice (or array) of
+    /// structs where a slice of interfaces is expected, at any depth of
+    /// slice nesting. Reported; the result then has the error type, so the
+    /// caller's own mismatch stays quiet.
+    pub(super) fn check_conversion(&mut self, e: &Expr, t: TyId, expected: Option<TyId>) -> TyId {
         let Some(w) = expected else { return t };
+        if matches!(self.types.kind(t), TyKind::Struct(_, a) if !a.is_empty()) && self.boxes_into(t, w) {
+            let (sn, iname) = (self.tyname(t), self.tyname(w));
+            self.err(e.span, format!("not supported yet: boxing the generic struct '{}' into the interface '{}'", sn, iname));
+            return prim::ERR;
+        }
         let Some((s, i)) = self.covariant_pair(t, w) else { return t };
         let (sn, iname) = (self.tyname(s), self.tyname(i));
         self.err(e.span, format!("cannot pass a slice of '{}' as a slice of interface '{}'; a slice of concrete values cannot be reinterpreted as a slice of interfaces", sn, iname));
