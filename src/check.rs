@@ -81,6 +81,11 @@ pub enum CallRes {
     Intrinsic(&'static str),
     /// `__sys_nr("write")`, resolved per target by the lowering.
     SysNr(String),
+    /// A concurrency intrinsic (`__atomic_add`, `__ctx_switch`, ...): a call
+    /// to this routine of the runtime assembly (`asm/<arch>/conc.rs`).
+    AsmCall(&'static str),
+    /// `__fn_addr("__rt_name")`: the code address of a runtime function.
+    FnAddr(String),
     /// A call through a function value: the callee expression (for `s.f(x)`
     /// the field `s.f`) evaluates to the closure.
     Closure,
@@ -1812,10 +1817,40 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.args_against(cx, args, &[prim::U64], e.span, Some(name));
                 ("__f64_from_bits", prim::F64)
             }
-            _ => return None,
+            "__fn_addr" => return Some(self.fn_addr(e, args)),
+            _ => return self.asm_intrinsic(cx, e, name, args),
         };
         self.info.calls.insert(key(e), CallRes::Intrinsic(n));
         Some(ret)
+    }
+
+    /// A concurrency intrinsic: int64 arguments, an int64 result (undefined
+    /// for the routines that have none: store, fence, switch).
+    fn asm_intrinsic(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &str, args: &'a [Expr<'a>]) -> Option<TyId> {
+        let (symbol, arity) = crate::lower::asm_routine(name)?;
+        self.args_against(cx, args, &vec![prim::I64; arity], e.span, Some(name));
+        self.info.calls.insert(key(e), CallRes::AsmCall(symbol));
+        Some(prim::I64)
+    }
+
+    /// `__fn_addr("__rt_name")`: a runtime function's code address, for the
+    /// routines that start code on another stack or thread.
+    fn fn_addr(&mut self, e: &'a Expr<'a>, args: &'a [Expr<'a>]) -> TyId {
+        let name = match args {
+            [a] => match &a.kind {
+                ExprKind::Str(s) => Some(String::from_utf8_lossy(s.bytes).into_owned()),
+                _ => None,
+            },
+            _ => None,
+        };
+        match name.as_deref().and_then(|n| self.g.runtime.get(n)) {
+            Some(&f) => {
+                let sym = self.funcs[f as usize].symbol.clone();
+                self.info.calls.insert(key(e), CallRes::FnAddr(sym));
+            }
+            None => self.err(e.span, "__fn_addr takes the name of a runtime function as a string literal"),
+        }
+        prim::I64
     }
 
     fn print_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &str, args: &'a [Expr<'a>]) -> TyId {
