@@ -23,8 +23,12 @@
 //! program until none changes, which settles recursion. Diagnostics are
 //! reported only by the last round, when every summary is final.
 //!
-//! Raw pointers are outside the walk by design (the FFI honour system): a
-//! value of a `*raw T` type points nowhere as far as this pass is concerned.
+//! Raw pointers are walked like managed ones. The spec leaves a view stored
+//! through a `*raw T` to the FFI honour system, but the standard library's
+//! containers keep their elements in raw buffers their (managed) header
+//! owns, and a frame view pushed into a vector must still be caught; a raw
+//! pointer never points into a frame itself (dusk has no address-of), so
+//! this only follows what is stored into and read back out of heap buffers.
 
 use crate::ast::*;
 use crate::check::{key, CallRes, Checked, NameRes};
@@ -280,7 +284,7 @@ impl<'c, 'a> Fx<'c, 'a> {
             return true;
         }
         match self.kind(t) {
-            TyKind::Slice(_) | TyKind::Ptr(_) | TyKind::VoidPtr | TyKind::Func(..) => true,
+            TyKind::Slice(_) | TyKind::Ptr(_) | TyKind::RawPtr(_) | TyKind::VoidPtr | TyKind::Func(..) => true,
             // Not lowered yet, or unknown: assume the worst.
             TyKind::Enum(..) | TyKind::Interface(..) | TyKind::Param(..) | TyKind::Err => true,
             TyKind::Array(e, _) => self.carries(*e, depth + 1),
@@ -915,7 +919,7 @@ impl<'c, 'a> Fx<'c, 'a> {
                         path.push(Step::Part(0, true));
                         Some((root, path))
                     }
-                    TyKind::Slice(_) | TyKind::Ptr(_) => {
+                    TyKind::Slice(_) | TyKind::Ptr(_) | TyKind::RawPtr(_) => {
                         let v = self.ev(st, base);
                         Some((Root::Mem(v.flat()), Vec::new()))
                     }
@@ -927,10 +931,7 @@ impl<'c, 'a> Fx<'c, 'a> {
             }
             ExprKind::Unary { op: UnOp::Deref, operand } => {
                 let v = self.ev(st, operand);
-                match self.kind(self.ty(operand)) {
-                    TyKind::RawPtr(_) => None,
-                    _ => Some((Root::Mem(v.flat()), Vec::new())),
-                }
+                Some((Root::Mem(v.flat()), Vec::new()))
             }
             _ => {
                 let v = self.ev(st, p);
@@ -978,9 +979,6 @@ impl<'c, 'a> Fx<'c, 'a> {
             },
             ExprKind::Unary { op: UnOp::Deref, operand } => {
                 let p = self.ev(st, operand);
-                if matches!(self.kind(self.ty(operand)), TyKind::RawPtr(_)) {
-                    return self.shape(t, &Locs::new());
-                }
                 let c = self.contents_of(st, &p.flat());
                 self.shape(t, &c)
             }
@@ -1090,7 +1088,7 @@ impl<'c, 'a> Fx<'c, 'a> {
                 let v = self.ev(st, base);
                 self.fit(el, v.part(0))
             }
-            TyKind::Slice(_) | TyKind::Ptr(_) => {
+            TyKind::Slice(_) | TyKind::Ptr(_) | TyKind::RawPtr(_) => {
                 let v = self.ev(st, base);
                 let c = self.contents_of(st, &v.flat());
                 self.shape(t, &c)
