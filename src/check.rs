@@ -645,9 +645,6 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.err(value.span, "assignment type mismatch");
                 }
                 self.own_assign(cx, place, value);
-                if let Some(NameRes::Local(l)) = self.info.names.get(&key(place.unparen())).copied() {
-                    self.note_views(cx, &[l], value);
-                }
             }
             StmtKind::CompoundAssign { op, place, value } => {
                 let pt = self.place(cx, place);
@@ -809,7 +806,6 @@ impl<'a, 'd> Checker<'a, 'd> {
             Some(e) => {
                 self.mark_handled(cx, e);
                 let t = self.expr(cx, e, Some(ret));
-                self.check_return_escape(cx, e);
                 if ret == prim::VOID {
                     if t != prim::VOID {
                         self.err(e.span, "return type does not match the function's return type");
@@ -829,7 +825,6 @@ impl<'a, 'd> Checker<'a, 'd> {
             let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
             let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
             let vt = self.expr(cx, b.value, expected);
-            let mut lids = Vec::new();
             let members = match self.types.kind(vt) {
                 TyKind::Tuple(ts) if ts.len() == b.names.len() => ts.clone(),
                 TyKind::Err => vec![prim::ERR; b.names.len()],
@@ -848,10 +843,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                     }
                     None => mt,
                 };
-                let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
-                lids.push(l);
+                self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
             }
-            self.note_views(cx, &lids, b.value);
             return;
         }
         let n = &b.names[0];
@@ -882,7 +875,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.reserved_binding(&n.name, ty);
         let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
         self.own_binding(cx, b.mode, b.value, l);
-        self.note_views(cx, &[l], b.value);
     }
 
     fn if_stmt(&mut self, cx: &mut FnCx, i: &'a IfStmt<'a>) {
@@ -1599,7 +1591,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             return t;
         }
         let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
-            if let Some(t) = self.field_closure_call(cx, e, callee, sid, name.name, args) {
+            if let Some(t) = self.field_closure_call(cx, e, callee, bt, name.name, args) {
                 return t;
             }
             let sn = self.types.structs[sid as usize].name.clone();

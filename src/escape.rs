@@ -31,7 +31,7 @@
 //! this only follows what is stored into and read back out of heap buffers.
 
 use crate::ast::*;
-use crate::check::{key, CallRes, Checked, NameRes};
+use crate::check::{key, CallRes, Checked, Functional, NameRes};
 use crate::diag::Diagnostics;
 use crate::source::Span;
 use crate::types::{prim, TyId, TyKind};
@@ -46,8 +46,7 @@ enum Loc {
     /// keyed by the expression).
     Temp(usize),
     /// The environment of a capturing closure made in this frame (keyed by
-    /// the lambda). Made once the checker accepts lambdas.
-    #[allow(dead_code)]
+    /// the lambda): a frame slot holding copies of the captured locals.
     Env(usize),
     /// What parameter i points into: memory the caller owns.
     Arg(u32),
@@ -64,6 +63,8 @@ enum Loc {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Code {
     Func(u32),
+    /// Lambda `i` of function `f` (`FuncDecl::lambdas`).
+    Lambda(u32, u32),
 }
 
 impl Loc {
@@ -186,19 +187,42 @@ impl State {
     }
 }
 
-/// Runs the analysis over every function of the program and reports the
-/// escapes found in user code.
+/// The summaries of every function and every lambda.
+struct Sums {
+    funcs: Vec<Summary>,
+    lambdas: Vec<Vec<Summary>>,
+}
+
+impl Sums {
+    fn get(&self, code: Code) -> &Summary {
+        match code {
+            Code::Func(f) => &self.funcs[f as usize],
+            Code::Lambda(f, i) => &self.lambdas[f as usize][i as usize],
+        }
+    }
+
+    fn slot(&mut self, code: Code) -> &mut Summary {
+        match code {
+            Code::Func(f) => &mut self.funcs[f as usize],
+            Code::Lambda(f, i) => &mut self.lambdas[f as usize][i as usize],
+        }
+    }
+}
+
+/// Runs the analysis over every function and lambda of the program and
+/// reports the escapes found in user code.
 pub fn check(c: &Checked, diags: &mut Diagnostics) {
     let n = c.funcs.len();
-    let mut sums = vec![Summary::default(); n];
+    let mut sums = Sums { funcs: vec![Summary::default(); n], lambdas: c.funcs.iter().map(|f| vec![Summary::default(); f.lambdas.len()]).collect() };
+    let units: Vec<Code> = (0..n as u32).flat_map(|f| std::iter::once(Code::Func(f)).chain((0..c.funcs[f as usize].lambdas.len() as u32).map(move |i| Code::Lambda(f, i)))).collect();
     // Summaries only grow, over a finite set of locations, so this settles;
     // the bound is a guard against a bug, not a limit programs reach.
     for _round in 0..64 {
         let mut changed = false;
-        for f in 0..n {
-            let s = Fx::new(c, &sums, f as u32, false).run();
-            if s != sums[f] {
-                sums[f] = s;
+        for &u in &units {
+            let s = Fx::new(c, &sums, u, false).run();
+            if s != *sums.get(u) {
+                *sums.slot(u) = s;
                 changed = true;
             }
         }
@@ -206,11 +230,12 @@ pub fn check(c: &Checked, diags: &mut Diagnostics) {
             break;
         }
     }
-    for f in 0..n {
-        if c.funcs[f].runtime {
+    for &u in &units {
+        let (Code::Func(f) | Code::Lambda(f, _)) = u;
+        if c.funcs[f as usize].runtime {
             continue;
         }
-        let mut fx = Fx::new(c, &sums, f as u32, true);
+        let mut fx = Fx::new(c, &sums, u, true);
         fx.run();
         for (span, msg) in fx.errors.into_values() {
             diags.error(span, msg);
@@ -225,26 +250,38 @@ enum Sink {
     /// A call's summary: the callee stores into what argument `arg` (0-based
     /// over the summary's parameters) reaches; `direct` when that argument
     /// is written as a parameter's name.
-    Call { span: Span, callee: u32, arg: usize, direct: bool },
+    Call { span: Span, callee: Code, arg: usize, direct: bool },
 }
 
-/// One function's analysis.
+/// One function's (or lambda's) analysis.
 struct Fx<'c, 'a> {
     c: &'c Checked<'a>,
-    sums: &'c [Summary],
+    sums: &'c Sums,
+    /// The function whose locals table the unit uses (a lambda's locals are
+    /// its enclosing function's).
     func: u32,
+    /// The unit: the function itself, or one of its lambdas.
+    unit: Code,
     report: bool,
     /// A method: local 0 is the receiver, parameter 0 of the summary.
     method: bool,
     nparams: u32,
+    /// The local each summary parameter arrives in (None for a lambda's
+    /// environment, parameter 0).
+    params: Vec<Option<u32>>,
+    /// A lambda's captures: locals of enclosing frames, read from the
+    /// environment (`Arg(0)`).
+    captures: Vec<u32>,
+    ret_ty: TyId,
+    body: &'a Block<'a>,
     /// States at `break` and `continue` of the loops being walked.
     loops: Vec<(Vec<State>, Vec<State>)>,
     /// The state where the function returns, and what it returns.
     exit: Option<State>,
     ret_val: AVal,
-    /// Per call: its callee and what each argument reaches (for naming the
-    /// argument a returned view came through).
-    call_args: HashMap<usize, (u32, Vec<Locs>)>,
+    /// Per call: each argument's label ("argument 2", "the receiver") and
+    /// what it reaches (for naming the argument a returned view came through).
+    call_args: HashMap<usize, Vec<(String, Locs)>>,
     /// Per object: the call that stored a frame view into it.
     notes: HashMap<Loc, String>,
     /// Diagnostics by source position (a loop walked twice reports once).
@@ -255,11 +292,48 @@ const SLICE_ESCAPES: &str = "a slice into a local array escapes its frame";
 const CLOSURE_ESCAPES: &str = "a closure that captures a local escapes its frame";
 
 impl<'c, 'a> Fx<'c, 'a> {
-    fn new(c: &'c Checked<'a>, sums: &'c [Summary], func: u32, report: bool) -> Fx<'c, 'a> {
+    fn new(c: &'c Checked<'a>, sums: &'c Sums, unit: Code, report: bool) -> Fx<'c, 'a> {
+        let (Code::Func(func) | Code::Lambda(func, _)) = unit;
         let d = &c.funcs[func as usize];
-        let method = d.receiver.is_some();
-        let nparams = d.params.len() as u32 + method as u32;
-        Fx { c, sums, func, report, method, nparams, loops: Vec::new(), exit: None, ret_val: AVal::empty(), call_args: HashMap::new(), notes: HashMap::new(), errors: BTreeMap::new() }
+        let (method, params, captures, ret_ty, body) = match unit {
+            Code::Func(_) => {
+                let method = d.receiver.is_some();
+                let n = d.params.len() as u32 + method as u32;
+                (method, (0..n).map(Some).collect(), Vec::new(), d.ret, d.item.body)
+            }
+            Code::Lambda(_, i) => {
+                let lam = &d.lambdas[i as usize];
+                let mut params = vec![None];
+                params.extend(lam.lambda.params.iter().map(|p| c.info.decls.get(&key(&p.name)).map(|l| l.0)));
+                (false, params, lam.captures.iter().map(|l| l.0).collect(), lam.ret, lam.lambda.body)
+            }
+        };
+        let nparams = params.len() as u32;
+        Fx {
+            c,
+            sums,
+            func,
+            unit,
+            report,
+            method,
+            nparams,
+            params,
+            captures,
+            ret_ty,
+            body,
+            loops: Vec::new(),
+            exit: None,
+            ret_val: AVal::empty(),
+            call_args: HashMap::new(),
+            notes: HashMap::new(),
+            errors: BTreeMap::new(),
+        }
+    }
+
+    /// Whether local `l` is a capture of the lambda being analysed: its
+    /// storage is the environment.
+    fn is_capture(&self, l: u32) -> bool {
+        self.captures.contains(&l)
     }
 
     fn error(&mut self, span: Span, msg: String) {
@@ -410,14 +484,14 @@ impl<'c, 'a> Fx<'c, 'a> {
         let outlives = receiver || l.param().is_some() || self.escaped(st).contains(&l);
         if !outlives {
             if let Sink::Call { callee, arg, .. } = sink {
-                let note = format!("the view is stored into {} of '{}'", self.arg_label(*callee, *arg), self.callee_name(*callee));
+                let note = self.stored_into(*callee, *arg);
                 self.notes.entry(l).or_insert(note);
             }
             return;
         }
         let owner = if receiver { 0 } else { self.owning_param(st, l) };
         let msg = match sink {
-            Sink::Assign => format!("a frame view is stored into a place reachable through parameter '{}', which outlives this frame; put the backing on the heap", self.param_name(owner)),
+            Sink::Assign => format!("a frame view is stored into a place reachable through {}, which outlives this frame; put the backing on the heap", self.param_name(owner)),
             Sink::Call { callee, arg, direct, .. } => {
                 let direct = *direct;
                 let pos = self.arg_label(*callee, *arg);
@@ -456,30 +530,19 @@ impl<'c, 'a> Fx<'c, 'a> {
         0
     }
 
+    /// "parameter 'x'" for the message about a store into its memory.
     fn param_name(&self, i: u32) -> String {
         let d = &self.c.funcs[self.func as usize];
-        if self.method {
-            if i == 0 {
-                return "self".into();
-            }
-            return d.item.params.get(i as usize - 1).map_or(String::new(), |p| p.name.name.to_string());
+        match self.params.get(i as usize) {
+            Some(None) => "a captured local".into(),
+            Some(Some(l)) => format!("parameter '{}'", d.locals.get(*l as usize).map_or("", |x| x.name.as_str())),
+            None => "a parameter".into(),
         }
-        d.item.params.get(i as usize).map_or(String::new(), |p| p.name.name.to_string())
     }
 
-    /// "argument N" of the function being analysed (the receiver of a method).
+    /// "argument N" of the unit being analysed.
     fn own_param_label(&self, i: u32) -> String {
-        if self.method {
-            if i == 0 {
-                return "the receiver".into();
-            }
-            return format!("argument {}", i);
-        }
-        format!("argument {}", i + 1)
-    }
-
-    fn callee_is_method(&self, f: u32) -> bool {
-        self.c.funcs[f as usize].receiver.is_some()
+        self.arg_label(self.unit, i as usize)
     }
 
     fn callee_name(&self, f: u32) -> String {
@@ -490,20 +553,39 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    /// "argument N" of a call of `f`, `i` counting a method's receiver as 0.
-    fn arg_label(&self, f: u32, i: usize) -> String {
-        if self.callee_is_method(f) {
-            if i == 0 {
-                return "the receiver".into();
-            }
-            return format!("argument {}", i);
+    /// Where a call of `code` stores a view: "the view is stored into
+    /// argument 2 of 'stash'".
+    fn stored_into(&self, code: Code, arg: usize) -> String {
+        match code {
+            Code::Lambda(..) if arg == 0 => "the closure called here stores the view through a pointer it captures".to_string(),
+            Code::Lambda(..) => format!("the view is stored into argument {} of the closure called here", arg),
+            Code::Func(f) => format!("the view is stored into {} of '{}'", self.arg_label(code, arg), self.callee_name(f)),
         }
-        format!("argument {}", i + 1)
+    }
+
+    /// "argument N" of a call of `code`, `i` counting a method's receiver
+    /// (a closure's environment) as 0.
+    fn arg_label(&self, code: Code, i: usize) -> String {
+        match code {
+            Code::Func(f) if self.c.funcs[f as usize].receiver.is_some() => {
+                if i == 0 {
+                    return "the receiver".into();
+                }
+                format!("argument {}", i)
+            }
+            Code::Func(_) => format!("argument {}", i + 1),
+            Code::Lambda(..) => {
+                if i == 0 {
+                    return "the closure's captures".into();
+                }
+                format!("argument {}", i)
+            }
+        }
     }
 
     fn is_param_name(&self, e: &Expr) -> bool {
         match self.c.info.names.get(&key(e.unparen())) {
-            Some(NameRes::Local(l)) => l.0 < self.nparams,
+            Some(NameRes::Local(l)) => self.params.contains(&Some(l.0)),
             _ => false,
         }
     }
@@ -515,14 +597,21 @@ impl<'c, 'a> Fx<'c, 'a> {
         let d = &self.c.funcs[self.func as usize];
         let mut st = State { locals: Vec::new(), mem: BTreeMap::new(), live: true };
         for l in 0..d.locals.len() as u32 {
-            let v = if l < self.nparams { self.shape(d.locals[l as usize].ty, &[Loc::Arg(l)].into_iter().collect()) } else { self.shape(d.locals[l as usize].ty, &Locs::new()) };
+            let t = d.locals[l as usize].ty;
+            // A parameter points where its argument does; a capture is a
+            // copy the environment holds, so it points where that copy does.
+            let v = match self.params.iter().position(|p| *p == Some(l)) {
+                Some(i) => self.shape(t, &[Loc::Arg(i as u32)].into_iter().collect()),
+                None if self.is_capture(l) => self.shape(t, &[Loc::Deep(0)].into_iter().collect()),
+                None => self.shape(t, &Locs::new()),
+            };
             st.locals.push(v);
         }
         for i in 0..self.nparams {
             st.mem.insert(Loc::Arg(i), [Loc::Deep(i)].into_iter().collect());
             st.mem.insert(Loc::Deep(i), [Loc::Deep(i)].into_iter().collect());
         }
-        let body = d.item.body;
+        let body = self.body;
         self.block(&mut st, body);
         if st.live {
             self.exit = Some(match self.exit.take() {
@@ -805,7 +894,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     // ----- returns ------------------------------------------------------
 
     fn ret(&mut self, st: &mut State, e: &'a Expr<'a>) {
-        let rt = self.c.funcs[self.func as usize].ret;
+        let rt = self.ret_ty;
         let v = self.ev_to(st, e, rt);
         let v = self.fit(rt, v);
         self.ret_val = self.ret_val.join(&v);
@@ -815,10 +904,13 @@ impl<'c, 'a> Fx<'c, 'a> {
         if frame.is_empty() {
             return;
         }
-        let slice = frame.iter().any(|l| matches!(l, Loc::Local(_) | Loc::Temp(_)));
+        // The value itself is a closure of this frame, or a slice of it; or
+        // it reaches one through memory.
+        let closure = if direct.iter().any(|l| l.is_frame()) { direct.iter().any(|l| matches!(l, Loc::Env(_))) } else { !frame.iter().any(|l| matches!(l, Loc::Local(_) | Loc::Temp(_))) };
+        let slice = !closure;
         // A call handing back what an argument views: name the argument.
         if let ExprKind::Call { .. } = &e.unparen().kind {
-            if let Some(n) = self.blamed_arg(st, e.unparen()) {
+            if let Some(n) = self.blamed_arg(e.unparen(), &frame) {
                 self.error(e.span, format!("this call may return a view of {}, which views the current frame; put the backing on the heap", n));
                 return;
             }
@@ -842,19 +934,12 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    /// For a returned call whose result views the frame: the argument the
-    /// view came through ("argument N"), if the callee's summary says so.
-    fn blamed_arg(&self, _st: &State, call: &Expr) -> Option<String> {
-        let (f, args) = self.call_args.get(&key(call))?;
-        let sum = &self.sums[*f as usize];
-        let ret = sum.ret.flat();
-        for (i, reach) in args.iter().enumerate() {
-            let flows = ret.contains(&Loc::Arg(i as u32)) || ret.contains(&Loc::Deep(i as u32)) || (ret.contains(&Loc::Obj(0)) && sum.fresh.iter().any(|l| l.param() == Some(i as u32)));
-            if flows && reach.iter().any(|l| l.is_frame()) {
-                return Some(self.arg_label(*f, i));
-            }
-        }
-        None
+    /// For a returned call whose result reaches the frame locations
+    /// `frame`: the argument that reaches them too ("argument N"), the one
+    /// the view came through.
+    fn blamed_arg(&self, call: &Expr, frame: &Locs) -> Option<String> {
+        let args = self.call_args.get(&key(call))?;
+        args.iter().find(|(_, reach)| reach.iter().any(|l| frame.contains(l))).map(|(label, _)| label.clone())
     }
 
     // ----- places -------------------------------------------------------
@@ -899,6 +984,8 @@ impl<'c, 'a> Fx<'c, 'a> {
         let p = p.unparen();
         match &p.kind {
             ExprKind::Name(_) => match self.c.info.names.get(&key(p)) {
+                // A lambda's capture lives in its environment.
+                Some(NameRes::Local(l)) if self.is_capture(l.0) => Some((Root::Mem([Loc::Arg(0)].into_iter().collect()), Vec::new())),
                 Some(NameRes::Local(l)) => Some((Root::Local(l.0), Vec::new())),
                 _ => None,
             },
@@ -1062,8 +1149,29 @@ impl<'c, 'a> Fx<'c, 'a> {
             }
             ExprKind::Call { callee, args } => self.call(st, e, callee, args),
             ExprKind::Match(m) => self.match_walk(st, m, true),
+            ExprKind::Lambda(l) => self.closure(st, l),
             _ => self.shape(t, &Locs::new()),
         }
+    }
+
+    /// A lambda expression: its code, and for a capturing one the
+    /// environment slot of this frame, which holds copies of the captures.
+    fn closure(&mut self, st: &mut State, l: &'a Lambda<'a>) -> AVal {
+        let Some(&i) = self.c.info.lambdas.get(&key(l)) else { return AVal::empty() };
+        let Some(lam) = self.c.funcs[self.func as usize].lambdas.get(i) else { return AVal::empty() };
+        let mut locs: Locs = [Loc::Code(Code::Lambda(self.func, i as u32))].into_iter().collect();
+        if !lam.captures.is_empty() {
+            let env = Loc::Env(key(l));
+            let mut held = Locs::new();
+            for cap in &lam.captures {
+                if let Some(v) = st.locals.get(cap.0 as usize) {
+                    v.flat_into(&mut held);
+                }
+            }
+            st.mem.entry(env).or_default().extend(held);
+            locs.insert(env);
+        }
+        AVal::Leaf(locs)
     }
 
     fn index(&mut self, st: &mut State, e: &'a Expr<'a>, base: &'a Expr<'a>, index: &'a Expr<'a>) -> AVal {
@@ -1106,17 +1214,8 @@ impl<'c, 'a> Fx<'c, 'a> {
         match res {
             Some(CallRes::Func(f)) => {
                 let params = self.c.funcs[f as usize].params.clone();
-                let mut vals = Vec::new();
-                let mut direct = Vec::new();
-                for (i, a) in args.iter().enumerate() {
-                    let v = match params.get(i) {
-                        Some(&pt) => self.ev_to(st, a, pt),
-                        None => self.ev(st, a),
-                    };
-                    vals.push(v.flat());
-                    direct.push(self.is_param_name(a));
-                }
-                self.apply(st, e, f, vals, direct, None)
+                let (vals, direct) = self.args(st, args, &params);
+                self.apply(st, e, Code::Func(f), vals, direct, None)
             }
             Some(CallRes::Variant(v)) => {
                 // An enum value is one component: its payload, whatever the variant.
@@ -1145,17 +1244,36 @@ impl<'c, 'a> Fx<'c, 'a> {
                     (bv.flat(), self.storage(st, base))
                 };
                 let params = self.c.funcs[f as usize].params.clone();
-                let mut vals = vec![recv_val];
-                let mut direct = vec![self.is_param_name(base)];
-                for (i, a) in args.iter().enumerate() {
-                    let v = match params.get(i) {
-                        Some(&pt) => self.ev_to(st, a, pt),
-                        None => self.ev(st, a),
-                    };
-                    vals.push(v.flat());
-                    direct.push(self.is_param_name(a));
+                let (mut vals, mut direct) = self.args(st, args, &params);
+                vals.insert(0, recv_val);
+                direct.insert(0, self.is_param_name(base));
+                self.apply(st, e, Code::Func(f), vals, direct, Some(recv_place))
+            }
+            Some(CallRes::Closure) => {
+                let params = match self.kind(self.ty(callee)) {
+                    TyKind::Func(ps, _) => ps.clone(),
+                    _ => Vec::new(),
+                };
+                let fv = self.ev(st, callee);
+                let (vals, direct) = self.args(st, args, &params);
+                // A closure held in a struct field is opaque: which lambda
+                // the field holds is the struct's business (spec: "a lambda
+                // bound to a struct field" is a callee the summary cannot
+                // see through).
+                let in_field = matches!(callee.unparen().kind, ExprKind::Field { .. });
+                self.call_value(st, e, &fv, vals, direct, in_field)
+            }
+            Some(CallRes::Functional(k)) => self.functional(st, e, k, args),
+            Some(CallRes::ErrorCheck) => {
+                // `err.check(f)` calls f(err); an error views nothing.
+                if let ExprKind::Field { base, .. } = &callee.unparen().kind {
+                    self.ev(st, base);
                 }
-                self.apply(st, e, f, vals, direct, Some(recv_place))
+                if let [f] = args {
+                    let fv = self.ev(st, f);
+                    self.call_value(st, e, &fv, vec![Locs::new()], vec![false], false);
+                }
+                AVal::empty()
             }
             _ => {
                 let builtin = match &callee.unparen().kind {
@@ -1184,6 +1302,22 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
+    /// The arguments of a call against its parameter types: what each
+    /// points into, and whether it is written as a parameter's name.
+    fn args(&mut self, st: &mut State, args: &'a [Expr<'a>], params: &[TyId]) -> (Vec<Locs>, Vec<bool>) {
+        let mut vals = Vec::new();
+        let mut direct = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            let v = match params.get(i) {
+                Some(&pt) => self.ev_to(st, a, pt),
+                None => self.ev(st, a),
+            };
+            vals.push(v.flat());
+            direct.push(self.is_param_name(a));
+        }
+        (vals, direct)
+    }
+
     /// Evaluates the arguments of a call that keeps none of them; its result
     /// is a fresh object.
     fn opaque_args(&mut self, st: &mut State, e: &'a Expr<'a>, args: &'a [Expr<'a>]) -> AVal {
@@ -1194,12 +1328,136 @@ impl<'c, 'a> Fx<'c, 'a> {
         self.shape(t, &[Loc::Obj(key(e))].into_iter().collect())
     }
 
-    /// A call of `f` through its summary. `vals[i]`: what argument i (the
-    /// receiver first for a method) points into; `recv_place`: the storage
-    /// of a method's receiver.
-    fn apply(&mut self, st: &mut State, e: &'a Expr<'a>, f: u32, vals: Vec<Locs>, direct: Vec<bool>, recv_place: Option<Locs>) -> AVal {
+    /// A call through the function value `fv` with arguments `vals` (the
+    /// closure's environment not among them). When every function the
+    /// value may hold is known (a top-level function, a lambda of this
+    /// program) the call goes through their summaries; otherwise (`opaque`,
+    /// or a value from a parameter or from memory) it is an opaque call.
+    fn call_value(&mut self, st: &mut State, e: &'a Expr<'a>, fv: &AVal, vals: Vec<Locs>, direct: Vec<bool>, opaque: bool) -> AVal {
+        let locs = fv.flat();
+        let targets: Vec<Code> = locs
+            .iter()
+            .filter_map(|l| match l {
+                Loc::Code(c) => Some(*c),
+                _ => None,
+            })
+            .collect();
+        let unknown = locs.iter().any(|l| !matches!(l, Loc::Code(_) | Loc::Env(_)));
+        if opaque || unknown || targets.is_empty() {
+            return self.opaque_call(st, e, vals);
+        }
+        let env: Locs = locs.iter().copied().filter(|l| matches!(l, Loc::Env(_))).collect();
+        let mut out: Option<AVal> = None;
+        for c in targets {
+            let (v, d) = match c {
+                Code::Lambda(..) => (std::iter::once(env.clone()).chain(vals.iter().cloned()).collect(), std::iter::once(false).chain(direct.iter().copied()).collect()),
+                Code::Func(_) => (vals.clone(), direct.clone()),
+            };
+            let r = self.apply(st, e, c, v, d, None);
+            out = Some(match out {
+                Some(o) => o.join(&r),
+                None => r,
+            });
+        }
+        out.unwrap_or_else(AVal::empty)
+    }
+
+    /// A call whose callee is unknown: it may keep any argument anywhere,
+    /// so an argument that reaches the frame is rejected (spec: an opaque
+    /// call defaults to rejecting a polluted argument), and the result may
+    /// point wherever the arguments do, or at a fresh object.
+    fn opaque_call(&mut self, st: &mut State, e: &'a Expr<'a>, vals: Vec<Locs>) -> AVal {
+        let mut result: Locs = [Loc::Obj(key(e))].into_iter().collect();
+        let mut labels = Vec::new();
+        for (i, v) in vals.iter().enumerate() {
+            let reach = self.reach(st, v);
+            if reach.iter().any(|l| l.is_frame()) {
+                let msg = if v.iter().any(|l| matches!(l, Loc::Env(_))) {
+                    "this call may store a closure that captures the current frame beyond it; put the captured backing on the heap"
+                } else {
+                    "this call may store a view of the current frame beyond it; put the backing on the heap"
+                };
+                self.error(e.span, msg.to_string());
+            }
+            result.extend(reach.iter().copied());
+            labels.push((format!("argument {}", i + 1), reach));
+        }
+        self.call_args.insert(key(e), labels);
+        let t = self.ty(e);
+        self.shape(t, &result)
+    }
+
+    /// `map`, `filter`, `fold`, `reduce`, `foreach`: the function argument
+    /// is called on the elements (and the accumulator); map and filter
+    /// collect into a fresh heap slice.
+    fn functional(&mut self, st: &mut State, e: &'a Expr<'a>, k: Functional, args: &'a [Expr<'a>]) -> AVal {
+        let t = self.ty(e);
+        let (Some(xs), Some(f)) = (args.first(), args.last()) else { return AVal::empty() };
+        let xv = self.ev(st, xs);
+        let elems = match self.kind(self.ty(xs)) {
+            TyKind::Array(..) => xv.part(0).flat(),
+            _ => self.contents_of(st, &xv.flat()),
+        };
+        let init = match (k, args) {
+            // The accumulator has the result's type.
+            (Functional::Fold, [_, init, _]) => {
+                let v = self.ev_to(st, init, t).flat();
+                let reach = self.reach(st, &v);
+                Some((v, reach))
+            }
+            _ => None,
+        };
+        let fv = self.ev(st, f);
+        let obj = Loc::Obj(key(e));
+        let result = match k {
+            Functional::Map => {
+                let r = self.call_value(st, e, &fv, vec![elems], vec![false], false);
+                st.mem.entry(obj).or_default().extend(r.flat());
+                [obj].into_iter().collect()
+            }
+            Functional::Filter => {
+                self.call_value(st, e, &fv, vec![elems.clone()], vec![false], false);
+                st.mem.entry(obj).or_default().extend(elems);
+                [obj].into_iter().collect()
+            }
+            Functional::Foreach => {
+                self.call_value(st, e, &fv, vec![elems], vec![false], false);
+                Locs::new()
+            }
+            Functional::Fold | Functional::Reduce => {
+                // The accumulator starts as the initial value (the first
+                // element for reduce) and takes each result in turn.
+                let mut acc = match &init {
+                    Some((v, _)) => v.clone(),
+                    None => elems.clone(),
+                };
+                loop {
+                    let r = self.call_value(st, e, &fv, vec![acc.clone(), elems.clone()], vec![false, false], false);
+                    let mut next = acc.clone();
+                    r.flat_into(&mut next);
+                    if next == acc {
+                        break;
+                    }
+                    acc = next;
+                }
+                acc
+            }
+        };
+        // Name the builtin's own arguments for a returned view.
+        let mut labels = vec![("argument 1".to_string(), self.reach(st, &xv.flat()))];
+        if let Some((_, reach)) = init {
+            labels.push(("argument 2".to_string(), reach));
+        }
+        self.call_args.insert(key(e), labels);
+        self.shape(t, &result)
+    }
+
+    /// A call of `code` through its summary. `vals[i]`: what argument i (the
+    /// receiver first for a method, the environment first for a lambda)
+    /// points into; `recv_place`: the storage of a method's receiver.
+    fn apply(&mut self, st: &mut State, e: &'a Expr<'a>, code: Code, vals: Vec<Locs>, direct: Vec<bool>, recv_place: Option<Locs>) -> AVal {
         let k = key(e);
-        let sum = self.sums[f as usize].clone();
+        let sum = self.sums.get(code).clone();
         let deeps: Vec<Locs> = vals.iter().map(|v| self.reach1(st, v)).collect();
         let subst = |s: &Locs| -> Locs {
             let mut out = Locs::new();
@@ -1227,20 +1485,20 @@ impl<'c, 'a> Fx<'c, 'a> {
             let Some(j) = target.param() else { continue };
             let targets = subst(&[*target].into_iter().collect());
             let cs = subst(contents);
-            let sink = Sink::Call { span: e.span, callee: f, arg: j as usize, direct: direct.get(j as usize).copied().unwrap_or(false) };
+            let sink = Sink::Call { span: e.span, callee: code, arg: j as usize, direct: direct.get(j as usize).copied().unwrap_or(false) };
             for l in targets {
                 self.store(st, l, &cs, e.span, &sink);
             }
         }
         if let Some(place) = recv_place {
             let cs = subst(&sum.recv);
-            let sink = Sink::Call { span: e.span, callee: f, arg: 0, direct: direct.first().copied().unwrap_or(false) };
+            let sink = Sink::Call { span: e.span, callee: code, arg: 0, direct: direct.first().copied().unwrap_or(false) };
             for l in place {
                 self.store(st, l, &cs, e.span, &sink);
             }
         }
-        let reaches: Vec<Locs> = vals.iter().zip(&deeps).map(|(v, d)| v.union(d).copied().collect()).collect();
-        self.call_args.insert(k, (f, reaches));
+        let labels: Vec<(String, Locs)> = vals.iter().zip(&deeps).enumerate().map(|(i, (v, d))| (self.arg_label(code, i), v.union(d).copied().collect())).collect();
+        self.call_args.insert(k, labels);
         let t = self.ty(e);
         self.fit(t, ret)
     }
