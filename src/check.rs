@@ -901,9 +901,26 @@ impl<'a, 'd> Checker<'a, 'd> {
             (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) | (TyKind::VoidPtr, TyKind::Ptr(_)) => true,
             // An array is viewed as a slice of its elements (a frame view).
             (TyKind::Array(a, _), TyKind::Slice(b)) => a == b,
+            // ... also as a member of a tuple or an element of an array.
+            (TyKind::Tuple(_), TyKind::Tuple(_)) | (TyKind::Array(..), TyKind::Array(..)) => self.views_as(v, t),
             // char <-> integers convert implicitly, as do rune <-> integers.
             (TyKind::Int { .. }, TyKind::Char) | (TyKind::Char, TyKind::Int { .. }) => true,
             (TyKind::Int { .. }, TyKind::Rune) | (TyKind::Rune, TyKind::Int { .. }) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether a value of type `v` becomes one of type `t` by viewing
+    /// arrays as slices, member by member (`(int64[3], int64)` as
+    /// `(int64[], int64)`); the lowering builds the converted aggregate.
+    pub(crate) fn views_as(&self, v: TyId, t: TyId) -> bool {
+        if v == t {
+            return true;
+        }
+        match (self.types.kind(v), self.types.kind(t)) {
+            (TyKind::Array(a, _), TyKind::Slice(b)) => a == b,
+            (TyKind::Tuple(a), TyKind::Tuple(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| self.views_as(*x, *y)),
+            (TyKind::Array(a, n), TyKind::Array(b, m)) => n == m && self.views_as(*a, *b),
             _ => false,
         }
     }

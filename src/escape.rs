@@ -1046,13 +1046,44 @@ impl<'c, 'a> Fx<'c, 'a> {
     // ----- expressions --------------------------------------------------
 
     /// `e` evaluated where a value of type `target` is expected: an array
-    /// meeting a slice becomes a view of the array's storage.
+    /// meeting a slice becomes a view of the array's storage, also as a
+    /// member of a tuple or an element of an array (`(int64[3], int64)`
+    /// where `(int64[], int64)` is expected views the tuple's storage).
     fn ev_to(&mut self, st: &mut State, e: &'a Expr<'a>, target: TyId) -> AVal {
         let et = self.ty(e);
-        if let (TyKind::Array(..), TyKind::Slice(_)) = (self.kind(et), self.kind(target)) {
-            return AVal::Leaf(self.storage(st, e));
+        match (self.kind(et), self.kind(target)) {
+            (TyKind::Array(..), TyKind::Slice(_)) => AVal::Leaf(self.storage(st, e)),
+            (TyKind::Tuple(_), TyKind::Tuple(_)) | (TyKind::Array(..), TyKind::Array(..)) if et != target => {
+                let (storage, v) = match self.place_path(st, e) {
+                    Some((Root::Local(l), path)) => {
+                        let t = self.local_ty(l);
+                        let whole = self.fit(t, st.locals[l as usize].clone());
+                        ([Loc::Local(l)].into_iter().collect(), at_path(&whole, &path))
+                    }
+                    Some((Root::Mem(locs), _)) => {
+                        let c = self.contents_of(st, &locs);
+                        (locs, self.shape(et, &c))
+                    }
+                    None => (Locs::new(), self.shape(et, &Locs::new())),
+                };
+                self.view_as(et, target, v, &storage)
+            }
+            _ => self.ev(st, e),
         }
-        self.ev(st, e)
+    }
+
+    /// `v`, a value of type `have` living in `storage`, as a value of type
+    /// `want`: each array member viewed as a slice views `storage`.
+    fn view_as(&self, have: TyId, want: TyId, v: AVal, storage: &Locs) -> AVal {
+        match (self.kind(have), self.kind(want)) {
+            (TyKind::Array(_, 0), TyKind::Slice(_)) => AVal::empty(),
+            (TyKind::Array(..), TyKind::Slice(_)) => AVal::Leaf(storage.clone()),
+            (TyKind::Tuple(hs), TyKind::Tuple(ws)) if hs.len() == ws.len() => {
+                AVal::Agg(hs.iter().zip(ws).enumerate().map(|(i, (h, w))| self.view_as(*h, *w, v.part(i), storage)).collect())
+            }
+            (TyKind::Array(h, _), TyKind::Array(w, _)) => AVal::Agg(vec![self.view_as(*h, *w, v.part(0), storage)]),
+            _ => self.fit(want, v),
+        }
     }
 
     fn ev(&mut self, st: &mut State, e: &'a Expr<'a>) -> AVal {
@@ -1541,6 +1572,11 @@ fn update_at(cur: &AVal, path: &[Step], v: &AVal, weak: bool) -> AVal {
             other => other.join(&AVal::Leaf(v.flat())),
         },
     }
+}
+
+/// The component of `v` at `path`.
+fn at_path(v: &AVal, path: &[Step]) -> AVal {
+    path.iter().fold(v.clone(), |v, Step::Part(i, _)| v.part(*i))
 }
 
 fn same_shape(a: &AVal, b: &AVal) -> bool {

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 mod closures;
 mod enums;
+mod views;
 #[path = "lower_heap.rs"]
 mod heap;
 
@@ -741,6 +742,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             let len = self.b.iconst(Type::I64, n as i64);
             self.b.store(len, s, 8);
             return s;
+        }
+        if self.needs_view_conversion(have, want) {
+            return self.view_convert(v, have, want);
         }
         if have == want || have == prim::ERR || is_aggregate(&self.c.types, want) {
             return v;
