@@ -48,6 +48,10 @@ enum Loc {
     /// The environment of a capturing closure made in this frame (keyed by
     /// the lambda): a frame slot holding copies of the captured locals.
     Env(usize),
+    /// Not memory: a table entry recording what capture j of the
+    /// environment `Env(k)` points into, for calls of the closure. No value
+    /// points here.
+    Capture(usize, u32),
     /// What parameter i points into: memory the caller owns.
     Arg(u32),
     /// Anything reachable from the contents of `Arg(i)`.
@@ -301,9 +305,13 @@ impl<'c, 'a> Fx<'c, 'a> {
                 let n = d.params.len() as u32 + method as u32;
                 (method, (0..n).map(Some).collect(), Vec::new(), d.ret, d.item.body)
             }
+            // A lambda's parameters: its environment, each capture (a copy
+            // the environment holds, pointing where the captured local did),
+            // then its own parameters.
             Code::Lambda(_, i) => {
                 let lam = &d.lambdas[i as usize];
                 let mut params = vec![None];
+                params.extend(lam.captures.iter().map(|l| Some(l.0)));
                 params.extend(lam.lambda.params.iter().map(|p| c.info.decls.get(&key(&p.name)).map(|l| l.0)));
                 (false, params, lam.captures.iter().map(|l| l.0).collect(), lam.ret, lam.lambda.body)
             }
@@ -535,6 +543,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         let d = &self.c.funcs[self.func as usize];
         match self.params.get(i as usize) {
             Some(None) => "a captured local".into(),
+            Some(Some(l)) if self.is_capture(*l) => format!("the captured '{}'", d.locals.get(*l as usize).map_or("", |x| x.name.as_str())),
             Some(Some(l)) => format!("parameter '{}'", d.locals.get(*l as usize).map_or("", |x| x.name.as_str())),
             None => "a parameter".into(),
         }
@@ -557,8 +566,8 @@ impl<'c, 'a> Fx<'c, 'a> {
     /// argument 2 of 'stash'".
     fn stored_into(&self, code: Code, arg: usize) -> String {
         match code {
-            Code::Lambda(..) if arg == 0 => "the closure called here stores the view through a pointer it captures".to_string(),
-            Code::Lambda(..) => format!("the view is stored into argument {} of the closure called here", arg),
+            Code::Lambda(f, i) if arg <= self.ncaptures(f, i) => "the closure called here stores the view through a pointer it captures".to_string(),
+            Code::Lambda(..) => format!("the view is stored into {} of the closure called here", self.arg_label(code, arg)),
             Code::Func(f) => format!("the view is stored into {} of '{}'", self.arg_label(code, arg), self.callee_name(f)),
         }
     }
@@ -574,18 +583,28 @@ impl<'c, 'a> Fx<'c, 'a> {
                 format!("argument {}", i)
             }
             Code::Func(_) => format!("argument {}", i + 1),
-            Code::Lambda(..) => {
+            Code::Lambda(f, l) => {
+                let n = self.ncaptures(f, l);
                 if i == 0 {
                     return "the closure's captures".into();
                 }
-                format!("argument {}", i)
+                if i <= n {
+                    let lam = &self.c.funcs[f as usize].lambdas[l as usize];
+                    let name = self.c.funcs[f as usize].locals.get(lam.captures[i - 1].0 as usize).map_or("", |x| x.name.as_str());
+                    return format!("the captured '{}'", name);
+                }
+                format!("argument {}", i - n)
             }
         }
     }
 
+    fn ncaptures(&self, f: u32, i: u32) -> usize {
+        self.c.funcs[f as usize].lambdas.get(i as usize).map_or(0, |l| l.captures.len())
+    }
+
     fn is_param_name(&self, e: &Expr) -> bool {
         match self.c.info.names.get(&key(e.unparen())) {
-            Some(NameRes::Local(l)) => self.params.contains(&Some(l.0)),
+            Some(NameRes::Local(l)) => self.params.contains(&Some(l.0)) && !self.is_capture(l.0),
             _ => false,
         }
     }
@@ -602,7 +621,6 @@ impl<'c, 'a> Fx<'c, 'a> {
             // copy the environment holds, so it points where that copy does.
             let v = match self.params.iter().position(|p| *p == Some(l)) {
                 Some(i) => self.shape(t, &[Loc::Arg(i as u32)].into_iter().collect()),
-                None if self.is_capture(l) => self.shape(t, &[Loc::Deep(0)].into_iter().collect()),
                 None => self.shape(t, &Locs::new()),
             };
             st.locals.push(v);
@@ -610,6 +628,10 @@ impl<'c, 'a> Fx<'c, 'a> {
         for i in 0..self.nparams {
             st.mem.insert(Loc::Arg(i), [Loc::Deep(i)].into_iter().collect());
             st.mem.insert(Loc::Deep(i), [Loc::Deep(i)].into_iter().collect());
+        }
+        // A lambda's environment holds its captures.
+        if !self.captures.is_empty() {
+            st.mem.insert(Loc::Arg(0), (1..=self.captures.len() as u32).map(Loc::Arg).collect());
         }
         let body = self.body;
         self.block(&mut st, body);
@@ -1192,15 +1214,15 @@ impl<'c, 'a> Fx<'c, 'a> {
         let Some(lam) = self.c.funcs[self.func as usize].lambdas.get(i) else { return AVal::empty() };
         let mut locs: Locs = [Loc::Code(Code::Lambda(self.func, i as u32))].into_iter().collect();
         if !lam.captures.is_empty() {
-            let env = Loc::Env(key(l));
+            let k = key(l);
             let mut held = Locs::new();
-            for cap in &lam.captures {
-                if let Some(v) = st.locals.get(cap.0 as usize) {
-                    v.flat_into(&mut held);
-                }
+            for (j, cap) in lam.captures.iter().enumerate() {
+                let v = st.locals.get(cap.0 as usize).map_or_else(Locs::new, |v| v.flat());
+                held.extend(v.iter().copied());
+                st.mem.entry(Loc::Capture(k, j as u32)).or_default().extend(v);
             }
-            st.mem.entry(env).or_default().extend(held);
-            locs.insert(env);
+            st.mem.entry(Loc::Env(k)).or_default().extend(held);
+            locs.insert(Loc::Env(k));
         }
         AVal::Leaf(locs)
     }
@@ -1381,7 +1403,25 @@ impl<'c, 'a> Fx<'c, 'a> {
         let mut out: Option<AVal> = None;
         for c in targets {
             let (v, d) = match c {
-                Code::Lambda(..) => (std::iter::once(env.clone()).chain(vals.iter().cloned()).collect(), std::iter::once(false).chain(direct.iter().copied()).collect()),
+                Code::Lambda(f, i) => {
+                    // The environment, what each capture points into, the arguments.
+                    let n = self.ncaptures(f, i);
+                    let site = self.c.funcs[f as usize].lambdas.get(i as usize).map(|l| key(l.lambda));
+                    let mut v = vec![env.clone()];
+                    for j in 0..n {
+                        let mut cap = Locs::new();
+                        for l in &env {
+                            match *l {
+                                Loc::Env(k) if Some(k) == site => cap.extend(self.contents(st, Loc::Capture(k, j as u32))),
+                                other => cap.extend(self.contents(st, other)),
+                            }
+                        }
+                        v.push(cap);
+                    }
+                    v.extend(vals.iter().cloned());
+                    let d = std::iter::repeat(false).take(n + 1).chain(direct.iter().copied()).collect();
+                    (v, d)
+                }
                 Code::Func(_) => (vals.clone(), direct.clone()),
             };
             let r = self.apply(st, e, c, v, d, None);
