@@ -234,6 +234,9 @@ pub fn check(c: &Checked, diags: &mut Diagnostics) {
             break;
         }
     }
+    // The instances of one generic function share its source: one report
+    // per position and message.
+    let mut errors = BTreeMap::new();
     for &u in &units {
         let (Code::Func(f) | Code::Lambda(f, _)) = u;
         if c.funcs[f as usize].runtime {
@@ -241,9 +244,12 @@ pub fn check(c: &Checked, diags: &mut Diagnostics) {
         }
         let mut fx = Fx::new(c, &sums, u, true);
         fx.run();
-        for (span, msg) in fx.errors.into_values() {
-            diags.error(span, msg);
+        for (at, (span, msg)) in fx.errors {
+            errors.entry((at, msg.clone())).or_insert((span, msg));
         }
+    }
+    for (span, msg) in errors.into_values() {
+        diags.error(span, msg);
     }
 }
 
