@@ -23,6 +23,17 @@
 //! program until none changes, which settles recursion. Diagnostics are
 //! reported only by the last round, when every summary is final.
 //!
+//! A lambda is a unit of its own with a summary, its parameters being its
+//! environment, then each capture (a copy the environment holds), then its
+//! own parameters. A lambda expression evaluates to its code and, when it
+//! captures, its environment (`Env`, a frame slot of the evaluating frame).
+//! A call through a function value whose possible codes are all known (a
+//! named function, a lambda of the program) goes through their summaries;
+//! any other (a function parameter, a closure held in a struct field) is
+//! opaque, and an argument reaching the frame is rejected there, as the spec
+//! prescribes. `map`, `filter`, `fold`, `reduce` and `foreach` call their
+//! function on the elements (and accumulator) and collect into the heap.
+//!
 //! Raw pointers are walked like managed ones. The spec leaves a view stored
 //! through a `*raw T` to the FFI honour system, but the standard library's
 //! containers keep their elements in raw buffers their (managed) header
@@ -750,11 +761,21 @@ impl<'c, 'a> Fx<'c, 'a> {
             st.locals[l as usize] = self.fit(t, v);
             return;
         }
-        let v = self.ev(st, b.value);
+        // A member bound as a slice of an array member views the tuple.
+        let tt = self.ty(b.value);
+        let members = match self.kind(tt) {
+            TyKind::Tuple(ms) => ms.clone(),
+            _ => Vec::new(),
+        };
+        let views = b.names.iter().zip(&members).any(|(n, &m)| decl(n).map_or(false, |l| self.local_ty(l) != m));
+        let (storage, v) = if views { self.ev_stored(st, b.value) } else { (Locs::new(), self.ev(st, b.value)) };
         for (i, n) in b.names.iter().enumerate() {
             if let Some(l) = decl(n) {
                 let t = self.local_ty(l);
-                st.locals[l as usize] = self.fit(t, v.part(i));
+                st.locals[l as usize] = match members.get(i) {
+                    Some(&m) if views => self.view_as(m, t, v.part(i), &storage),
+                    _ => self.fit(t, v.part(i)),
+                };
             }
         }
     }
@@ -1082,21 +1103,28 @@ impl<'c, 'a> Fx<'c, 'a> {
         match (self.kind(et), self.kind(target)) {
             (TyKind::Array(..), TyKind::Slice(_)) => AVal::Leaf(self.storage(st, e)),
             (TyKind::Tuple(_), TyKind::Tuple(_)) | (TyKind::Array(..), TyKind::Array(..)) if et != target => {
-                let (storage, v) = match self.place_path(st, e) {
-                    Some((Root::Local(l), path)) => {
-                        let t = self.local_ty(l);
-                        let whole = self.fit(t, st.locals[l as usize].clone());
-                        ([Loc::Local(l)].into_iter().collect(), at_path(&whole, &path))
-                    }
-                    Some((Root::Mem(locs), _)) => {
-                        let c = self.contents_of(st, &locs);
-                        (locs, self.shape(et, &c))
-                    }
-                    None => (Locs::new(), self.shape(et, &Locs::new())),
-                };
+                let (storage, v) = self.ev_stored(st, e);
                 self.view_as(et, target, v, &storage)
             }
             _ => self.ev(st, e),
+        }
+    }
+
+    /// `e`'s value and the memory it lives in (a temporary of this frame
+    /// for a value that is not a place).
+    fn ev_stored(&mut self, st: &mut State, e: &'a Expr<'a>) -> (Locs, AVal) {
+        let et = self.ty(e);
+        match self.place_path(st, e) {
+            Some((Root::Local(l), path)) => {
+                let t = self.local_ty(l);
+                let whole = self.fit(t, st.locals[l as usize].clone());
+                ([Loc::Local(l)].into_iter().collect(), at_path(&whole, &path))
+            }
+            Some((Root::Mem(locs), _)) => {
+                let c = self.contents_of(st, &locs);
+                (locs, self.shape(et, &c))
+            }
+            None => (Locs::new(), self.shape(et, &Locs::new())),
         }
     }
 

@@ -313,7 +313,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                     };
                     let off = crate::layout::member_offset(&self.c.types, tt, i) as i32;
                     let src = self.member_value(t, off, mty);
-                    let v = self.convert_int(src, mty, lty);
+                    let v = self.convert_value(src, mty, lty);
                     let addr = self.local_slot(l);
                     self.store_value(v, addr, lty);
                 }

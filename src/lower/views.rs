@@ -14,6 +14,18 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         have != want && matches!((self.c.types.kind(have), self.c.types.kind(want)), (TyKind::Tuple(_), TyKind::Tuple(_)) | (TyKind::Array(..), TyKind::Array(..)))
     }
 
+    /// A value of type `have` as one of type `want`: an array (member)
+    /// viewed as a slice, or an integer-like conversion.
+    pub(super) fn convert_value(&mut self, v: Value, have: TyId, want: TyId) -> Value {
+        match (self.c.types.kind(have), self.c.types.kind(want)) {
+            _ if have == want => v,
+            (TyKind::Array(..), TyKind::Slice(_)) => self.view_convert(v, have, want),
+            _ if self.needs_view_conversion(have, want) => self.view_convert(v, have, want),
+            _ if is_aggregate(&self.c.types, want) => v,
+            _ => self.convert_int(v, have, want),
+        }
+    }
+
     /// The value at `src` (of type `have`) as a value of type `want`.
     pub(super) fn view_convert(&mut self, src: Value, have: TyId, want: TyId) -> Value {
         if have == want {
