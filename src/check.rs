@@ -670,9 +670,6 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.err(value.span, "assignment type mismatch");
                 }
                 self.own_assign(cx, place, value);
-                if let Some(NameRes::Local(l)) = self.info.names.get(&key(place.unparen())).copied() {
-                    self.note_views(cx, &[l], value);
-                }
             }
             StmtKind::CompoundAssign { op, place, value } => {
                 let pt = self.place(cx, place);
@@ -834,7 +831,6 @@ impl<'a, 'd> Checker<'a, 'd> {
             Some(e) => {
                 self.mark_handled(cx, e);
                 let t = self.expr(cx, e, Some(ret));
-                self.check_return_escape(cx, e);
                 if ret == prim::VOID {
                     if t != prim::VOID {
                         self.err(e.span, "return type does not match the function's return type");
@@ -854,7 +850,6 @@ impl<'a, 'd> Checker<'a, 'd> {
             let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
             let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
             let vt = self.expr(cx, b.value, expected);
-            let mut lids = Vec::new();
             let members = match self.types.kind(vt) {
                 TyKind::Tuple(ts) if ts.len() == b.names.len() => ts.clone(),
                 TyKind::Err => vec![prim::ERR; b.names.len()],
@@ -873,10 +868,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                     }
                     None => mt,
                 };
-                let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
-                lids.push(l);
+                self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
             }
-            self.note_views(cx, &lids, b.value);
             return;
         }
         let n = &b.names[0];
@@ -907,7 +900,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.reserved_binding(&n.name, ty);
         let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
         self.own_binding(cx, b.mode, b.value, l);
-        self.note_views(cx, &[l], b.value);
     }
 
     fn if_stmt(&mut self, cx: &mut FnCx, i: &'a IfStmt<'a>) {
@@ -934,11 +926,28 @@ impl<'a, 'd> Checker<'a, 'd> {
             (TyKind::RawPtr(_) | TyKind::Ptr(_), TyKind::VoidPtr) | (TyKind::VoidPtr, TyKind::Ptr(_)) => true,
             // An array is viewed as a slice of its elements (a frame view).
             (TyKind::Array(a, _), TyKind::Slice(b)) => a == b,
+            // ... also as a member of a tuple or an element of an array.
+            (TyKind::Tuple(_), TyKind::Tuple(_)) | (TyKind::Array(..), TyKind::Array(..)) => self.views_as(v, t),
             // char <-> integers convert implicitly, as do rune <-> integers.
             (TyKind::Int { .. }, TyKind::Char) | (TyKind::Char, TyKind::Int { .. }) => true,
             (TyKind::Int { .. }, TyKind::Rune) | (TyKind::Rune, TyKind::Int { .. }) => true,
             // A struct is boxed into an interface it implements.
             (TyKind::Struct(..), TyKind::Interface(..)) => self.implements(v, t),
+            _ => false,
+        }
+    }
+
+    /// Whether a value of type `v` becomes one of type `t` by viewing
+    /// arrays as slices, member by member (`(int64[3], int64)` as
+    /// `(int64[], int64)`); the lowering builds the converted aggregate.
+    pub(crate) fn views_as(&self, v: TyId, t: TyId) -> bool {
+        if v == t {
+            return true;
+        }
+        match (self.types.kind(v), self.types.kind(t)) {
+            (TyKind::Array(a, _), TyKind::Slice(b)) => a == b,
+            (TyKind::Tuple(a), TyKind::Tuple(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| self.views_as(*x, *y)),
+            (TyKind::Array(a, n), TyKind::Array(b, m)) => n == m && self.views_as(*a, *b),
             _ => false,
         }
     }
@@ -1643,7 +1652,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             return t;
         }
         let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
-            if let Some(t) = self.field_closure_call(cx, e, callee, sid, name.name, args) {
+            if let Some(t) = self.field_closure_call(cx, e, callee, bt, name.name, args) {
                 return t;
             }
             let sn = self.types.structs[sid as usize].name.clone();

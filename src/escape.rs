@@ -23,11 +23,26 @@
 //! program until none changes, which settles recursion. Diagnostics are
 //! reported only by the last round, when every summary is final.
 //!
-//! Raw pointers are outside the walk by design (the FFI honour system): a
-//! value of a `*raw T` type points nowhere as far as this pass is concerned.
+//! A lambda is a unit of its own with a summary, its parameters being its
+//! environment, then each capture (a copy the environment holds), then its
+//! own parameters. A lambda expression evaluates to its code and, when it
+//! captures, its environment (`Env`, a frame slot of the evaluating frame).
+//! A call through a function value whose possible codes are all known (a
+//! named function, a lambda of the program) goes through their summaries;
+//! any other (a function parameter, a closure held in a struct field) is
+//! opaque, and an argument reaching the frame is rejected there, as the spec
+//! prescribes. `map`, `filter`, `fold`, `reduce` and `foreach` call their
+//! function on the elements (and accumulator) and collect into the heap.
+//!
+//! Raw pointers are walked like managed ones. The spec leaves a view stored
+//! through a `*raw T` to the FFI honour system, but the standard library's
+//! containers keep their elements in raw buffers their (managed) header
+//! owns, and a frame view pushed into a vector must still be caught; a raw
+//! pointer never points into a frame itself (dusk has no address-of), so
+//! this only follows what is stored into and read back out of heap buffers.
 
 use crate::ast::*;
-use crate::check::{key, CallRes, Checked, NameRes};
+use crate::check::{key, CallRes, Checked, Functional, NameRes};
 use crate::diag::Diagnostics;
 use crate::source::Span;
 use crate::types::{prim, TyId, TyKind};
@@ -42,9 +57,12 @@ enum Loc {
     /// keyed by the expression).
     Temp(usize),
     /// The environment of a capturing closure made in this frame (keyed by
-    /// the lambda). Made once the checker accepts lambdas.
-    #[allow(dead_code)]
+    /// the lambda): a frame slot holding copies of the captured locals.
     Env(usize),
+    /// Not memory: a table entry recording what capture j of the
+    /// environment `Env(k)` points into, for calls of the closure. No value
+    /// points here.
+    Capture(usize, u32),
     /// What parameter i points into: memory the caller owns.
     Arg(u32),
     /// Anything reachable from the contents of `Arg(i)`.
@@ -60,6 +78,8 @@ enum Loc {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Code {
     Func(u32),
+    /// Lambda `i` of function `f` (`FuncDecl::lambdas`).
+    Lambda(u32, u32),
 }
 
 impl Loc {
@@ -182,19 +202,42 @@ impl State {
     }
 }
 
-/// Runs the analysis over every function of the program and reports the
-/// escapes found in user code.
+/// The summaries of every function and every lambda.
+struct Sums {
+    funcs: Vec<Summary>,
+    lambdas: Vec<Vec<Summary>>,
+}
+
+impl Sums {
+    fn get(&self, code: Code) -> &Summary {
+        match code {
+            Code::Func(f) => &self.funcs[f as usize],
+            Code::Lambda(f, i) => &self.lambdas[f as usize][i as usize],
+        }
+    }
+
+    fn slot(&mut self, code: Code) -> &mut Summary {
+        match code {
+            Code::Func(f) => &mut self.funcs[f as usize],
+            Code::Lambda(f, i) => &mut self.lambdas[f as usize][i as usize],
+        }
+    }
+}
+
+/// Runs the analysis over every function and lambda of the program and
+/// reports the escapes found in user code.
 pub fn check(c: &Checked, diags: &mut Diagnostics) {
     let n = c.funcs.len();
-    let mut sums = vec![Summary::default(); n];
+    let mut sums = Sums { funcs: vec![Summary::default(); n], lambdas: c.funcs.iter().map(|f| vec![Summary::default(); f.lambdas.len()]).collect() };
+    let units: Vec<Code> = (0..n as u32).flat_map(|f| std::iter::once(Code::Func(f)).chain((0..c.funcs[f as usize].lambdas.len() as u32).map(move |i| Code::Lambda(f, i)))).collect();
     // Summaries only grow, over a finite set of locations, so this settles;
     // the bound is a guard against a bug, not a limit programs reach.
     for _round in 0..64 {
         let mut changed = false;
-        for f in 0..n {
-            let s = Fx::new(c, &sums, f as u32, false).run();
-            if s != sums[f] {
-                sums[f] = s;
+        for &u in &units {
+            let s = Fx::new(c, &sums, u, false).run();
+            if s != *sums.get(u) {
+                *sums.slot(u) = s;
                 changed = true;
             }
         }
@@ -202,15 +245,22 @@ pub fn check(c: &Checked, diags: &mut Diagnostics) {
             break;
         }
     }
-    for f in 0..n {
-        if c.funcs[f].runtime {
+    // The instances of one generic function share its source: one report
+    // per position and message.
+    let mut errors = BTreeMap::new();
+    for &u in &units {
+        let (Code::Func(f) | Code::Lambda(f, _)) = u;
+        if c.funcs[f as usize].runtime {
             continue;
         }
-        let mut fx = Fx::new(c, &sums, f as u32, true);
+        let mut fx = Fx::new(c, &sums, u, true);
         fx.run();
-        for (span, msg) in fx.errors.into_values() {
-            diags.error(span, msg);
+        for (at, (span, msg)) in fx.errors {
+            errors.entry((at, msg.clone())).or_insert((span, msg));
         }
+    }
+    for (span, msg) in errors.into_values() {
+        diags.error(span, msg);
     }
 }
 
@@ -221,26 +271,38 @@ enum Sink {
     /// A call's summary: the callee stores into what argument `arg` (0-based
     /// over the summary's parameters) reaches; `direct` when that argument
     /// is written as a parameter's name.
-    Call { span: Span, callee: u32, arg: usize, direct: bool },
+    Call { span: Span, callee: Code, arg: usize, direct: bool },
 }
 
-/// One function's analysis.
+/// One function's (or lambda's) analysis.
 struct Fx<'c, 'a> {
     c: &'c Checked<'a>,
-    sums: &'c [Summary],
+    sums: &'c Sums,
+    /// The function whose locals table the unit uses (a lambda's locals are
+    /// its enclosing function's).
     func: u32,
+    /// The unit: the function itself, or one of its lambdas.
+    unit: Code,
     report: bool,
     /// A method: local 0 is the receiver, parameter 0 of the summary.
     method: bool,
     nparams: u32,
+    /// The local each summary parameter arrives in (None for a lambda's
+    /// environment, parameter 0).
+    params: Vec<Option<u32>>,
+    /// A lambda's captures: locals of enclosing frames, read from the
+    /// environment (`Arg(0)`).
+    captures: Vec<u32>,
+    ret_ty: TyId,
+    body: &'a Block<'a>,
     /// States at `break` and `continue` of the loops being walked.
     loops: Vec<(Vec<State>, Vec<State>)>,
     /// The state where the function returns, and what it returns.
     exit: Option<State>,
     ret_val: AVal,
-    /// Per call: its callee and what each argument reaches (for naming the
-    /// argument a returned view came through).
-    call_args: HashMap<usize, (u32, Vec<Locs>)>,
+    /// Per call: each argument's label ("argument 2", "the receiver") and
+    /// what it reaches (for naming the argument a returned view came through).
+    call_args: HashMap<usize, Vec<(String, Locs)>>,
     /// Per object: the call that stored a frame view into it.
     notes: HashMap<Loc, String>,
     /// Diagnostics by source position (a loop walked twice reports once).
@@ -251,11 +313,52 @@ const SLICE_ESCAPES: &str = "a slice into a local array escapes its frame";
 const CLOSURE_ESCAPES: &str = "a closure that captures a local escapes its frame";
 
 impl<'c, 'a> Fx<'c, 'a> {
-    fn new(c: &'c Checked<'a>, sums: &'c [Summary], func: u32, report: bool) -> Fx<'c, 'a> {
+    fn new(c: &'c Checked<'a>, sums: &'c Sums, unit: Code, report: bool) -> Fx<'c, 'a> {
+        let (Code::Func(func) | Code::Lambda(func, _)) = unit;
         let d = &c.funcs[func as usize];
-        let method = d.receiver.is_some();
-        let nparams = d.params.len() as u32 + method as u32;
-        Fx { c, sums, func, report, method, nparams, loops: Vec::new(), exit: None, ret_val: AVal::empty(), call_args: HashMap::new(), notes: HashMap::new(), errors: BTreeMap::new() }
+        let (method, params, captures, ret_ty, body) = match unit {
+            Code::Func(_) => {
+                let method = d.receiver.is_some();
+                let n = d.params.len() as u32 + method as u32;
+                (method, (0..n).map(Some).collect(), Vec::new(), d.ret, d.item.body)
+            }
+            // A lambda's parameters: its environment, each capture (a copy
+            // the environment holds, pointing where the captured local did),
+            // then its own parameters.
+            Code::Lambda(_, i) => {
+                let lam = &d.lambdas[i as usize];
+                let mut params = vec![None];
+                params.extend(lam.captures.iter().map(|l| Some(l.0)));
+                params.extend(lam.lambda.params.iter().map(|p| c.info.decls.get(&key(&p.name)).map(|l| l.0)));
+                (false, params, lam.captures.iter().map(|l| l.0).collect(), lam.ret, lam.lambda.body)
+            }
+        };
+        let nparams = params.len() as u32;
+        Fx {
+            c,
+            sums,
+            func,
+            unit,
+            report,
+            method,
+            nparams,
+            params,
+            captures,
+            ret_ty,
+            body,
+            loops: Vec::new(),
+            exit: None,
+            ret_val: AVal::empty(),
+            call_args: HashMap::new(),
+            notes: HashMap::new(),
+            errors: BTreeMap::new(),
+        }
+    }
+
+    /// Whether local `l` is a capture of the lambda being analysed: its
+    /// storage is the environment.
+    fn is_capture(&self, l: u32) -> bool {
+        self.captures.contains(&l)
     }
 
     fn error(&mut self, span: Span, msg: String) {
@@ -280,7 +383,7 @@ impl<'c, 'a> Fx<'c, 'a> {
             return true;
         }
         match self.kind(t) {
-            TyKind::Slice(_) | TyKind::Ptr(_) | TyKind::VoidPtr | TyKind::Func(..) => true,
+            TyKind::Slice(_) | TyKind::Ptr(_) | TyKind::RawPtr(_) | TyKind::VoidPtr | TyKind::Func(..) => true,
             // Not lowered yet, or unknown: assume the worst.
             TyKind::Enum(..) | TyKind::Interface(..) | TyKind::Param(..) | TyKind::Err => true,
             TyKind::Array(e, _) => self.carries(*e, depth + 1),
@@ -406,14 +509,14 @@ impl<'c, 'a> Fx<'c, 'a> {
         let outlives = receiver || l.param().is_some() || self.escaped(st).contains(&l);
         if !outlives {
             if let Sink::Call { callee, arg, .. } = sink {
-                let note = format!("the view is stored into {} of '{}'", self.arg_label(*callee, *arg), self.callee_name(*callee));
+                let note = self.stored_into(*callee, *arg);
                 self.notes.entry(l).or_insert(note);
             }
             return;
         }
         let owner = if receiver { 0 } else { self.owning_param(st, l) };
         let msg = match sink {
-            Sink::Assign => format!("a frame view is stored into a place reachable through parameter '{}', which outlives this frame; put the backing on the heap", self.param_name(owner)),
+            Sink::Assign => format!("a frame view is stored into a place reachable through {}, which outlives this frame; put the backing on the heap", self.param_name(owner)),
             Sink::Call { callee, arg, direct, .. } => {
                 let direct = *direct;
                 let pos = self.arg_label(*callee, *arg);
@@ -452,30 +555,20 @@ impl<'c, 'a> Fx<'c, 'a> {
         0
     }
 
+    /// "parameter 'x'" for the message about a store into its memory.
     fn param_name(&self, i: u32) -> String {
         let d = &self.c.funcs[self.func as usize];
-        if self.method {
-            if i == 0 {
-                return "self".into();
-            }
-            return d.item.params.get(i as usize - 1).map_or(String::new(), |p| p.name.name.to_string());
+        match self.params.get(i as usize) {
+            Some(None) => "a captured local".into(),
+            Some(Some(l)) if self.is_capture(*l) => format!("the captured '{}'", d.locals.get(*l as usize).map_or("", |x| x.name.as_str())),
+            Some(Some(l)) => format!("parameter '{}'", d.locals.get(*l as usize).map_or("", |x| x.name.as_str())),
+            None => "a parameter".into(),
         }
-        d.item.params.get(i as usize).map_or(String::new(), |p| p.name.name.to_string())
     }
 
-    /// "argument N" of the function being analysed (the receiver of a method).
+    /// "argument N" of the unit being analysed.
     fn own_param_label(&self, i: u32) -> String {
-        if self.method {
-            if i == 0 {
-                return "the receiver".into();
-            }
-            return format!("argument {}", i);
-        }
-        format!("argument {}", i + 1)
-    }
-
-    fn callee_is_method(&self, f: u32) -> bool {
-        self.c.funcs[f as usize].receiver.is_some()
+        self.arg_label(self.unit, i as usize)
     }
 
     fn callee_name(&self, f: u32) -> String {
@@ -486,20 +579,49 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    /// "argument N" of a call of `f`, `i` counting a method's receiver as 0.
-    fn arg_label(&self, f: u32, i: usize) -> String {
-        if self.callee_is_method(f) {
-            if i == 0 {
-                return "the receiver".into();
-            }
-            return format!("argument {}", i);
+    /// Where a call of `code` stores a view: "the view is stored into
+    /// argument 2 of 'stash'".
+    fn stored_into(&self, code: Code, arg: usize) -> String {
+        match code {
+            Code::Lambda(f, i) if arg <= self.ncaptures(f, i) => "the closure called here stores the view through a pointer it captures".to_string(),
+            Code::Lambda(..) => format!("the view is stored into {} of the closure called here", self.arg_label(code, arg)),
+            Code::Func(f) => format!("the view is stored into {} of '{}'", self.arg_label(code, arg), self.callee_name(f)),
         }
-        format!("argument {}", i + 1)
+    }
+
+    /// "argument N" of a call of `code`, `i` counting a method's receiver
+    /// (a closure's environment) as 0.
+    fn arg_label(&self, code: Code, i: usize) -> String {
+        match code {
+            Code::Func(f) if self.c.funcs[f as usize].receiver.is_some() => {
+                if i == 0 {
+                    return "the receiver".into();
+                }
+                format!("argument {}", i)
+            }
+            Code::Func(_) => format!("argument {}", i + 1),
+            Code::Lambda(f, l) => {
+                let n = self.ncaptures(f, l);
+                if i == 0 {
+                    return "the closure's captures".into();
+                }
+                if i <= n {
+                    let lam = &self.c.funcs[f as usize].lambdas[l as usize];
+                    let name = self.c.funcs[f as usize].locals.get(lam.captures[i - 1].0 as usize).map_or("", |x| x.name.as_str());
+                    return format!("the captured '{}'", name);
+                }
+                format!("argument {}", i - n)
+            }
+        }
+    }
+
+    fn ncaptures(&self, f: u32, i: u32) -> usize {
+        self.c.funcs[f as usize].lambdas.get(i as usize).map_or(0, |l| l.captures.len())
     }
 
     fn is_param_name(&self, e: &Expr) -> bool {
         match self.c.info.names.get(&key(e.unparen())) {
-            Some(NameRes::Local(l)) => l.0 < self.nparams,
+            Some(NameRes::Local(l)) => self.params.contains(&Some(l.0)) && !self.is_capture(l.0),
             _ => false,
         }
     }
@@ -511,14 +633,24 @@ impl<'c, 'a> Fx<'c, 'a> {
         let d = &self.c.funcs[self.func as usize];
         let mut st = State { locals: Vec::new(), mem: BTreeMap::new(), live: true };
         for l in 0..d.locals.len() as u32 {
-            let v = if l < self.nparams { self.shape(d.locals[l as usize].ty, &[Loc::Arg(l)].into_iter().collect()) } else { self.shape(d.locals[l as usize].ty, &Locs::new()) };
+            let t = d.locals[l as usize].ty;
+            // A parameter points where its argument does; a capture is a
+            // copy the environment holds, so it points where that copy does.
+            let v = match self.params.iter().position(|p| *p == Some(l)) {
+                Some(i) => self.shape(t, &[Loc::Arg(i as u32)].into_iter().collect()),
+                None => self.shape(t, &Locs::new()),
+            };
             st.locals.push(v);
         }
         for i in 0..self.nparams {
             st.mem.insert(Loc::Arg(i), [Loc::Deep(i)].into_iter().collect());
             st.mem.insert(Loc::Deep(i), [Loc::Deep(i)].into_iter().collect());
         }
-        let body = d.item.body;
+        // A lambda's environment holds its captures.
+        if !self.captures.is_empty() {
+            st.mem.insert(Loc::Arg(0), (1..=self.captures.len() as u32).map(Loc::Arg).collect());
+        }
+        let body = self.body;
         self.block(&mut st, body);
         if st.live {
             self.exit = Some(match self.exit.take() {
@@ -629,11 +761,21 @@ impl<'c, 'a> Fx<'c, 'a> {
             st.locals[l as usize] = self.fit(t, v);
             return;
         }
-        let v = self.ev(st, b.value);
+        // A member bound as a slice of an array member views the tuple.
+        let tt = self.ty(b.value);
+        let members = match self.kind(tt) {
+            TyKind::Tuple(ms) => ms.clone(),
+            _ => Vec::new(),
+        };
+        let views = b.names.iter().zip(&members).any(|(n, &m)| decl(n).map_or(false, |l| self.local_ty(l) != m));
+        let (storage, v) = if views { self.ev_stored(st, b.value) } else { (Locs::new(), self.ev(st, b.value)) };
         for (i, n) in b.names.iter().enumerate() {
             if let Some(l) = decl(n) {
                 let t = self.local_ty(l);
-                st.locals[l as usize] = self.fit(t, v.part(i));
+                st.locals[l as usize] = match members.get(i) {
+                    Some(&m) if views => self.view_as(m, t, v.part(i), &storage),
+                    _ => self.fit(t, v.part(i)),
+                };
             }
         }
     }
@@ -801,7 +943,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     // ----- returns ------------------------------------------------------
 
     fn ret(&mut self, st: &mut State, e: &'a Expr<'a>) {
-        let rt = self.c.funcs[self.func as usize].ret;
+        let rt = self.ret_ty;
         let v = self.ev_to(st, e, rt);
         let v = self.fit(rt, v);
         self.ret_val = self.ret_val.join(&v);
@@ -811,10 +953,13 @@ impl<'c, 'a> Fx<'c, 'a> {
         if frame.is_empty() {
             return;
         }
-        let slice = frame.iter().any(|l| matches!(l, Loc::Local(_) | Loc::Temp(_)));
+        // The value itself is a closure of this frame, or a slice of it; or
+        // it reaches one through memory.
+        let closure = if direct.iter().any(|l| l.is_frame()) { direct.iter().any(|l| matches!(l, Loc::Env(_))) } else { !frame.iter().any(|l| matches!(l, Loc::Local(_) | Loc::Temp(_))) };
+        let slice = !closure;
         // A call handing back what an argument views: name the argument.
         if let ExprKind::Call { .. } = &e.unparen().kind {
-            if let Some(n) = self.blamed_arg(st, e.unparen()) {
+            if let Some(n) = self.blamed_arg(e.unparen(), &frame) {
                 self.error(e.span, format!("this call may return a view of {}, which views the current frame; put the backing on the heap", n));
                 return;
             }
@@ -838,19 +983,12 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
-    /// For a returned call whose result views the frame: the argument the
-    /// view came through ("argument N"), if the callee's summary says so.
-    fn blamed_arg(&self, _st: &State, call: &Expr) -> Option<String> {
-        let (f, args) = self.call_args.get(&key(call))?;
-        let sum = &self.sums[*f as usize];
-        let ret = sum.ret.flat();
-        for (i, reach) in args.iter().enumerate() {
-            let flows = ret.contains(&Loc::Arg(i as u32)) || ret.contains(&Loc::Deep(i as u32)) || (ret.contains(&Loc::Obj(0)) && sum.fresh.iter().any(|l| l.param() == Some(i as u32)));
-            if flows && reach.iter().any(|l| l.is_frame()) {
-                return Some(self.arg_label(*f, i));
-            }
-        }
-        None
+    /// For a returned call whose result reaches the frame locations
+    /// `frame`: the argument that reaches them too ("argument N"), the one
+    /// the view came through.
+    fn blamed_arg(&self, call: &Expr, frame: &Locs) -> Option<String> {
+        let args = self.call_args.get(&key(call))?;
+        args.iter().find(|(_, reach)| reach.iter().any(|l| frame.contains(l))).map(|(label, _)| label.clone())
     }
 
     // ----- places -------------------------------------------------------
@@ -895,6 +1033,8 @@ impl<'c, 'a> Fx<'c, 'a> {
         let p = p.unparen();
         match &p.kind {
             ExprKind::Name(_) => match self.c.info.names.get(&key(p)) {
+                // A lambda's capture lives in its environment.
+                Some(NameRes::Local(l)) if self.is_capture(l.0) => Some((Root::Mem([Loc::Arg(0)].into_iter().collect()), Vec::new())),
                 Some(NameRes::Local(l)) => Some((Root::Local(l.0), Vec::new())),
                 _ => None,
             },
@@ -915,7 +1055,7 @@ impl<'c, 'a> Fx<'c, 'a> {
                         path.push(Step::Part(0, true));
                         Some((root, path))
                     }
-                    TyKind::Slice(_) | TyKind::Ptr(_) => {
+                    TyKind::Slice(_) | TyKind::Ptr(_) | TyKind::RawPtr(_) => {
                         let v = self.ev(st, base);
                         Some((Root::Mem(v.flat()), Vec::new()))
                     }
@@ -927,10 +1067,7 @@ impl<'c, 'a> Fx<'c, 'a> {
             }
             ExprKind::Unary { op: UnOp::Deref, operand } => {
                 let v = self.ev(st, operand);
-                match self.kind(self.ty(operand)) {
-                    TyKind::RawPtr(_) => None,
-                    _ => Some((Root::Mem(v.flat()), Vec::new())),
-                }
+                Some((Root::Mem(v.flat()), Vec::new()))
             }
             _ => {
                 let v = self.ev(st, p);
@@ -958,13 +1095,51 @@ impl<'c, 'a> Fx<'c, 'a> {
     // ----- expressions --------------------------------------------------
 
     /// `e` evaluated where a value of type `target` is expected: an array
-    /// meeting a slice becomes a view of the array's storage.
+    /// meeting a slice becomes a view of the array's storage, also as a
+    /// member of a tuple or an element of an array (`(int64[3], int64)`
+    /// where `(int64[], int64)` is expected views the tuple's storage).
     fn ev_to(&mut self, st: &mut State, e: &'a Expr<'a>, target: TyId) -> AVal {
         let et = self.ty(e);
-        if let (TyKind::Array(..), TyKind::Slice(_)) = (self.kind(et), self.kind(target)) {
-            return AVal::Leaf(self.storage(st, e));
+        match (self.kind(et), self.kind(target)) {
+            (TyKind::Array(..), TyKind::Slice(_)) => AVal::Leaf(self.storage(st, e)),
+            (TyKind::Tuple(_), TyKind::Tuple(_)) | (TyKind::Array(..), TyKind::Array(..)) if et != target => {
+                let (storage, v) = self.ev_stored(st, e);
+                self.view_as(et, target, v, &storage)
+            }
+            _ => self.ev(st, e),
         }
-        self.ev(st, e)
+    }
+
+    /// `e`'s value and the memory it lives in (a temporary of this frame
+    /// for a value that is not a place).
+    fn ev_stored(&mut self, st: &mut State, e: &'a Expr<'a>) -> (Locs, AVal) {
+        let et = self.ty(e);
+        match self.place_path(st, e) {
+            Some((Root::Local(l), path)) => {
+                let t = self.local_ty(l);
+                let whole = self.fit(t, st.locals[l as usize].clone());
+                ([Loc::Local(l)].into_iter().collect(), at_path(&whole, &path))
+            }
+            Some((Root::Mem(locs), _)) => {
+                let c = self.contents_of(st, &locs);
+                (locs, self.shape(et, &c))
+            }
+            None => (Locs::new(), self.shape(et, &Locs::new())),
+        }
+    }
+
+    /// `v`, a value of type `have` living in `storage`, as a value of type
+    /// `want`: each array member viewed as a slice views `storage`.
+    fn view_as(&self, have: TyId, want: TyId, v: AVal, storage: &Locs) -> AVal {
+        match (self.kind(have), self.kind(want)) {
+            (TyKind::Array(_, 0), TyKind::Slice(_)) => AVal::empty(),
+            (TyKind::Array(..), TyKind::Slice(_)) => AVal::Leaf(storage.clone()),
+            (TyKind::Tuple(hs), TyKind::Tuple(ws)) if hs.len() == ws.len() => {
+                AVal::Agg(hs.iter().zip(ws).enumerate().map(|(i, (h, w))| self.view_as(*h, *w, v.part(i), storage)).collect())
+            }
+            (TyKind::Array(h, _), TyKind::Array(w, _)) => AVal::Agg(vec![self.view_as(*h, *w, v.part(0), storage)]),
+            _ => self.fit(want, v),
+        }
     }
 
     fn ev(&mut self, st: &mut State, e: &'a Expr<'a>) -> AVal {
@@ -978,9 +1153,6 @@ impl<'c, 'a> Fx<'c, 'a> {
             },
             ExprKind::Unary { op: UnOp::Deref, operand } => {
                 let p = self.ev(st, operand);
-                if matches!(self.kind(self.ty(operand)), TyKind::RawPtr(_)) {
-                    return self.shape(t, &Locs::new());
-                }
                 let c = self.contents_of(st, &p.flat());
                 self.shape(t, &c)
             }
@@ -1069,8 +1241,29 @@ impl<'c, 'a> Fx<'c, 'a> {
                 Some(&de) => self.ev(st, de),
                 None => self.shape(t, &Locs::new()),
             },
+            ExprKind::Lambda(l) => self.closure(st, l),
             _ => self.shape(t, &Locs::new()),
         }
+    }
+
+    /// A lambda expression: its code, and for a capturing one the
+    /// environment slot of this frame, which holds copies of the captures.
+    fn closure(&mut self, st: &mut State, l: &'a Lambda<'a>) -> AVal {
+        let Some(&i) = self.c.info.lambdas.get(&key(l)) else { return AVal::empty() };
+        let Some(lam) = self.c.funcs[self.func as usize].lambdas.get(i) else { return AVal::empty() };
+        let mut locs: Locs = [Loc::Code(Code::Lambda(self.func, i as u32))].into_iter().collect();
+        if !lam.captures.is_empty() {
+            let k = key(l);
+            let mut held = Locs::new();
+            for (j, cap) in lam.captures.iter().enumerate() {
+                let v = st.locals.get(cap.0 as usize).map_or_else(Locs::new, |v| v.flat());
+                held.extend(v.iter().copied());
+                st.mem.entry(Loc::Capture(k, j as u32)).or_default().extend(v);
+            }
+            st.mem.entry(Loc::Env(k)).or_default().extend(held);
+            locs.insert(Loc::Env(k));
+        }
+        AVal::Leaf(locs)
     }
 
     fn index(&mut self, st: &mut State, e: &'a Expr<'a>, base: &'a Expr<'a>, index: &'a Expr<'a>) -> AVal {
@@ -1095,7 +1288,7 @@ impl<'c, 'a> Fx<'c, 'a> {
                 let v = self.ev(st, base);
                 self.fit(el, v.part(0))
             }
-            TyKind::Slice(_) | TyKind::Ptr(_) => {
+            TyKind::Slice(_) | TyKind::Ptr(_) | TyKind::RawPtr(_) => {
                 let v = self.ev(st, base);
                 let c = self.contents_of(st, &v.flat());
                 self.shape(t, &c)
@@ -1113,17 +1306,8 @@ impl<'c, 'a> Fx<'c, 'a> {
         match res {
             Some(CallRes::Func(f)) => {
                 let params = self.c.funcs[f as usize].params.clone();
-                let mut vals = Vec::new();
-                let mut direct = Vec::new();
-                for (i, a) in args.iter().enumerate() {
-                    let v = match params.get(i) {
-                        Some(&pt) => self.ev_to(st, a, pt),
-                        None => self.ev(st, a),
-                    };
-                    vals.push(v.flat());
-                    direct.push(self.is_param_name(a));
-                }
-                self.apply(st, e, f, vals, direct, None)
+                let (vals, direct) = self.args(st, args, &params);
+                self.apply(st, e, Code::Func(f), vals, direct, None)
             }
             Some(CallRes::Variant(v)) => {
                 // An enum value is one component: its payload, whatever the variant.
@@ -1152,17 +1336,36 @@ impl<'c, 'a> Fx<'c, 'a> {
                     (bv.flat(), self.storage(st, base))
                 };
                 let params = self.c.funcs[f as usize].params.clone();
-                let mut vals = vec![recv_val];
-                let mut direct = vec![self.is_param_name(base)];
-                for (i, a) in args.iter().enumerate() {
-                    let v = match params.get(i) {
-                        Some(&pt) => self.ev_to(st, a, pt),
-                        None => self.ev(st, a),
-                    };
-                    vals.push(v.flat());
-                    direct.push(self.is_param_name(a));
+                let (mut vals, mut direct) = self.args(st, args, &params);
+                vals.insert(0, recv_val);
+                direct.insert(0, self.is_param_name(base));
+                self.apply(st, e, Code::Func(f), vals, direct, Some(recv_place))
+            }
+            Some(CallRes::Closure) => {
+                let params = match self.kind(self.ty(callee)) {
+                    TyKind::Func(ps, _) => ps.clone(),
+                    _ => Vec::new(),
+                };
+                let fv = self.ev(st, callee);
+                let (vals, direct) = self.args(st, args, &params);
+                // A closure held in a struct field is opaque: which lambda
+                // the field holds is the struct's business (spec: "a lambda
+                // bound to a struct field" is a callee the summary cannot
+                // see through).
+                let in_field = matches!(callee.unparen().kind, ExprKind::Field { .. });
+                self.call_value(st, e, &fv, vals, direct, in_field)
+            }
+            Some(CallRes::Functional(k)) => self.functional(st, e, k, args),
+            Some(CallRes::ErrorCheck) => {
+                // `err.check(f)` calls f(err); an error views nothing.
+                if let ExprKind::Field { base, .. } = &callee.unparen().kind {
+                    self.ev(st, base);
                 }
-                self.apply(st, e, f, vals, direct, Some(recv_place))
+                if let [f] = args {
+                    let fv = self.ev(st, f);
+                    self.call_value(st, e, &fv, vec![Locs::new()], vec![false], false);
+                }
+                AVal::empty()
             }
             _ => {
                 let builtin = match &callee.unparen().kind {
@@ -1191,6 +1394,22 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
     }
 
+    /// The arguments of a call against its parameter types: what each
+    /// points into, and whether it is written as a parameter's name.
+    fn args(&mut self, st: &mut State, args: &'a [Expr<'a>], params: &[TyId]) -> (Vec<Locs>, Vec<bool>) {
+        let mut vals = Vec::new();
+        let mut direct = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            let v = match params.get(i) {
+                Some(&pt) => self.ev_to(st, a, pt),
+                None => self.ev(st, a),
+            };
+            vals.push(v.flat());
+            direct.push(self.is_param_name(a));
+        }
+        (vals, direct)
+    }
+
     /// Evaluates the arguments of a call that keeps none of them; its result
     /// is a fresh object.
     fn opaque_args(&mut self, st: &mut State, e: &'a Expr<'a>, args: &'a [Expr<'a>]) -> AVal {
@@ -1201,12 +1420,154 @@ impl<'c, 'a> Fx<'c, 'a> {
         self.shape(t, &[Loc::Obj(key(e))].into_iter().collect())
     }
 
-    /// A call of `f` through its summary. `vals[i]`: what argument i (the
-    /// receiver first for a method) points into; `recv_place`: the storage
-    /// of a method's receiver.
-    fn apply(&mut self, st: &mut State, e: &'a Expr<'a>, f: u32, vals: Vec<Locs>, direct: Vec<bool>, recv_place: Option<Locs>) -> AVal {
+    /// A call through the function value `fv` with arguments `vals` (the
+    /// closure's environment not among them). When every function the
+    /// value may hold is known (a top-level function, a lambda of this
+    /// program) the call goes through their summaries; otherwise (`opaque`,
+    /// or a value from a parameter or from memory) it is an opaque call.
+    fn call_value(&mut self, st: &mut State, e: &'a Expr<'a>, fv: &AVal, vals: Vec<Locs>, direct: Vec<bool>, opaque: bool) -> AVal {
+        let locs = fv.flat();
+        let targets: Vec<Code> = locs
+            .iter()
+            .filter_map(|l| match l {
+                Loc::Code(c) => Some(*c),
+                _ => None,
+            })
+            .collect();
+        let unknown = locs.iter().any(|l| !matches!(l, Loc::Code(_) | Loc::Env(_)));
+        if opaque || unknown || targets.is_empty() {
+            return self.opaque_call(st, e, vals);
+        }
+        let env: Locs = locs.iter().copied().filter(|l| matches!(l, Loc::Env(_))).collect();
+        let mut out: Option<AVal> = None;
+        for c in targets {
+            let (v, d) = match c {
+                Code::Lambda(f, i) => {
+                    // The environment, what each capture points into, the arguments.
+                    let n = self.ncaptures(f, i);
+                    let site = self.c.funcs[f as usize].lambdas.get(i as usize).map(|l| key(l.lambda));
+                    let mut v = vec![env.clone()];
+                    for j in 0..n {
+                        let mut cap = Locs::new();
+                        for l in &env {
+                            match *l {
+                                Loc::Env(k) if Some(k) == site => cap.extend(self.contents(st, Loc::Capture(k, j as u32))),
+                                other => cap.extend(self.contents(st, other)),
+                            }
+                        }
+                        v.push(cap);
+                    }
+                    v.extend(vals.iter().cloned());
+                    let d = std::iter::repeat(false).take(n + 1).chain(direct.iter().copied()).collect();
+                    (v, d)
+                }
+                Code::Func(_) => (vals.clone(), direct.clone()),
+            };
+            let r = self.apply(st, e, c, v, d, None);
+            out = Some(match out {
+                Some(o) => o.join(&r),
+                None => r,
+            });
+        }
+        out.unwrap_or_else(AVal::empty)
+    }
+
+    /// A call whose callee is unknown: it may keep any argument anywhere,
+    /// so an argument that reaches the frame is rejected (spec: an opaque
+    /// call defaults to rejecting a polluted argument), and the result may
+    /// point wherever the arguments do, or at a fresh object.
+    fn opaque_call(&mut self, st: &mut State, e: &'a Expr<'a>, vals: Vec<Locs>) -> AVal {
+        let mut result: Locs = [Loc::Obj(key(e))].into_iter().collect();
+        let mut labels = Vec::new();
+        for (i, v) in vals.iter().enumerate() {
+            let reach = self.reach(st, v);
+            if reach.iter().any(|l| l.is_frame()) {
+                let msg = if v.iter().any(|l| matches!(l, Loc::Env(_))) {
+                    "this call may store a closure that captures the current frame beyond it; put the captured backing on the heap"
+                } else {
+                    "this call may store a view of the current frame beyond it; put the backing on the heap"
+                };
+                self.error(e.span, msg.to_string());
+            }
+            result.extend(reach.iter().copied());
+            labels.push((format!("argument {}", i + 1), reach));
+        }
+        self.call_args.insert(key(e), labels);
+        let t = self.ty(e);
+        self.shape(t, &result)
+    }
+
+    /// `map`, `filter`, `fold`, `reduce`, `foreach`: the function argument
+    /// is called on the elements (and the accumulator); map and filter
+    /// collect into a fresh heap slice.
+    fn functional(&mut self, st: &mut State, e: &'a Expr<'a>, k: Functional, args: &'a [Expr<'a>]) -> AVal {
+        let t = self.ty(e);
+        let (Some(xs), Some(f)) = (args.first(), args.last()) else { return AVal::empty() };
+        let xv = self.ev(st, xs);
+        let elems = match self.kind(self.ty(xs)) {
+            TyKind::Array(..) => xv.part(0).flat(),
+            _ => self.contents_of(st, &xv.flat()),
+        };
+        let init = match (k, args) {
+            // The accumulator has the result's type.
+            (Functional::Fold, [_, init, _]) => {
+                let v = self.ev_to(st, init, t).flat();
+                let reach = self.reach(st, &v);
+                Some((v, reach))
+            }
+            _ => None,
+        };
+        let fv = self.ev(st, f);
+        let obj = Loc::Obj(key(e));
+        let result = match k {
+            Functional::Map => {
+                let r = self.call_value(st, e, &fv, vec![elems], vec![false], false);
+                st.mem.entry(obj).or_default().extend(r.flat());
+                [obj].into_iter().collect()
+            }
+            Functional::Filter => {
+                self.call_value(st, e, &fv, vec![elems.clone()], vec![false], false);
+                st.mem.entry(obj).or_default().extend(elems);
+                [obj].into_iter().collect()
+            }
+            Functional::Foreach => {
+                self.call_value(st, e, &fv, vec![elems], vec![false], false);
+                Locs::new()
+            }
+            Functional::Fold | Functional::Reduce => {
+                // The accumulator starts as the initial value (the first
+                // element for reduce) and takes each result in turn.
+                let mut acc = match &init {
+                    Some((v, _)) => v.clone(),
+                    None => elems.clone(),
+                };
+                loop {
+                    let r = self.call_value(st, e, &fv, vec![acc.clone(), elems.clone()], vec![false, false], false);
+                    let mut next = acc.clone();
+                    r.flat_into(&mut next);
+                    if next == acc {
+                        break;
+                    }
+                    acc = next;
+                }
+                acc
+            }
+        };
+        // Name the builtin's own arguments for a returned view.
+        let mut labels = vec![("argument 1".to_string(), self.reach(st, &xv.flat()))];
+        if let Some((_, reach)) = init {
+            labels.push(("argument 2".to_string(), reach));
+        }
+        self.call_args.insert(key(e), labels);
+        self.shape(t, &result)
+    }
+
+    /// A call of `code` through its summary. `vals[i]`: what argument i (the
+    /// receiver first for a method, the environment first for a lambda)
+    /// points into; `recv_place`: the storage of a method's receiver.
+    fn apply(&mut self, st: &mut State, e: &'a Expr<'a>, code: Code, vals: Vec<Locs>, direct: Vec<bool>, recv_place: Option<Locs>) -> AVal {
         let k = key(e);
-        let sum = self.sums[f as usize].clone();
+        let sum = self.sums.get(code).clone();
         let deeps: Vec<Locs> = vals.iter().map(|v| self.reach1(st, v)).collect();
         let subst = |s: &Locs| -> Locs {
             let mut out = Locs::new();
@@ -1234,20 +1595,20 @@ impl<'c, 'a> Fx<'c, 'a> {
             let Some(j) = target.param() else { continue };
             let targets = subst(&[*target].into_iter().collect());
             let cs = subst(contents);
-            let sink = Sink::Call { span: e.span, callee: f, arg: j as usize, direct: direct.get(j as usize).copied().unwrap_or(false) };
+            let sink = Sink::Call { span: e.span, callee: code, arg: j as usize, direct: direct.get(j as usize).copied().unwrap_or(false) };
             for l in targets {
                 self.store(st, l, &cs, e.span, &sink);
             }
         }
         if let Some(place) = recv_place {
             let cs = subst(&sum.recv);
-            let sink = Sink::Call { span: e.span, callee: f, arg: 0, direct: direct.first().copied().unwrap_or(false) };
+            let sink = Sink::Call { span: e.span, callee: code, arg: 0, direct: direct.first().copied().unwrap_or(false) };
             for l in place {
                 self.store(st, l, &cs, e.span, &sink);
             }
         }
-        let reaches: Vec<Locs> = vals.iter().zip(&deeps).map(|(v, d)| v.union(d).copied().collect()).collect();
-        self.call_args.insert(k, (f, reaches));
+        let labels: Vec<(String, Locs)> = vals.iter().zip(&deeps).enumerate().map(|(i, (v, d))| (self.arg_label(code, i), v.union(d).copied().collect())).collect();
+        self.call_args.insert(k, labels);
         let t = self.ty(e);
         self.fit(t, ret)
     }
@@ -1290,6 +1651,11 @@ fn update_at(cur: &AVal, path: &[Step], v: &AVal, weak: bool) -> AVal {
             other => other.join(&AVal::Leaf(v.flat())),
         },
     }
+}
+
+/// The component of `v` at `path`.
+fn at_path(v: &AVal, path: &[Step]) -> AVal {
+    path.iter().fold(v.clone(), |v, Step::Part(i, _)| v.part(*i))
 }
 
 fn same_shape(a: &AVal, b: &AVal) -> bool {

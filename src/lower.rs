@@ -16,6 +16,7 @@ use std::collections::HashMap;
 mod closures;
 mod enums;
 mod iface;
+mod views;
 #[path = "lower_heap.rs"]
 mod heap;
 
@@ -314,7 +315,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                     };
                     let off = crate::layout::member_offset(&self.c.types, tt, i) as i32;
                     let src = self.member_value(t, off, mty);
-                    let v = self.convert_int(src, mty, lty);
+                    let v = self.convert_value(src, mty, lty);
                     let addr = self.local_slot(l);
                     self.store_value(v, addr, lty);
                 }
@@ -779,6 +780,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             let len = self.b.iconst(Type::I64, n as i64);
             self.b.store(len, s, 8);
             return s;
+        }
+        if self.needs_view_conversion(have, want) {
+            return self.view_convert(v, have, want);
         }
         if have == want || have == prim::ERR || is_aggregate(&self.c.types, want) {
             return v;

@@ -10,11 +10,10 @@
 //! the lowering lifts to a function of its own.
 //!
 //! The environment of a capturing lambda lives in the frame that evaluated
-//! the lambda, so such a closure must not be returned; `LambdaCx::views`
-//! tracks the locals that may hold one.
+//! the lambda, so such a closure must not outlive that frame: the escape
+//! analysis (src/escape.rs) rejects one that does.
 
 use super::*;
-use std::collections::HashSet;
 
 /// A lambda literal, lifted by the lowering to the function `symbol` taking
 /// (hidden result pointer, environment pointer, parameters...).
@@ -45,10 +44,6 @@ pub(super) struct LambdaCx {
     func: Option<u32>,
     /// The lambdas being checked, outermost first.
     frames: Vec<Frame>,
-    /// Locals that may hold a closure capturing the current frame.
-    views: HashSet<LocalId>,
-    /// The lambda nodes (by key) that capture something.
-    capturing: HashSet<usize>,
 }
 
 struct Frame {
@@ -61,7 +56,7 @@ struct Frame {
 
 impl LambdaCx {
     pub(super) fn new(func: Option<u32>) -> LambdaCx {
-        LambdaCx { func, frames: Vec::new(), views: HashSet::new(), capturing: HashSet::new() }
+        LambdaCx { func, frames: Vec::new() }
     }
 
     /// The number of scopes open at the top level of the innermost function
@@ -120,9 +115,6 @@ impl<'a, 'd> Checker<'a, 'd> {
             ret = self.returned_type(l.body);
         }
 
-        if !frame.captures.is_empty() {
-            cx.lam.capturing.insert(key(l));
-        }
         // The function's lambdas are numbered in the order their checks finish.
         if let Some(func) = cx.lam.func {
             let owner = &mut self.funcs[func as usize];
@@ -186,9 +178,10 @@ impl<'a, 'd> Checker<'a, 'd> {
         ret
     }
 
-    /// `s.f(x)` where `f` is a field of function type of the struct `s`.
-    pub(super) fn field_closure_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, callee: &'a Expr<'a>, sid: u32, name: &str, args: &'a [Expr<'a>]) -> Option<TyId> {
-        let (_, ft) = self.types.structs[sid as usize].field(name)?;
+    /// `s.f(x)` where `f` is a field of function type of the struct `s`
+    /// (of type `st`: a generic instance's field type is substituted).
+    pub(super) fn field_closure_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, callee: &'a Expr<'a>, st: TyId, name: &str, args: &'a [Expr<'a>]) -> Option<TyId> {
+        let (_, ft) = self.struct_field_of(st, name)?;
         if !matches!(self.types.kind(ft), TyKind::Func(..)) {
             return None;
         }
@@ -203,51 +196,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.args_against(cx, args, &[handler], e.span, None);
         self.info.calls.insert(key(e), CallRes::ErrorCheck);
         prim::VOID
-    }
-
-    // ----- escape of frame views ------------------------------------------
-
-    /// Whether `e` may evaluate to (or carry) a closure whose environment is
-    /// in the current frame: a capturing lambda literal, or a local bound to one.
-    fn frame_view(&self, cx: &FnCx, e: &Expr) -> bool {
-        match &e.unparen().kind {
-            ExprKind::Lambda(l) => cx.lam.capturing.contains(&key(*l)),
-            ExprKind::Name(_) => match self.info.names.get(&key(e.unparen())) {
-                // A capture's environment lives in an enclosing frame, which
-                // outlives this lambda's.
-                Some(NameRes::Local(l)) => cx.lam.views.contains(l) && !cx.lam.is_captured(*l),
-                _ => false,
-            },
-            ExprKind::Tuple(xs) | ExprKind::Array(xs) => xs.iter().any(|x| self.frame_view(cx, x)),
-            ExprKind::StructLit { fields, .. } => fields.iter().any(|f| self.frame_view(cx, f.value)),
-            _ => false,
-        }
-    }
-
-    /// After `names := value` (or `name = value`): the names that now may
-    /// hold a closure of this frame.
-    pub(super) fn note_views(&mut self, cx: &mut FnCx, names: &[LocalId], value: &Expr) {
-        match (&value.unparen().kind, names.len()) {
-            (ExprKind::Tuple(xs), n) if n > 1 && xs.len() == n => {
-                for (l, x) in names.iter().zip(xs.iter()) {
-                    if self.frame_view(cx, x) {
-                        cx.lam.views.insert(*l);
-                    }
-                }
-            }
-            _ => {
-                if self.frame_view(cx, value) {
-                    cx.lam.views.extend(names.iter().copied());
-                }
-            }
-        }
-    }
-
-    /// `return e` must not carry a closure whose environment is this frame.
-    pub(super) fn check_return_escape(&mut self, cx: &FnCx, e: &Expr) {
-        if self.frame_view(cx, e) {
-            self.err(e.span, "a closure that captures a local escapes its frame; it cannot be returned");
-        }
     }
 
     // ----- functional builtins ---------------------------------------------

@@ -329,12 +329,12 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         }
     }
 
-    fn stride(&self, ty: TyId) -> i64 {
+    pub(super) fn stride(&self, ty: TyId) -> i64 {
         let (size, align) = size_align(&self.c.types, ty);
         round_up(size, align) as i64
     }
 
-    fn element_addr(&mut self, data: Value, i: Value, stride: i64) -> Value {
+    pub(super) fn element_addr(&mut self, data: Value, i: Value, stride: i64) -> Value {
         let sz = self.b.iconst(Type::I64, stride);
         let off = self.b.bin(IB::Mul, i, sz);
         self.b.bin(IB::Add, data, off)
@@ -387,7 +387,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     }
 
     /// `for i in from..len { body(i) }` (from 0 when `from` is None).
-    fn count_loop(&mut self, from: Option<Value>, len: Value, body: &mut dyn FnMut(&mut Self, Value)) {
+    pub(super) fn count_loop(&mut self, from: Option<Value>, len: Value, body: &mut dyn FnMut(&mut Self, Value)) {
         let counter = self.b.new_slot(8, 8);
         let ca = self.b.slot_addr(counter);
         let start = from.unwrap_or_else(|| self.b.iconst(Type::I64, 0));
