@@ -18,6 +18,8 @@ mod closures;
 pub use closures::{Functional, LambdaDecl};
 mod enums;
 pub use enums::ArmRes;
+mod concurrency;
+pub use concurrency::Launch;
 #[path = "check_generic.rs"]
 mod generic;
 
@@ -93,6 +95,10 @@ pub enum CallRes {
     ErrorCheck,
     /// `E.V(args)`: construct variant `V` (its tag) of the enum the call's type names.
     Variant(u32),
+    /// `spawn(lambda ...)`, `submit(lambda ...)` (check/concurrency.rs).
+    Launch(Launch),
+    /// `join(t)`.
+    Join,
 }
 
 pub struct FuncDecl<'a> {
@@ -1708,6 +1714,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(t) = self.heap_builtin(cx, e, name, args, expected) {
             return t;
         }
+        if let Some(t) = self.concurrency_builtin(cx, e, name, args) {
+            return t;
+        }
         if cx.runtime {
             if let Some(t) = self.intrinsic(cx, e, name, args, expected) {
                 return t;
@@ -1870,6 +1879,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),
+            TyKind::Thread => self.err(span, "cannot print a thread handle; join it instead"),
             TyKind::Enum(..) => {
                 let n = self.tyname(t);
                 self.err(span, format!("cannot print the enum '{}'; match on it and print its parts", n))
