@@ -146,3 +146,19 @@ impl<'a, 'd> Checker<'a, 'd> {
         prim::ERROR
     }
 }
+
+impl<'a, 'd> Checker<'a, 'd> {
+    /// At an instance of a std.concurrent.channel function: its element type
+    /// must be able to cross to another thread.
+    pub(super) fn channel_instance(&mut self, tid: u32, targs: &[TyId], span: Span) {
+        let t = &self.gen.templates[tid as usize];
+        if !matches!(t.item.name.name, "chan_new" | "chan_send") || !self.g.library.contains(&t.file) {
+            return;
+        }
+        if let Some(&elem) = targs.first() {
+            if self.crossing_ban(elem).is_some() {
+                self.err(span, "a channel element cannot contain a slice, closure, or interface value; each may view the sending frame, so send heap-owned data instead");
+            }
+        }
+    }
+}
