@@ -72,7 +72,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         for (name, ty) in self.lambda_captures(cx, l) {
             if let Some(why) = self.crossing_ban(ty) {
-                self.err(args[0].span, format!("{} cannot capture '{}'; {}", b, name, why));
+                self.err(args[0].span, format!("{} cannot capture '{}': {}", b, name, why));
             }
         }
         self.info.calls.insert(key(e), CallRes::Launch(kind));
