@@ -17,7 +17,8 @@
 //!
 //! A generic struct's fields refer to its parameters as `Param(i, name)`;
 //! an instance type `Struct(id, args)` gets its substituted field list from
-//! `Types::instantiate_fields`.
+//! `Types::instantiate_fields`. Generic enums work the same way (see
+//! `check/enums.rs`).
 
 use super::*;
 use crate::ast_copy::Copier;
@@ -74,7 +75,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     // ----- declarations -------------------------------------------------
 
     /// The abstract type of each type parameter name, indices in order.
-    fn param_env(&mut self, names: &[String]) -> Vec<(String, TyId)> {
+    pub(super) fn param_env(&mut self, names: &[String]) -> Vec<(String, TyId)> {
         names.iter().enumerate().map(|(i, n)| (n.clone(), self.types.intern(TyKind::Param(i as u32, n.clone())))).collect()
     }
 
@@ -145,6 +146,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             let params: Vec<TyId> = func.params.iter().map(|p| c.resolve_type(p.ty)).collect();
             (params, c.resolve_type(func.ret))
         });
+        self.refuse_interface_return(ret, func.ret.span);
         for p in func.params {
             if p.using {
                 self.err(p.span, "not supported yet: using parameters");
@@ -236,6 +238,10 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn instance(&mut self, tid: u32, args: Vec<TyId>, span: Span) -> Option<u32> {
         if let Some(&f) = self.gen.instances.get(&(tid, args.clone())) {
             return Some(f);
+        }
+        if args.iter().any(|&t| matches!(self.types.kind(t), TyKind::Interface(..))) {
+            self.err(span, "an interface cannot be a generic type argument; generics are monomorphized over concrete types");
+            return None;
         }
         if self.gen.instances.len() >= MAX_INSTANCES || args.iter().any(|&t| self.type_depth(t) > MAX_TYPE_DEPTH) {
             if !self.gen.overflowed {
@@ -338,17 +344,19 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// Infers type arguments for `params` from `values` (non-literals first,
     /// then the expected type `ret`/`expected`, then bare literals, which
-    /// adapt to what is known by then). Returns each value's type.
+    /// adapt to what is known by then, and last the payload-less variants of
+    /// generic enums, which know nothing themselves; see `context_rank`).
+    /// Returns each value's type.
     fn infer(&mut self, cx: &mut FnCx, params: &[TyId], values: &[&'a Expr<'a>], ret: Option<(TyId, TyId)>, binds: &mut [Option<TyId>], abstract_: &[TyId]) -> Vec<TyId> {
         let mut tys = vec![prim::ERR; values.len()];
-        for literals in [false, true] {
-            if literals {
+        for rank in 0..3 {
+            if rank == 1 {
                 if let Some((r, x)) = ret {
                     self.unify(r, x, binds);
                 }
             }
             for (i, v) in values.iter().enumerate() {
-                if is_bare_literal(v) != literals {
+                if self.context_rank(cx, v) != rank {
                     continue;
                 }
                 let p = params.get(i).copied().unwrap_or(prim::ERR);
