@@ -19,6 +19,8 @@ pub use closures::{Functional, LambdaDecl};
 mod enums;
 pub use enums::ArmRes;
 mod monads;
+mod concurrency;
+pub use concurrency::Launch;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
 #[path = "check_generic.rs"]
@@ -96,6 +98,10 @@ pub enum CallRes {
     ErrorCheck,
     /// `E.V(args)`: construct variant `V` (its tag) of the enum the call's type names.
     Variant(u32),
+    /// `spawn(lambda ...)`, `submit(lambda ...)` (check/concurrency.rs).
+    Launch(Launch),
+    /// `join(t)`.
+    Join,
     /// `x.m(args)` on an interface value: a call through this vtable slot.
     Dynamic(u32),
 }
@@ -1756,6 +1762,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(t) = self.heap_builtin(cx, e, name, args, expected) {
             return t;
         }
+        if let Some(t) = self.concurrency_builtin(cx, e, name, args) {
+            return t;
+        }
         if cx.runtime {
             if let Some(t) = self.intrinsic(cx, e, name, args, expected) {
                 return t;
@@ -1922,6 +1931,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),
+            TyKind::Thread => self.err(span, "cannot print a thread handle; join it instead"),
             TyKind::Enum(..) => {
                 let n = self.types.enum_def(t).map_or(String::new(), |d| d.name.clone());
                 self.err(span, format!("cannot print the enum '{}'; match on it and print its parts", n))

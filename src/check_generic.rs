@@ -437,6 +437,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         let rt = self.types.subst(ret, &targs);
         if !self.gen.in_template && targs.iter().all(|&t| self.ground(t)) {
+            self.channel_instance(tid, &targs, e.span);
             if let Some(f) = self.instance(tid, targs, e.span) {
                 self.info.calls.insert(key(e), if is_method { CallRes::Method(f) } else { CallRes::Func(f) });
             }

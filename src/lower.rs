@@ -14,6 +14,7 @@ use dc_backend::Arch;
 use std::collections::HashMap;
 
 mod closures;
+mod concurrency;
 mod enums;
 mod iface;
 mod views;
@@ -1120,6 +1121,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             }
             CallRes::Cstr => Some(self.expr(&args[0])),
             CallRes::Closure => Some(self.closure_call(e, callee, args)),
+            CallRes::Launch(kind) => self.launch(e, kind, args),
+            CallRes::Join => Some(self.join(e, args)),
             CallRes::Functional(k) => self.functional(e, k, args),
             CallRes::ErrorCheck => {
                 let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
@@ -1254,17 +1257,23 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         }
     }
 
+    /// A print statement: the arguments are evaluated first, then the text
+    /// is written under the runtime's output lock, so another thread's
+    /// output never lands inside this line.
     fn print(&mut self, p: &PrintCall, args: &'a [Expr<'a>]) {
         let fd = self.b.iconst(Type::I32, p.fd as i64);
+        let first = if p.format.is_some() { 1 } else { 0 };
+        let vals: Vec<(TyId, Value)> = args.iter().skip(first).map(|a| (self.ty(a), self.expr(a))).collect();
+        self.rt("__rt_print_begin", vec![], None);
         match &p.format {
             Some(pieces) => {
-                let mut next = 1;
+                let mut next = 0;
                 for piece in pieces {
                     match piece {
                         FmtPiece::Text(t) => self.print_bytes(fd, t),
                         FmtPiece::Hole => {
-                            if let Some(a) = args.get(next) {
-                                self.print_value(fd, a);
+                            if let Some(&(t, v)) = vals.get(next) {
+                                self.render(Sink::Print, fd, t, v);
                             }
                             next += 1;
                         }
@@ -1272,8 +1281,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
             }
             None => {
-                for a in args {
-                    self.print_value(fd, a);
+                for &(t, v) in &vals {
+                    self.render(Sink::Print, fd, t, v);
                 }
             }
         }
@@ -1281,6 +1290,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             let nl = self.b.iconst(Type::I8, b'\n' as i64);
             self.rt("__rt_print_char", vec![fd, nl], None);
         }
+        self.rt("__rt_print_end", vec![], None);
     }
 
     fn print_bytes(&mut self, fd: Value, t: &[u8]) {
@@ -1292,15 +1302,16 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         self.rt("__rt_print_bytes", vec![fd, s, n], None);
     }
 
-    fn print_value(&mut self, fd: Value, a: &'a Expr<'a>) {
-        self.render_value(Sink::Print, fd, a)
-    }
-
     /// Render `a` as print does (spec 10.3) into a sink: stdout/stderr
     /// (`__rt_print_*(fd, ..)`) or an f-string builder (`__rt_fsb_*(h, ..)`).
     fn render_value(&mut self, sink: Sink, to: Value, a: &'a Expr<'a>) {
         let t = self.ty(a);
         let v = self.expr(a);
+        self.render(sink, to, t, v)
+    }
+
+    /// Render the value `v` of type `t` into a sink.
+    fn render(&mut self, sink: Sink, to: Value, t: TyId, v: Value) {
         let types = &self.c.types;
         let kind = types.kind(t).clone();
         match kind {
