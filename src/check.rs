@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 mod enums;
 pub use enums::ArmRes;
+mod std_builtins;
 #[path = "check_generic.rs"]
 mod generic;
 
@@ -1662,6 +1663,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             _ => {}
         }
         if let Some(t) = self.heap_builtin(cx, e, name, args, expected) {
+            return t;
+        }
+        if let Some(t) = self.std_builtin(cx, e, name, args) {
             return t;
         }
         if cx.runtime {
