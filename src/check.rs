@@ -14,6 +14,8 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::types::{prim, TyId, TyKind, Types};
 use std::collections::{HashMap, HashSet};
 
+mod closures;
+pub use closures::{Functional, LambdaDecl};
 mod enums;
 pub use enums::ArmRes;
 mod std_builtins;
@@ -78,6 +80,18 @@ pub enum CallRes {
     Intrinsic(&'static str),
     /// `__sys_nr("write")`, resolved per target by the lowering.
     SysNr(String),
+    /// A concurrency intrinsic (`__atomic_add`, `__ctx_switch`, ...): a call
+    /// to this routine of the runtime assembly (`asm/<arch>/conc.rs`).
+    AsmCall(&'static str),
+    /// `__fn_addr("__rt_name")`: the code address of a runtime function.
+    FnAddr(String),
+    /// A call through a function value: the callee expression (for `s.f(x)`
+    /// the field `s.f`) evaluates to the closure.
+    Closure,
+    /// `map`, `filter`, `fold`, `reduce`, `foreach`.
+    Functional(Functional),
+    /// `e.check(f)`: calls `f(e)` when the error exists.
+    ErrorCheck,
     /// `E.V(args)`: construct variant `V` (its tag) of the enum the call's type names.
     Variant(u32),
 }
@@ -95,6 +109,8 @@ pub struct FuncDecl<'a> {
     pub receiver: Option<TyId>,
     /// Part of the runtime (`rt/`): a runtime service the compiler calls.
     pub runtime: bool,
+    /// The lambdas written in the body, each lifted to its own function.
+    pub lambdas: Vec<LambdaDecl<'a>>,
 }
 
 #[derive(Default)]
@@ -104,6 +120,8 @@ pub struct Info {
     pub calls: HashMap<usize, CallRes>,
     /// Ident node -> local it declares (bindings, params, for binders).
     pub decls: HashMap<usize, LocalId>,
+    /// Lambda node -> its index in the enclosing function's `lambdas`.
+    pub lambdas: HashMap<usize, usize>,
     /// A payload-less `E.V` (a `Field` node) -> the variant it constructs.
     pub variant_values: HashMap<usize, u32>,
     /// Match arm node -> what its pattern tests.
@@ -257,6 +275,7 @@ struct FnCx<'p> {
     file: FileId,
     par: &'p Paradigms,
     runtime: bool,
+    lam: closures::LambdaCx,
 }
 
 impl<'p> FnCx<'p> {
@@ -389,7 +408,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
             let id = self.funcs.len() as u32;
             let symbol = format!("{}.{}", im.target.name, m.name.name);
-            self.funcs.push(FuncDecl { item: m, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: Some(recv), runtime: f.runtime });
+            self.funcs.push(FuncDecl { item: m, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: Some(recv), runtime: f.runtime, lambdas: Vec::new() });
             self.methods.insert((sid, m.name.name.to_string()), id);
         }
     }
@@ -437,7 +456,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         if table_dup.is_some() || self.template_taken(fi, f.runtime, name) {
             self.err(func.name.span, format!("duplicate definition of '{}'", name));
         }
-        self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: None, runtime: f.runtime });
+        self.funcs.push(FuncDecl { item: func, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: None, runtime: f.runtime, lambdas: Vec::new() });
         let _ = fi;
     }
 
@@ -546,14 +565,14 @@ impl<'a, 'd> Checker<'a, 'd> {
         let env = self.gen.env.get(&id).cloned();
         let generic = env.is_some();
         let saved = std::mem::replace(&mut self.gen.in_generic, generic);
-        let locals = self.with_tparams(env.unwrap_or_default(), |c| c.check_body(item, file, &params, ret, receiver, par, runtime));
+        let locals = self.with_tparams(env.unwrap_or_default(), |c| c.check_body(Some(id), item, file, &params, ret, receiver, par, runtime));
         self.gen.in_generic = saved;
         self.funcs[id as usize].locals = locals;
     }
 
     /// Checks one body; returns its locals (a receiver is local 0).
-    fn check_body(&mut self, item: &'a FuncItem<'a>, file: FileId, params: &[TyId], ret: TyId, receiver: Option<TyId>, par: &Paradigms, runtime: bool) -> Vec<Local> {
-        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime };
+    fn check_body(&mut self, func: Option<u32>, item: &'a FuncItem<'a>, file: FileId, params: &[TyId], ret: TyId, receiver: Option<TyId>, par: &Paradigms, runtime: bool) -> Vec<Local> {
+        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime, lam: closures::LambdaCx::new(func) };
         if let Some(recv) = receiver {
             let lid = LocalId(cx.locals.len() as u32);
             cx.locals.push(LocalState { name: "self".into(), ty: recv, mutable: true, used: false, check_unused: false, span: item.name.span, error_unhandled: false });
@@ -632,6 +651,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.err(value.span, "assignment type mismatch");
                 }
                 self.own_assign(cx, place, value);
+                if let Some(NameRes::Local(l)) = self.info.names.get(&key(place.unparen())).copied() {
+                    self.note_views(cx, &[l], value);
+                }
             }
             StmtKind::CompoundAssign { op, place, value } => {
                 let pt = self.place(cx, place);
@@ -759,9 +781,9 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// `defer e`: only at the top level of the function body, where the
     /// lowering can replay it (lexically registered) before every return.
     fn defer_stmt(&mut self, cx: &mut FnCx, s: &'a Stmt<'a>, e: &'a Expr<'a>) {
-        // The body's statements run in the function's outermost scope; any
-        // block (if, loop, match arm) opens another.
-        if cx.scopes.len() != 1 {
+        // The body's statements run in the function's (or lambda's)
+        // outermost scope; any block (if, loop, match arm) opens another.
+        if cx.scopes.len() != cx.lam.body_depth() {
             self.err(s.span, "a defer inside a conditional or loop is not supported; register it at the top level of the function");
         }
         let t = self.expr(cx, e, None);
@@ -793,6 +815,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             Some(e) => {
                 self.mark_handled(cx, e);
                 let t = self.expr(cx, e, Some(ret));
+                self.check_return_escape(cx, e);
                 if ret == prim::VOID {
                     if t != prim::VOID {
                         self.err(e.span, "return type does not match the function's return type");
@@ -812,6 +835,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
             let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
             let vt = self.expr(cx, b.value, expected);
+            let mut lids = Vec::new();
             let members = match self.types.kind(vt) {
                 TyKind::Tuple(ts) if ts.len() == b.names.len() => ts.clone(),
                 TyKind::Err => vec![prim::ERR; b.names.len()],
@@ -830,8 +854,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                     }
                     None => mt,
                 };
-                self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+                let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+                lids.push(l);
             }
+            self.note_views(cx, &lids, b.value);
             return;
         }
         let n = &b.names[0];
@@ -859,8 +885,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                 vt
             }
         };
+        self.reserved_binding(&n.name, ty);
         let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
         self.own_binding(cx, b.mode, b.value, l);
+        self.note_views(cx, &[l], b.value);
     }
 
     fn if_stmt(&mut self, cx: &mut FnCx, i: &'a IfStmt<'a>) {
@@ -900,8 +928,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Name(id) => match cx.lookup(id.name) {
                 Some(l) => {
                     self.info.names.insert(key(p.unparen()), NameRes::Local(l));
+                    let captured = self.mutates_capture(cx, l, id.name, p.span);
                     let st = &cx.locals[l.0 as usize];
-                    if !st.mutable {
+                    if !st.mutable && !captured {
                         self.err(p.span, format!("cannot assign to immutable '{}'", id.name));
                     }
                     let t = st.ty;
@@ -928,7 +957,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         if self.stores_in_frame(base) {
                           if let Some(root) = root_name(base) {
                             if let Some(l) = cx.lookup(root) {
-                                if !cx.locals[l.0 as usize].mutable {
+                                if !self.mutates_capture(cx, l, root, p.span) && !cx.locals[l.0 as usize].mutable {
                                     self.err(p.span, format!("cannot assign to immutable '{}'", root));
                                 }
                             }
@@ -947,7 +976,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         if let Some(l) = cx.lookup(root) {
                             // `p.f = v` on a pointer gets the explicit-deref message below instead.
                             let through_pointer = matches!(self.types.kind(cx.locals[l.0 as usize].ty), TyKind::Ptr(_) | TyKind::RawPtr(_));
-                            if !cx.locals[l.0 as usize].mutable && !through_pointer {
+                            if !through_pointer && !self.mutates_capture(cx, l, root, p.span) && !cx.locals[l.0 as usize].mutable {
                                 self.err(p.span, format!("cannot assign to immutable '{}'", root));
                             }
                         }
@@ -1148,7 +1177,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.types.tuple(ts)
             }
             ExprKind::Unit => prim::VOID,
-            ExprKind::Lambda(_) => self.unsupported(e, "lambdas"),
+            ExprKind::Lambda(l) => self.lambda(cx, l),
             ExprKind::Match(m) => self.match_expr(cx, m, expected),
             ExprKind::Do(_) => self.unsupported(e, "do notation"),
             ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
@@ -1245,10 +1274,14 @@ impl<'a, 'd> Checker<'a, 'd> {
             cx.locals[l.0 as usize].used = true;
             self.own_use(cx, e, l);
             self.info.names.insert(key(e), NameRes::Local(l));
+            self.note_capture(cx, l);
             return cx.locals[l.0 as usize].ty;
         }
-        if self.lookup_func(cx, id.name).is_some() || self.lookup_template(cx, id.name).is_some() {
-            return self.unsupported(e, "functions as values");
+        if let Some(f) = self.lookup_func(cx, id.name) {
+            return self.func_value(e, f);
+        }
+        if self.lookup_template(cx, id.name).is_some() {
+            return self.unsupported(e, "generic functions as values");
         }
         if self.bare_variant(id) {
             return prim::ERR;
@@ -1377,6 +1410,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Error => self.err(span, "an error does not compare; test it with exists()"),
                 TyKind::Array(..) => self.err(span, "cannot compare an array; compare its parts instead"),
                 TyKind::Slice(_) => self.err(span, "cannot compare a slice; compare its parts instead"),
+                TyKind::Func(..) => self.err(span, "cannot compare a function; compare the results of calling it instead"),
                 TyKind::Enum(..) => self.err(span, "cannot compare an enum; match on it instead"),
                 _ => {}
             }
@@ -1512,9 +1546,13 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if bt == prim::ERR {
                     return bt;
                 }
-                self.method_call(cx, e, base, bt, name, args, expected)
+                self.method_call(cx, e, callee, base, bt, name, args, expected)
             }
             ExprKind::Lambda(_) => {
+                self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
+                prim::ERR
+            }
+            _ if matches!(callee.unparen().kind, ExprKind::Lambda(_)) => {
                 self.err(e.span, "a lambda literal cannot be called where it is written; bind it to a name and call the name");
                 prim::ERR
             }
@@ -1523,12 +1561,15 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if t == prim::ERR {
                     return t;
                 }
-                self.unsupported(e, "calls through function values")
+                self.closure_call(cx, e, t, args)
             }
         }
     }
 
-    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
+    fn method_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, callee: &'a Expr<'a>, base: &'a Expr<'a>, bt: TyId, name: &Ident, args: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
+        if bt == prim::ERROR && name.name == "check" {
+            return self.error_check(cx, e, base, args);
+        }
         if bt == prim::ERROR {
             let res = match name.name {
                 "exists" => (CallRes::ErrorExists, prim::BOOL),
@@ -1564,6 +1605,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             return t;
         }
         let Some(&f) = self.methods.get(&(sid, name.name.to_string())) else {
+            if let Some(t) = self.field_closure_call(cx, e, callee, sid, name.name, args) {
+                return t;
+            }
             let sn = self.types.structs[sid as usize].name.clone();
             self.err(name.span, format!("'{}' has no method '{}'", sn, name.name));
             for a in args {
@@ -1673,6 +1717,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 return t;
             }
         }
+        if let Some(t) = self.functional_builtin(cx, e, name, args) {
+            return t;
+        }
         if is_builtin(name) {
             return self.unsupported(e, &format!("the '{}' builtin", name));
         }
@@ -1748,10 +1795,40 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.args_against(cx, args, &[prim::U64], e.span, Some(name));
                 ("__f64_from_bits", prim::F64)
             }
-            _ => return None,
+            "__fn_addr" => return Some(self.fn_addr(e, args)),
+            _ => return self.asm_intrinsic(cx, e, name, args),
         };
         self.info.calls.insert(key(e), CallRes::Intrinsic(n));
         Some(ret)
+    }
+
+    /// A concurrency intrinsic: int64 arguments, an int64 result (undefined
+    /// for the routines that have none: store, fence, switch).
+    fn asm_intrinsic(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &str, args: &'a [Expr<'a>]) -> Option<TyId> {
+        let (symbol, arity) = crate::lower::asm_routine(name)?;
+        self.args_against(cx, args, &vec![prim::I64; arity], e.span, Some(name));
+        self.info.calls.insert(key(e), CallRes::AsmCall(symbol));
+        Some(prim::I64)
+    }
+
+    /// `__fn_addr("__rt_name")`: a runtime function's code address, for the
+    /// routines that start code on another stack or thread.
+    fn fn_addr(&mut self, e: &'a Expr<'a>, args: &'a [Expr<'a>]) -> TyId {
+        let name = match args {
+            [a] => match &a.kind {
+                ExprKind::Str(s) => Some(String::from_utf8_lossy(s.bytes).into_owned()),
+                _ => None,
+            },
+            _ => None,
+        };
+        match name.as_deref().and_then(|n| self.g.runtime.get(n)) {
+            Some(&f) => {
+                let sym = self.funcs[f as usize].symbol.clone();
+                self.info.calls.insert(key(e), CallRes::FnAddr(sym));
+            }
+            None => self.err(e.span, "__fn_addr takes the name of a runtime function as a string literal"),
+        }
+        prim::I64
     }
 
     fn print_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &str, args: &'a [Expr<'a>]) -> TyId {

@@ -226,7 +226,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 let n = self.types.structs[sid as usize].generics.len();
                 self.types.intern(TyKind::Struct(sid, open[..n].to_vec()))
             });
-            self.with_tparams(env, |c| c.check_body(item, file, &params, ret, receiver, &par, runtime));
+            self.with_tparams(env, |c| c.check_body(None, item, file, &params, ret, receiver, &par, runtime));
             (self.gen.in_generic, self.gen.in_template) = saved;
         }
     }
@@ -261,7 +261,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             None => (format!("{}<{}>", base, shown(self, &args)), None),
         };
         let id = self.funcs.len() as u32;
-        self.funcs.push(FuncDecl { item: copy, file, symbol, params, ret, locals: Vec::new(), receiver, runtime });
+        self.funcs.push(FuncDecl { item: copy, file, symbol, params, ret, locals: Vec::new(), receiver, runtime, lambdas: Vec::new() });
         self.gen.instances.insert((tid, args.clone()), id);
         self.gen.env.insert(id, names.into_iter().zip(args).collect());
         Some(id)

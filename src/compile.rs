@@ -133,6 +133,9 @@ pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()>
         return Err(());
     }
     let checked = check::check(arena, sm, &files, &mut diags);
+    if !diags.has_errors() {
+        crate::escape::check(&checked, &mut diags);
+    }
     if checked.main.is_none() && !diags.has_errors() {
         diags.error(Span::new(root_id, 0, 0), "the program has no 'main' function");
     }

@@ -13,6 +13,7 @@ use dc_backend::ir::{self, BinOp as IB, BlockId, CastOp, Callee, FloatCC, Functi
 use dc_backend::Arch;
 use std::collections::HashMap;
 
+mod closures;
 mod enums;
 #[path = "lower_heap.rs"]
 mod heap;
@@ -34,9 +35,42 @@ pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
         "openat" => (257, 56),
         "exit_group" => (231, 94),
         "exit" => (60, 93),
+        "futex" => (202, 98),
+        "clone" => (56, 220),
+        "mprotect" => (10, 226),
+        "nanosleep" => (35, 101),
+        "sched_yield" => (24, 124),
+        "sched_getaffinity" => (204, 123),
+        "rt_sigaction" => (13, 134),
+        "sigaltstack" => (131, 132),
+        "fcntl" => (72, 25),
+        "epoll_create1" => (291, 20),
+        "epoll_ctl" => (233, 21),
+        "epoll_pwait" => (281, 22),
         _ => return None,
     };
     Some(if arch == Arch::X86_64 { x86 } else { a64 })
+}
+
+/// The concurrency intrinsics: each is a call to a routine of the runtime
+/// assembly (`asm/<arch>/conc.rs`, docs/concurrency.md) taking `arity` int64
+/// arguments and returning an int64.
+pub fn asm_routine(name: &str) -> Option<(&'static str, usize)> {
+    Some(match name {
+        "__atomic_load" => ("__dc_atomic_load", 1),
+        "__atomic_store" => ("__dc_atomic_store", 2),
+        "__atomic_add" => ("__dc_atomic_add", 2),
+        "__atomic_xchg" => ("__dc_atomic_xchg", 2),
+        "__atomic_cas" => ("__dc_atomic_cas", 3),
+        "__fence" => ("__dc_fence", 0),
+        "__ctx_switch" => ("__dc_ctx_switch", 2),
+        "__ctx_init" => ("__dc_ctx_init", 3),
+        "__thread_clone" => ("__dc_thread_clone", 7),
+        "__call1" => ("__dc_call1", 2),
+        "__tls_get" => ("__dc_tls_get", 0),
+        "__tls_set" => ("__dc_tls_set", 1),
+        _ => return None,
+    })
 }
 
 /// Size of the runtime's state block (`__rt_state()`).
@@ -52,7 +86,11 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
         let func = FnLower::new(c, f, &mut strings, arch).lower_body();
         let _ = i;
         m.functions.push(func);
+        for lam in &f.lambdas {
+            m.functions.push(FnLower::new(c, f, &mut strings, arch).lower_lambda(lam));
+        }
     }
+    m.functions.extend(closures::thunks(c));
     if let Some((main, form)) = c.main {
         m.functions.push(entry(c, main, form));
     }
@@ -119,6 +157,8 @@ struct Loop {
 enum Storage {
     Slot(SlotId),
     Addr(Value),
+    /// A lambda's capture: at this offset in its environment.
+    Env(i32),
 }
 
 /// The IR parameters of a function: a hidden result pointer when it returns
@@ -140,7 +180,12 @@ struct FnLower<'c, 'a, 's> {
     c: &'c Checked<'a>,
     f: &'c FuncDecl<'a>,
     b: FunctionBuilder,
-    slots: Vec<Storage>,
+    /// Where each local lives; a slot is made at the first use.
+    slots: HashMap<LocalId, Storage>,
+    /// The dusk result type of the function (or lambda) being lowered.
+    ret: TyId,
+    /// A lambda's environment pointer (its hidden first parameter).
+    env: Option<Value>,
     /// The hidden result pointer of a function returning an aggregate.
     sret: Option<Value>,
     loops: Vec<Loop>,
@@ -155,7 +200,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn new(c: &'c Checked<'a>, f: &'c FuncDecl<'a>, strings: &'s mut Strings, arch: Arch) -> Self {
         let span = ir_span(c, f.item.span);
         let b = FunctionBuilder::new(&f.symbol, f.item.name.name, &ir_params(c, f), ir_type(&c.types, f.ret), span);
-        FnLower { c, f, b, slots: Vec::new(), sret: None, loops: Vec::new(), strings, arch, defers: Vec::new() }
+        FnLower { c, f, b, slots: HashMap::new(), ret: f.ret, env: None, sret: None, loops: Vec::new(), strings, arch, defers: Vec::new() }
     }
 
     fn ty(&self, e: &Expr) -> TyId {
@@ -175,14 +220,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         if is_aggregate(&self.c.types, self.f.ret) {
             self.sret = Some(params.remove(0));
         }
-        for (i, l) in self.f.locals.iter().enumerate() {
-            if i == 0 && self.f.receiver.is_some() {
-                self.slots.push(Storage::Addr(params.remove(0)));
-                continue;
-            }
-            let (size, align) = size_align(&self.c.types, l.ty);
-            let s = self.b.new_slot(size.max(1) as u32, align.max(1) as u32);
-            self.slots.push(Storage::Slot(s));
+        if self.f.receiver.is_some() {
+            self.slots.insert(LocalId(0), Storage::Addr(params.remove(0)));
         }
         // Parameters are the locals after the receiver, in order.
         let first = self.f.receiver.is_some() as usize;
@@ -225,9 +264,23 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     }
 
     fn local_slot(&mut self, l: LocalId) -> Value {
-        match self.slots[l.0 as usize] {
+        let st = match self.slots.get(&l) {
+            Some(&st) => st,
+            None => {
+                let (size, align) = size_align(&self.c.types, self.f.locals[l.0 as usize].ty);
+                let st = Storage::Slot(self.b.new_slot(size.max(1) as u32, align.max(1) as u32));
+                self.slots.insert(l, st);
+                st
+            }
+        };
+        match st {
             Storage::Slot(s) => self.b.slot_addr(s),
             Storage::Addr(v) => v,
+            Storage::Env(off) => {
+                let env = self.env.expect("a capture outside a lambda");
+                let o = self.b.iconst(Type::I64, off as i64);
+                self.b.bin(IB::Add, env, o)
+            }
         }
     }
 
@@ -352,14 +405,14 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     /// `return` / `return e` (also a `Pat => return e` match arm).
     fn lower_return(&mut self, v: Option<&'a Expr<'a>>, span: crate::source::Span) {
         let r = v.map(|e| {
-            let t = self.f.ret;
+            let t = self.ret;
             self.expr_as(e, t)
         });
         // The result is computed (an aggregate copied out) before the
         // deferred expressions run.
         match (self.sret, r) {
             (Some(dst), Some(v)) => {
-                let t = self.f.ret;
+                let t = self.ret;
                 self.copy_mem(dst, v, t);
                 self.run_defers();
                 self.at(span);
@@ -767,7 +820,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                         self.b.load(self.irty(ty), addr, 0)
                     }
                 }
-                NameRes::Func(_) => unreachable!(),
+                NameRes::Func(f) => self.func_value(f),
             },
             ExprKind::Unary { op, operand } => self.unary(e, *op, operand),
             ExprKind::Binary { op: BinOp::And, lhs, rhs } => self.short_circuit(lhs, rhs, true),
@@ -852,6 +905,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
                 base
             }
+            ExprKind::Lambda(l) => self.closure_value(l),
             _ => unreachable!("rejected by the checker: {:?}", e.kind),
         }
     }
@@ -1053,7 +1107,19 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 Some(self.b.bin(IB::Add, p, n))
             }
             CallRes::Cstr => Some(self.expr(&args[0])),
+            CallRes::Closure => Some(self.closure_call(e, callee, args)),
+            CallRes::Functional(k) => self.functional(e, k, args),
+            CallRes::ErrorCheck => {
+                let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
+                self.error_check(base, &args[0]);
+                None
+            }
             CallRes::SysNr(name) => Some(self.b.iconst(Type::I64, syscall_number(&name, self.arch).unwrap_or(-1))),
+            CallRes::AsmCall(symbol) => {
+                let vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();
+                self.b.call(Callee::Direct(symbol.to_string()), vals, Some(Type::I64))
+            }
+            CallRes::FnAddr(symbol) => Some(self.b.sym_addr(&symbol)),
             CallRes::Intrinsic(name) => {
                 let vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();
                 Some(match name {

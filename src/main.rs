@@ -8,6 +8,7 @@ mod check;
 mod compile;
 mod diag;
 mod driver;
+mod escape;
 mod layout;
 mod lexer;
 mod lower;
@@ -57,6 +58,9 @@ pub struct BuildArgs {
     /// What to write: exe, obj, asm or ir.
     #[arg(long, default_value = "exe")]
     pub emit: String,
+    /// Leave out the DWARF debug information (it is on by default).
+    #[arg(long)]
+    pub strip: bool,
 }
 
 #[derive(Args, Clone)]

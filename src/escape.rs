@@ -1,0 +1,1296 @@
+//! Escape analysis of frame views: the pass after type checking that rejects
+//! a program whose frame-local memory outlives its frame.
+//!
+//! A *frame view* is a value that points into the current frame: a slice of a
+//! local array (or of an array literal, which lives in the frame too), or a
+//! closure whose environment the frame holds. Returning one, or storing one
+//! into memory the caller can reach, leaves it dangling once the frame is
+//! reclaimed (spec: "Escaping Value Lifetimes"; digest 5.7).
+//!
+//! The analysis is an abstract interpretation over *locations*. Every value
+//! is abstracted to the set of locations it may point into (`Loc`), kept per
+//! component of its type (`AVal`), so a clean sibling field never inherits a
+//! frame view from its neighbour. Memory contents are abstracted per location
+//! (`State::mem`): what the values stored there may point into. Locals are
+//! tracked flow sensitively (a reassignment to a clean value cleans the
+//! local); control flow joins, and loops iterate to a fixed point.
+//!
+//! Calls go through a summary of the callee, expressed over the callee's
+//! parameters: what its result may point into (`Arg(i)`: what argument i
+//! points into; `Deep(i)`: anything reachable from there; a fresh object),
+//! what it stores into memory its arguments reach, and what a method stores
+//! into its receiver. Summaries start empty and are recomputed over the whole
+//! program until none changes, which settles recursion. Diagnostics are
+//! reported only by the last round, when every summary is final.
+//!
+//! Raw pointers are outside the walk by design (the FFI honour system): a
+//! value of a `*raw T` type points nowhere as far as this pass is concerned.
+
+use crate::ast::*;
+use crate::check::{key, CallRes, Checked, NameRes};
+use crate::diag::Diagnostics;
+use crate::source::Span;
+use crate::types::{prim, TyId, TyKind};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// An abstract memory location, relative to the function being analysed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Loc {
+    /// The storage of a local of this frame (an array being sliced).
+    Local(u32),
+    /// A temporary array of this frame (an array literal viewed as a slice,
+    /// keyed by the expression).
+    Temp(usize),
+    /// The environment of a capturing closure made in this frame (keyed by
+    /// the lambda). Made once the checker accepts lambdas.
+    #[allow(dead_code)]
+    Env(usize),
+    /// What parameter i points into: memory the caller owns.
+    Arg(u32),
+    /// Anything reachable from the contents of `Arg(i)`.
+    Deep(u32),
+    /// A heap object made at this site (an allocation, or the fresh result
+    /// of a call). In a summary, `Obj(0)` is any object the callee made.
+    Obj(usize),
+    /// The code of a function value (not memory: it names what a call
+    /// through the value runs).
+    Code(Code),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Code {
+    Func(u32),
+}
+
+impl Loc {
+    fn is_frame(self) -> bool {
+        matches!(self, Loc::Local(_) | Loc::Temp(_) | Loc::Env(_))
+    }
+    /// Memory the caller owns: a store into it outlives the frame.
+    fn param(self) -> Option<u32> {
+        match self {
+            Loc::Arg(i) | Loc::Deep(i) => Some(i),
+            _ => None,
+        }
+    }
+}
+
+type Locs = BTreeSet<Loc>;
+
+/// The abstraction of a value: per component of its type (struct fields,
+/// tuple members, the merged elements of an array), the locations the
+/// component may point into.
+#[derive(Clone, Debug, PartialEq)]
+enum AVal {
+    Leaf(Locs),
+    Agg(Vec<AVal>),
+}
+
+impl AVal {
+    fn empty() -> AVal {
+        AVal::Leaf(Locs::new())
+    }
+
+    fn flat(&self) -> Locs {
+        let mut out = Locs::new();
+        self.flat_into(&mut out);
+        out
+    }
+
+    fn flat_into(&self, out: &mut Locs) {
+        match self {
+            AVal::Leaf(s) => out.extend(s.iter().copied()),
+            AVal::Agg(parts) => parts.iter().for_each(|p| p.flat_into(out)),
+        }
+    }
+
+    fn join(&self, other: &AVal) -> AVal {
+        match (self, other) {
+            (AVal::Leaf(a), AVal::Leaf(b)) => AVal::Leaf(a.union(b).copied().collect()),
+            (AVal::Agg(a), AVal::Agg(b)) if a.len() == b.len() => AVal::Agg(a.iter().zip(b).map(|(x, y)| x.join(y)).collect()),
+            _ => {
+                let mut s = self.flat();
+                other.flat_into(&mut s);
+                AVal::Leaf(s)
+            }
+        }
+    }
+
+    /// Component `i` (a field, a tuple member; 0 for an array's elements).
+    fn part(&self, i: usize) -> AVal {
+        match self {
+            AVal::Agg(parts) if i < parts.len() => parts[i].clone(),
+            other => AVal::Leaf(other.flat()),
+        }
+    }
+
+    fn map(&self, f: &mut dyn FnMut(&Locs) -> Locs) -> AVal {
+        match self {
+            AVal::Leaf(s) => AVal::Leaf(f(s)),
+            AVal::Agg(parts) => AVal::Agg(parts.iter().map(|p| p.map(f)).collect()),
+        }
+    }
+}
+
+/// What a call of a function does to frame views, over its parameters
+/// (a method's receiver is parameter 0).
+#[derive(Clone, Debug, PartialEq)]
+struct Summary {
+    /// What the result may point into.
+    ret: AVal,
+    /// `Arg(j)`/`Deep(j)` -> what the function stores there.
+    stores: BTreeMap<Loc, Locs>,
+    /// What a method stores into its receiver's storage.
+    recv: Locs,
+    /// What the objects the function makes (and may hand back) hold.
+    fresh: Locs,
+}
+
+impl Default for Summary {
+    fn default() -> Self {
+        Summary { ret: AVal::empty(), stores: BTreeMap::new(), recv: Locs::new(), fresh: Locs::new() }
+    }
+}
+
+/// The abstract state at a program point.
+#[derive(Clone, Debug, PartialEq)]
+struct State {
+    locals: Vec<AVal>,
+    mem: BTreeMap<Loc, Locs>,
+    /// False after a return, break or continue: nothing flows from here.
+    live: bool,
+}
+
+impl State {
+    fn join(&self, other: &State) -> State {
+        if !self.live {
+            return other.clone();
+        }
+        if !other.live {
+            return self.clone();
+        }
+        let locals = self.locals.iter().zip(&other.locals).map(|(a, b)| a.join(b)).collect();
+        let mut mem = self.mem.clone();
+        for (l, s) in &other.mem {
+            mem.entry(*l).or_default().extend(s.iter().copied());
+        }
+        State { locals, mem, live: true }
+    }
+
+    fn dead(&self) -> State {
+        State { live: false, ..self.clone() }
+    }
+}
+
+/// Runs the analysis over every function of the program and reports the
+/// escapes found in user code.
+pub fn check(c: &Checked, diags: &mut Diagnostics) {
+    let n = c.funcs.len();
+    let mut sums = vec![Summary::default(); n];
+    // Summaries only grow, over a finite set of locations, so this settles;
+    // the bound is a guard against a bug, not a limit programs reach.
+    for _round in 0..64 {
+        let mut changed = false;
+        for f in 0..n {
+            let s = Fx::new(c, &sums, f as u32, false).run();
+            if s != sums[f] {
+                sums[f] = s;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for f in 0..n {
+        if c.funcs[f].runtime {
+            continue;
+        }
+        let mut fx = Fx::new(c, &sums, f as u32, true);
+        fx.run();
+        for (span, msg) in fx.errors.into_values() {
+            diags.error(span, msg);
+        }
+    }
+}
+
+/// Where a store writes, for the diagnostic when it lets a view escape.
+enum Sink {
+    /// An assignment statement.
+    Assign,
+    /// A call's summary: the callee stores into what argument `arg` (0-based
+    /// over the summary's parameters) reaches; `direct` when that argument
+    /// is written as a parameter's name.
+    Call { span: Span, callee: u32, arg: usize, direct: bool },
+}
+
+/// One function's analysis.
+struct Fx<'c, 'a> {
+    c: &'c Checked<'a>,
+    sums: &'c [Summary],
+    func: u32,
+    report: bool,
+    /// A method: local 0 is the receiver, parameter 0 of the summary.
+    method: bool,
+    nparams: u32,
+    /// States at `break` and `continue` of the loops being walked.
+    loops: Vec<(Vec<State>, Vec<State>)>,
+    /// The state where the function returns, and what it returns.
+    exit: Option<State>,
+    ret_val: AVal,
+    /// Per call: its callee and what each argument reaches (for naming the
+    /// argument a returned view came through).
+    call_args: HashMap<usize, (u32, Vec<Locs>)>,
+    /// Per object: the call that stored a frame view into it.
+    notes: HashMap<Loc, String>,
+    /// Diagnostics by source position (a loop walked twice reports once).
+    errors: BTreeMap<(u32, u32, u32), (Span, String)>,
+}
+
+const SLICE_ESCAPES: &str = "a slice into a local array escapes its frame";
+const CLOSURE_ESCAPES: &str = "a closure that captures a local escapes its frame";
+
+impl<'c, 'a> Fx<'c, 'a> {
+    fn new(c: &'c Checked<'a>, sums: &'c [Summary], func: u32, report: bool) -> Fx<'c, 'a> {
+        let d = &c.funcs[func as usize];
+        let method = d.receiver.is_some();
+        let nparams = d.params.len() as u32 + method as u32;
+        Fx { c, sums, func, report, method, nparams, loops: Vec::new(), exit: None, ret_val: AVal::empty(), call_args: HashMap::new(), notes: HashMap::new(), errors: BTreeMap::new() }
+    }
+
+    fn error(&mut self, span: Span, msg: String) {
+        if self.report {
+            self.errors.insert((span.file.0, span.lo, span.hi), (span, msg));
+        }
+    }
+
+    // ----- types --------------------------------------------------------
+
+    fn ty(&self, e: &Expr) -> TyId {
+        self.c.info.expr_ty.get(&key(e)).copied().unwrap_or(prim::ERR)
+    }
+
+    fn kind(&self, t: TyId) -> &TyKind {
+        self.c.types.kind(t)
+    }
+
+    /// Whether a value of type `t` may point into memory this pass tracks.
+    fn carries(&self, t: TyId, depth: u32) -> bool {
+        if depth > 16 {
+            return true;
+        }
+        match self.kind(t) {
+            TyKind::Slice(_) | TyKind::Ptr(_) | TyKind::VoidPtr | TyKind::Func(..) => true,
+            // Not lowered yet, or unknown: assume the worst.
+            TyKind::Enum(..) | TyKind::Interface(..) | TyKind::Param(..) | TyKind::Err => true,
+            TyKind::Array(e, _) => self.carries(*e, depth + 1),
+            TyKind::Tuple(ts) => ts.iter().any(|t| self.carries(*t, depth + 1)),
+            TyKind::Struct(..) => self.c.types.struct_fields(t).iter().any(|(_, t)| self.carries(*t, depth + 1)),
+            _ => false,
+        }
+    }
+
+    /// A value of type `t` every pointer-carrying component of which may
+    /// point into `locs`.
+    fn shape(&self, t: TyId, locs: &Locs) -> AVal {
+        self.shape_at(t, locs, 0)
+    }
+
+    fn shape_at(&self, t: TyId, locs: &Locs, depth: u32) -> AVal {
+        if depth > 16 {
+            return AVal::Leaf(locs.clone());
+        }
+        match self.kind(t) {
+            TyKind::Struct(..) => AVal::Agg(self.c.types.struct_fields(t).iter().map(|(_, ft)| self.shape_at(*ft, locs, depth + 1)).collect()),
+            TyKind::Tuple(ts) => AVal::Agg(ts.iter().map(|m| self.shape_at(*m, locs, depth + 1)).collect()),
+            TyKind::Array(el, _) => AVal::Agg(vec![self.shape_at(*el, locs, depth + 1)]),
+            _ if self.carries(t, depth) => AVal::Leaf(locs.clone()),
+            _ => AVal::empty(),
+        }
+    }
+
+    /// `v` reshaped to type `t` (a value that lost its structure, e.g. one
+    /// read from memory, spreads over every component).
+    fn fit(&self, t: TyId, v: AVal) -> AVal {
+        let want = self.shape(t, &Locs::new());
+        if same_shape(&want, &v) {
+            v
+        } else {
+            self.shape(t, &v.flat())
+        }
+    }
+
+    /// Field `name` of the struct type `t`: its position and type.
+    fn field(&self, t: TyId, name: &str) -> Option<(usize, TyId)> {
+        if !matches!(self.kind(t), TyKind::Struct(..)) {
+            return None;
+        }
+        let fields = self.c.types.struct_fields(t);
+        fields.iter().position(|(n, _)| n == name).map(|i| (i, fields[i].1))
+    }
+
+    fn local_ty(&self, l: u32) -> TyId {
+        self.c.funcs[self.func as usize].locals.get(l as usize).map_or(prim::ERR, |x| x.ty)
+    }
+
+    // ----- memory -------------------------------------------------------
+
+    /// What the values stored at `l` may point into.
+    fn contents(&self, st: &State, l: Loc) -> Locs {
+        match l {
+            Loc::Local(i) => st.locals.get(i as usize).map_or_else(Locs::new, |v| v.flat()),
+            Loc::Code(_) => Locs::new(),
+            _ => st.mem.get(&l).cloned().unwrap_or_default(),
+        }
+    }
+
+    fn contents_of(&self, st: &State, locs: &Locs) -> Locs {
+        let mut out = Locs::new();
+        for &l in locs {
+            out.extend(self.contents(st, l));
+        }
+        out
+    }
+
+    /// Everything reachable from the contents of `locs`, at any depth.
+    fn reach1(&self, st: &State, locs: &Locs) -> Locs {
+        let mut seen = Locs::new();
+        let mut work: Vec<Loc> = self.contents_of(st, locs).into_iter().collect();
+        while let Some(l) = work.pop() {
+            if seen.insert(l) {
+                work.extend(self.contents(st, l));
+            }
+        }
+        seen
+    }
+
+    fn reach(&self, st: &State, locs: &Locs) -> Locs {
+        let mut r = self.reach1(st, locs);
+        r.extend(locs.iter().copied());
+        r
+    }
+
+    /// Locations of the caller's memory reach: what the parameters point
+    /// into, and whatever has been stored there.
+    fn escaped(&self, st: &State) -> Locs {
+        let roots: Locs = (0..self.nparams).flat_map(|i| [Loc::Arg(i), Loc::Deep(i)]).collect();
+        self.reach(st, &roots)
+    }
+
+    /// Writes `contents` into location `l` (a weak update: `l` may stand for
+    /// many cells), reporting a frame view that thereby outlives the frame.
+    fn store(&mut self, st: &mut State, l: Loc, contents: &Locs, span: Span, sink: &Sink) {
+        if contents.is_empty() {
+            return;
+        }
+        match l {
+            Loc::Local(i) => {
+                let t = self.local_ty(i);
+                let add = self.shape(t, contents);
+                if let Some(v) = st.locals.get_mut(i as usize) {
+                    *v = v.join(&add);
+                }
+            }
+            Loc::Code(_) => return,
+            _ => st.mem.entry(l).or_default().extend(contents.iter().copied()),
+        }
+        let frame: Locs = self.reach(st, contents).into_iter().filter(|x| x.is_frame()).collect();
+        if frame.is_empty() {
+            return;
+        }
+        // A method's receiver is the caller's storage, though it is local 0.
+        let receiver = self.method && l == Loc::Local(0);
+        if l.is_frame() && !receiver {
+            return;
+        }
+        let outlives = receiver || l.param().is_some() || self.escaped(st).contains(&l);
+        if !outlives {
+            if let Sink::Call { callee, arg, .. } = sink {
+                let note = format!("the view is stored into {} of '{}'", self.arg_label(*callee, *arg), self.callee_name(*callee));
+                self.notes.entry(l).or_insert(note);
+            }
+            return;
+        }
+        let owner = if receiver { 0 } else { self.owning_param(st, l) };
+        let msg = match sink {
+            Sink::Assign => format!("a frame view is stored into a place reachable through parameter '{}', which outlives this frame; put the backing on the heap", self.param_name(owner)),
+            Sink::Call { callee, arg, direct, .. } => {
+                let direct = *direct;
+                let pos = self.arg_label(*callee, *arg);
+                if direct {
+                    format!("this call stores a view of the current frame into a place that outlives it: the view is stored into {}, which belongs to the caller; put the backing on the heap", pos)
+                } else {
+                    format!("a frame view is stored through a pointer that borrows {}; the place outlives this frame, put the backing on the heap", self.own_param_label(owner))
+                }
+            }
+        };
+        let span = match sink {
+            Sink::Call { span, .. } => *span,
+            Sink::Assign => span,
+        };
+        self.error(span, msg);
+    }
+
+    /// A store into a component of a method's receiver: the caller's storage.
+    fn receiver_store(&mut self, st: &State, v: &AVal, span: Span) {
+        if self.reach(st, &v.flat()).iter().any(|l| l.is_frame()) {
+            self.error(span, "a frame view is stored into a place reachable through parameter 'self', which outlives this frame; put the backing on the heap".to_string());
+        }
+    }
+
+    /// The parameter whose memory reaches `l`.
+    fn owning_param(&self, st: &State, l: Loc) -> u32 {
+        if let Some(i) = l.param() {
+            return i;
+        }
+        for i in 0..self.nparams {
+            let roots: Locs = [Loc::Arg(i), Loc::Deep(i)].into_iter().collect();
+            if self.reach(st, &roots).contains(&l) {
+                return i;
+            }
+        }
+        0
+    }
+
+    fn param_name(&self, i: u32) -> String {
+        let d = &self.c.funcs[self.func as usize];
+        if self.method {
+            if i == 0 {
+                return "self".into();
+            }
+            return d.item.params.get(i as usize - 1).map_or(String::new(), |p| p.name.name.to_string());
+        }
+        d.item.params.get(i as usize).map_or(String::new(), |p| p.name.name.to_string())
+    }
+
+    /// "argument N" of the function being analysed (the receiver of a method).
+    fn own_param_label(&self, i: u32) -> String {
+        if self.method {
+            if i == 0 {
+                return "the receiver".into();
+            }
+            return format!("argument {}", i);
+        }
+        format!("argument {}", i + 1)
+    }
+
+    fn callee_is_method(&self, f: u32) -> bool {
+        self.c.funcs[f as usize].receiver.is_some()
+    }
+
+    fn callee_name(&self, f: u32) -> String {
+        let d = &self.c.funcs[f as usize];
+        match d.receiver {
+            Some(_) => d.symbol.clone(),
+            None => d.item.name.name.to_string(),
+        }
+    }
+
+    /// "argument N" of a call of `f`, `i` counting a method's receiver as 0.
+    fn arg_label(&self, f: u32, i: usize) -> String {
+        if self.callee_is_method(f) {
+            if i == 0 {
+                return "the receiver".into();
+            }
+            return format!("argument {}", i);
+        }
+        format!("argument {}", i + 1)
+    }
+
+    fn is_param_name(&self, e: &Expr) -> bool {
+        match self.c.info.names.get(&key(e.unparen())) {
+            Some(NameRes::Local(l)) => l.0 < self.nparams,
+            _ => false,
+        }
+    }
+
+    // ----- the walk -----------------------------------------------------
+
+    /// Walks the body; returns the function's summary.
+    fn run(&mut self) -> Summary {
+        let d = &self.c.funcs[self.func as usize];
+        let mut st = State { locals: Vec::new(), mem: BTreeMap::new(), live: true };
+        for l in 0..d.locals.len() as u32 {
+            let v = if l < self.nparams { self.shape(d.locals[l as usize].ty, &[Loc::Arg(l)].into_iter().collect()) } else { self.shape(d.locals[l as usize].ty, &Locs::new()) };
+            st.locals.push(v);
+        }
+        for i in 0..self.nparams {
+            st.mem.insert(Loc::Arg(i), [Loc::Deep(i)].into_iter().collect());
+            st.mem.insert(Loc::Deep(i), [Loc::Deep(i)].into_iter().collect());
+        }
+        let body = d.item.body;
+        self.block(&mut st, body);
+        if st.live {
+            self.exit = Some(match self.exit.take() {
+                Some(x) => x.join(&st),
+                None => st,
+            });
+        }
+        self.summary()
+    }
+
+    /// The summary, from the state at the exits.
+    fn summary(&self) -> Summary {
+        let Some(exit) = &self.exit else { return Summary::default() };
+        let clean = |s: &Locs| -> Locs {
+            s.iter()
+                .filter_map(|l| match l {
+                    l if l.is_frame() => None,
+                    Loc::Obj(_) => Some(Loc::Obj(0)),
+                    l => Some(*l),
+                })
+                .collect()
+        };
+        let mut sum = Summary { ret: self.ret_val.map(&mut |s| clean(s)), ..Summary::default() };
+        for i in 0..self.nparams {
+            for t in [Loc::Arg(i), Loc::Deep(i)] {
+                let mut s = clean(&exit.mem.get(&t).cloned().unwrap_or_default());
+                s.remove(&Loc::Deep(i));
+                if !s.is_empty() {
+                    sum.stores.insert(t, s);
+                }
+            }
+        }
+        if self.method {
+            let mut s = clean(&exit.locals[0].flat());
+            s.remove(&Loc::Arg(0));
+            sum.recv = s;
+        }
+        for (l, s) in &exit.mem {
+            if matches!(l, Loc::Obj(_)) {
+                sum.fresh.extend(clean(s));
+            }
+        }
+        sum
+    }
+
+    fn block(&mut self, st: &mut State, b: &'a Block<'a>) {
+        for s in b.stmts {
+            if !st.live {
+                break;
+            }
+            self.stmt(st, s);
+        }
+    }
+
+    fn stmt(&mut self, st: &mut State, s: &'a Stmt<'a>) {
+        match &s.kind {
+            StmtKind::Let(b) => self.let_stmt(st, b),
+            StmtKind::Assign { place, value } => {
+                let pt = self.ty(place);
+                let v = self.ev_to(st, value, pt);
+                self.assign(st, place, v, s.span);
+            }
+            StmtKind::CompoundAssign { place, value, .. } => {
+                self.ev(st, place);
+                self.ev(st, value);
+            }
+            StmtKind::IncDec { place, .. } => {
+                self.ev(st, place);
+            }
+            StmtKind::If(i) => self.if_stmt(st, i),
+            StmtKind::While { cond, body } => self.while_loop(st, Some(cond), body, None),
+            StmtKind::DoWhile { body, cond } => {
+                // The body runs once before the first test.
+                self.while_loop(st, None, body, Some(cond));
+            }
+            StmtKind::For(f) => self.for_loop(st, f),
+            StmtKind::Match(m) => {
+                self.match_walk(st, m, false);
+            }
+            StmtKind::Return(v) => self.stmt_return(st, *v),
+            StmtKind::Break => {
+                if let Some(l) = self.loops.last_mut() {
+                    l.0.push(st.clone());
+                }
+                *st = st.dead();
+            }
+            StmtKind::Continue => {
+                if let Some(l) = self.loops.last_mut() {
+                    l.1.push(st.clone());
+                }
+                *st = st.dead();
+            }
+            StmtKind::Defer(e) | StmtKind::Expr(e) => {
+                self.ev(st, e);
+            }
+        }
+    }
+
+    fn let_stmt(&mut self, st: &mut State, b: &'a Binding<'a>) {
+        let decl = |n: &BindName| self.c.info.decls.get(&key(&n.name)).map(|l| l.0);
+        if b.names.len() == 1 {
+            let Some(l) = decl(&b.names[0]) else {
+                self.ev(st, b.value);
+                return;
+            };
+            let t = self.local_ty(l);
+            let v = self.ev_to(st, b.value, t);
+            st.locals[l as usize] = self.fit(t, v);
+            return;
+        }
+        let v = self.ev(st, b.value);
+        for (i, n) in b.names.iter().enumerate() {
+            if let Some(l) = decl(n) {
+                let t = self.local_ty(l);
+                st.locals[l as usize] = self.fit(t, v.part(i));
+            }
+        }
+    }
+
+    fn if_stmt(&mut self, st: &mut State, i: &'a IfStmt<'a>) {
+        self.ev(st, i.cond);
+        let mut then = st.clone();
+        self.block(&mut then, i.then);
+        match &i.els {
+            None => {}
+            Some(Else::Block(b)) => self.block(st, b),
+            Some(Else::If(ii)) => self.if_stmt(st, ii),
+        }
+        *st = st.join(&then);
+    }
+
+    /// `while cond { body }` (cond first) or `do { body } while cond`.
+    fn while_loop(&mut self, st: &mut State, pre: Option<&'a Expr<'a>>, body: &'a Block<'a>, post: Option<&'a Expr<'a>>) {
+        let mut head = st.clone();
+        loop {
+            let mut s = head.clone();
+            if let Some(c) = pre {
+                self.ev(&mut s, c);
+            }
+            let before_body = s.clone();
+            self.loops.push((Vec::new(), Vec::new()));
+            self.block(&mut s, body);
+            let (breaks, conts) = self.loops.pop().unwrap();
+            for c in &conts {
+                s = s.join(c);
+            }
+            if let Some(c) = post {
+                self.ev(&mut s, c);
+            }
+            let next = head.join(&s);
+            if next == head {
+                // The loop leaves when the test fails (before or after the
+                // body) or at a break.
+                let mut out = if pre.is_some() { before_body } else { s };
+                for b in &breaks {
+                    out = out.join(b);
+                }
+                *st = out;
+                return;
+            }
+            head = next;
+        }
+    }
+
+    fn for_loop(&mut self, st: &mut State, f: &'a ForStmt<'a>) {
+        let it = self.ev(st, f.iter);
+        let elem = match self.kind(self.ty(f.iter)) {
+            TyKind::Array(..) => Some(it.part(0)),
+            TyKind::Slice(_) => Some(AVal::Leaf(self.contents_of(st, &it.flat()))),
+            _ => None,
+        };
+        let binder = self.c.info.decls.get(&key(&f.first)).map(|l| l.0);
+        let mut head = st.clone();
+        loop {
+            let mut s = head.clone();
+            if let (Some(l), Some(v)) = (binder, &elem) {
+                let t = self.local_ty(l);
+                s.locals[l as usize] = self.fit(t, v.clone());
+            }
+            self.loops.push((Vec::new(), Vec::new()));
+            self.block(&mut s, f.body);
+            let (breaks, conts) = self.loops.pop().unwrap();
+            for c in &conts {
+                s = s.join(c);
+            }
+            let next = head.join(&s);
+            if next == head {
+                let mut out = head;
+                for b in &breaks {
+                    out = out.join(b);
+                }
+                *st = out;
+                return;
+            }
+            head = next;
+        }
+    }
+
+    /// A match statement, or a match expression (`value`): each arm from
+    /// the state after the scrutinee, its binders viewing what the
+    /// scrutinee's payload views; the value is the join of the arms'.
+    fn match_walk(&mut self, st: &mut State, m: &'a Match<'a>, value: bool) -> AVal {
+        let scrut = self.ev(st, m.scrutinee).flat();
+        let mut out: Option<State> = None;
+        let mut val = AVal::empty();
+        for arm in m.arms {
+            let mut s = st.clone();
+            let binders: Vec<&Ident> = match &arm.pat.kind {
+                PatKind::Name(id) => vec![id],
+                PatKind::Variant { binders, .. } => binders.iter().collect(),
+                PatKind::Wildcard => Vec::new(),
+            };
+            for b in binders {
+                if let Some(l) = self.c.info.decls.get(&key(b)) {
+                    let t = self.local_ty(l.0);
+                    s.locals[l.0 as usize] = self.shape(t, &scrut);
+                }
+            }
+            let v = match &arm.body {
+                ArmBody::Return(r) => {
+                    self.stmt_return(&mut s, *r);
+                    None
+                }
+                ArmBody::Expr(e) => Some(self.ev(&mut s, e)),
+                ArmBody::Block(b) if value => self.block_value(&mut s, b),
+                ArmBody::Block(b) => {
+                    self.block(&mut s, b);
+                    None
+                }
+            };
+            if s.live {
+                if let Some(v) = v {
+                    val = val.join(&v);
+                }
+            }
+            out = Some(match out {
+                Some(o) => o.join(&s),
+                None => s,
+            });
+        }
+        if let Some(o) = out {
+            *st = o;
+        }
+        val
+    }
+
+    /// A block whose last statement yields its value (a match arm).
+    fn block_value(&mut self, st: &mut State, b: &'a Block<'a>) -> Option<AVal> {
+        let (last, init) = b.stmts.split_last()?;
+        for s in init {
+            if !st.live {
+                return None;
+            }
+            self.stmt(st, s);
+        }
+        if !st.live {
+            return None;
+        }
+        match &last.kind {
+            StmtKind::Expr(e) => Some(self.ev(st, e)),
+            StmtKind::Match(m) => Some(self.match_walk(st, m, true)),
+            _ => {
+                self.stmt(st, last);
+                None
+            }
+        }
+    }
+
+    fn stmt_return(&mut self, st: &mut State, v: Option<&'a Expr<'a>>) {
+        if let Some(e) = v {
+            self.ret(st, e);
+        }
+        self.exit = Some(match self.exit.take() {
+            Some(x) => x.join(st),
+            None => st.clone(),
+        });
+        *st = st.dead();
+    }
+
+    // ----- returns ------------------------------------------------------
+
+    fn ret(&mut self, st: &mut State, e: &'a Expr<'a>) {
+        let rt = self.c.funcs[self.func as usize].ret;
+        let v = self.ev_to(st, e, rt);
+        let v = self.fit(rt, v);
+        self.ret_val = self.ret_val.join(&v);
+        let direct = v.flat();
+        let reached = self.reach(st, &direct);
+        let frame: Locs = reached.iter().copied().filter(|l| l.is_frame()).collect();
+        if frame.is_empty() {
+            return;
+        }
+        let slice = frame.iter().any(|l| matches!(l, Loc::Local(_) | Loc::Temp(_)));
+        // A call handing back what an argument views: name the argument.
+        if let ExprKind::Call { .. } = &e.unparen().kind {
+            if let Some(n) = self.blamed_arg(st, e.unparen()) {
+                self.error(e.span, format!("this call may return a view of {}, which views the current frame; put the backing on the heap", n));
+                return;
+            }
+        }
+        let what = if slice { SLICE_ESCAPES } else { CLOSURE_ESCAPES };
+        if direct.iter().any(|l| l.is_frame()) {
+            let tail = if slice { "put the backing on the heap" } else { "it cannot be returned" };
+            self.error(e.span, format!("{}; {}", what, tail));
+            return;
+        }
+        // The view is held by memory the returned value points to.
+        if matches!(self.kind(rt), TyKind::Ptr(_)) {
+            let note = direct.iter().find_map(|l| self.notes.get(l).cloned());
+            let msg = match note {
+                Some(n) => format!("this returns a pointer to an object that stores a view of the current frame; {}", n),
+                None => "this returns a pointer to an object that stores a view of the current frame".to_string(),
+            };
+            self.error(e.span, msg);
+        } else {
+            self.error(e.span, format!("{}: memory this value points to holds it and may outlive this frame; put the backing on the heap", what));
+        }
+    }
+
+    /// For a returned call whose result views the frame: the argument the
+    /// view came through ("argument N"), if the callee's summary says so.
+    fn blamed_arg(&self, _st: &State, call: &Expr) -> Option<String> {
+        let (f, args) = self.call_args.get(&key(call))?;
+        let sum = &self.sums[*f as usize];
+        let ret = sum.ret.flat();
+        for (i, reach) in args.iter().enumerate() {
+            let flows = ret.contains(&Loc::Arg(i as u32)) || ret.contains(&Loc::Deep(i as u32)) || (ret.contains(&Loc::Obj(0)) && sum.fresh.iter().any(|l| l.param() == Some(i as u32)));
+            if flows && reach.iter().any(|l| l.is_frame()) {
+                return Some(self.arg_label(*f, i));
+            }
+        }
+        None
+    }
+
+    // ----- places -------------------------------------------------------
+
+    /// `place = v`.
+    fn assign(&mut self, st: &mut State, place: &'a Expr<'a>, v: AVal, span: Span) {
+        let p = place.unparen();
+        match &p.kind {
+            ExprKind::Name(_) => {
+                if let Some(NameRes::Local(l)) = self.c.info.names.get(&key(p)) {
+                    let t = self.local_ty(l.0);
+                    st.locals[l.0 as usize] = self.fit(t, v);
+                }
+            }
+            _ => {
+                let target = self.place_path(st, p);
+                match target {
+                    Some((Root::Local(l), path)) => {
+                        let t = self.local_ty(l);
+                        let cur = st.locals[l as usize].clone();
+                        let cur = self.fit(t, cur);
+                        st.locals[l as usize] = update(&cur, &path, &v);
+                        if self.method && l == 0 {
+                            self.receiver_store(st, &v, span);
+                        }
+                    }
+                    Some((Root::Mem(locs), _)) => {
+                        let flat = v.flat();
+                        for l in locs {
+                            self.store(st, l, &flat, span, &Sink::Assign);
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+
+    /// Where a place is: a path of components inside a local, or memory
+    /// reached through a pointer or a slice.
+    fn place_path(&mut self, st: &mut State, p: &'a Expr<'a>) -> Option<(Root, Vec<Step>)> {
+        let p = p.unparen();
+        match &p.kind {
+            ExprKind::Name(_) => match self.c.info.names.get(&key(p)) {
+                Some(NameRes::Local(l)) => Some((Root::Local(l.0), Vec::new())),
+                _ => None,
+            },
+            ExprKind::Field { base, name } => {
+                let Some((i, _)) = self.field(self.ty(base), name.name) else {
+                    self.ev(st, base);
+                    return None;
+                };
+                let (root, mut path) = self.place_path(st, base)?;
+                path.push(Step::Part(i, false));
+                Some((root, path))
+            }
+            ExprKind::Index { base, index } => {
+                self.ev(st, index);
+                match self.kind(self.ty(base)) {
+                    TyKind::Array(..) => {
+                        let (root, mut path) = self.place_path(st, base)?;
+                        path.push(Step::Part(0, true));
+                        Some((root, path))
+                    }
+                    TyKind::Slice(_) | TyKind::Ptr(_) => {
+                        let v = self.ev(st, base);
+                        Some((Root::Mem(v.flat()), Vec::new()))
+                    }
+                    _ => {
+                        self.ev(st, base);
+                        None
+                    }
+                }
+            }
+            ExprKind::Unary { op: UnOp::Deref, operand } => {
+                let v = self.ev(st, operand);
+                match self.kind(self.ty(operand)) {
+                    TyKind::RawPtr(_) => None,
+                    _ => Some((Root::Mem(v.flat()), Vec::new())),
+                }
+            }
+            _ => {
+                let v = self.ev(st, p);
+                let k = Loc::Temp(key(p));
+                st.mem.entry(k).or_default().extend(v.flat());
+                Some((Root::Mem([k].into_iter().collect()), Vec::new()))
+            }
+        }
+    }
+
+    /// The memory an array-typed expression lives in (what slicing it views).
+    /// A view of an empty array reads nothing, so it views nothing.
+    fn storage(&mut self, st: &mut State, e: &'a Expr<'a>) -> Locs {
+        if let TyKind::Array(_, 0) = self.kind(self.ty(e)) {
+            self.ev(st, e);
+            return Locs::new();
+        }
+        match self.place_path(st, e) {
+            Some((Root::Local(l), _)) => [Loc::Local(l)].into_iter().collect(),
+            Some((Root::Mem(locs), _)) => locs,
+            None => Locs::new(),
+        }
+    }
+
+    // ----- expressions --------------------------------------------------
+
+    /// `e` evaluated where a value of type `target` is expected: an array
+    /// meeting a slice becomes a view of the array's storage.
+    fn ev_to(&mut self, st: &mut State, e: &'a Expr<'a>, target: TyId) -> AVal {
+        let et = self.ty(e);
+        if let (TyKind::Array(..), TyKind::Slice(_)) = (self.kind(et), self.kind(target)) {
+            return AVal::Leaf(self.storage(st, e));
+        }
+        self.ev(st, e)
+    }
+
+    fn ev(&mut self, st: &mut State, e: &'a Expr<'a>) -> AVal {
+        let t = self.ty(e);
+        match &e.kind {
+            ExprKind::Paren(inner) => self.ev(st, inner),
+            ExprKind::Name(_) => match self.c.info.names.get(&key(e)) {
+                Some(NameRes::Local(l)) => st.locals.get(l.0 as usize).cloned().unwrap_or_else(AVal::empty),
+                Some(NameRes::Func(f)) => AVal::Leaf([Loc::Code(Code::Func(*f))].into_iter().collect()),
+                None => AVal::empty(),
+            },
+            ExprKind::Unary { op: UnOp::Deref, operand } => {
+                let p = self.ev(st, operand);
+                if matches!(self.kind(self.ty(operand)), TyKind::RawPtr(_)) {
+                    return self.shape(t, &Locs::new());
+                }
+                let c = self.contents_of(st, &p.flat());
+                self.shape(t, &c)
+            }
+            ExprKind::Unary { operand, .. } => {
+                self.ev(st, operand);
+                AVal::empty()
+            }
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.ev(st, lhs);
+                self.ev(st, rhs);
+                AVal::empty()
+            }
+            ExprKind::Range { lo, hi, .. } => {
+                self.ev(st, lo);
+                self.ev(st, hi);
+                AVal::empty()
+            }
+            ExprKind::FStr(parts) => {
+                for p in parts.iter() {
+                    if let FStrPart::Hole(h) = p {
+                        self.ev(st, h);
+                    }
+                }
+                AVal::empty()
+            }
+            ExprKind::Index { base, index } => self.index(st, e, base, index),
+            ExprKind::Field { base, name } => {
+                if self.c.info.variant_values.contains_key(&key(e)) {
+                    return AVal::empty();
+                }
+                let v = self.ev(st, base);
+                match self.field(self.ty(base), name.name) {
+                    Some((i, ft)) => self.fit(ft, v.part(i)),
+                    None => self.shape(t, &Locs::new()),
+                }
+            }
+            ExprKind::StructLit { fields, .. } => {
+                if !matches!(self.kind(t), TyKind::Struct(..)) {
+                    for f in fields.iter() {
+                        self.ev(st, f.value);
+                    }
+                    return AVal::empty();
+                }
+                let mut parts: Vec<AVal> = self.c.types.struct_fields(t).iter().map(|(_, ft)| self.shape(*ft, &Locs::new())).collect();
+                for f in fields.iter() {
+                    match self.field(t, f.name.name) {
+                        Some((i, ft)) => {
+                            let v = self.ev_to(st, f.value, ft);
+                            parts[i] = self.fit(ft, v);
+                        }
+                        None => {
+                            self.ev(st, f.value);
+                        }
+                    }
+                }
+                AVal::Agg(parts)
+            }
+            ExprKind::Array(elems) => {
+                let el = match self.kind(t) {
+                    TyKind::Array(el, _) => *el,
+                    _ => prim::ERR,
+                };
+                let mut acc = self.shape(el, &Locs::new());
+                for x in elems.iter() {
+                    let v = self.ev_to(st, x, el);
+                    acc = acc.join(&self.fit(el, v));
+                }
+                AVal::Agg(vec![acc])
+            }
+            ExprKind::Tuple(xs) => {
+                let members = match self.kind(t) {
+                    TyKind::Tuple(ts) if ts.len() == xs.len() => ts.clone(),
+                    _ => vec![prim::ERR; xs.len()],
+                };
+                let mut parts = Vec::new();
+                for (x, mt) in xs.iter().zip(members) {
+                    let v = self.ev_to(st, x, mt);
+                    parts.push(self.fit(mt, v));
+                }
+                AVal::Agg(parts)
+            }
+            ExprKind::Call { callee, args } => self.call(st, e, callee, args),
+            ExprKind::Match(m) => self.match_walk(st, m, true),
+            _ => self.shape(t, &Locs::new()),
+        }
+    }
+
+    fn index(&mut self, st: &mut State, e: &'a Expr<'a>, base: &'a Expr<'a>, index: &'a Expr<'a>) -> AVal {
+        let t = self.ty(e);
+        let bt = self.ty(base);
+        if let ExprKind::Range { lo, hi, .. } = &index.unparen().kind {
+            self.ev(st, lo);
+            self.ev(st, hi);
+            return match self.kind(bt) {
+                TyKind::Array(..) => AVal::Leaf(self.storage(st, base)),
+                TyKind::Slice(_) => AVal::Leaf(self.ev(st, base).flat()),
+                _ => {
+                    self.ev(st, base);
+                    AVal::empty()
+                }
+            };
+        }
+        self.ev(st, index);
+        match self.kind(bt) {
+            TyKind::Array(el, _) => {
+                let el = *el;
+                let v = self.ev(st, base);
+                self.fit(el, v.part(0))
+            }
+            TyKind::Slice(_) | TyKind::Ptr(_) => {
+                let v = self.ev(st, base);
+                let c = self.contents_of(st, &v.flat());
+                self.shape(t, &c)
+            }
+            _ => {
+                self.ev(st, base);
+                self.shape(t, &Locs::new())
+            }
+        }
+    }
+
+    fn call(&mut self, st: &mut State, e: &'a Expr<'a>, callee: &'a Expr<'a>, args: &'a [Expr<'a>]) -> AVal {
+        let t = self.ty(e);
+        let res = self.c.info.calls.get(&key(e)).cloned();
+        match res {
+            Some(CallRes::Func(f)) => {
+                let params = self.c.funcs[f as usize].params.clone();
+                let mut vals = Vec::new();
+                let mut direct = Vec::new();
+                for (i, a) in args.iter().enumerate() {
+                    let v = match params.get(i) {
+                        Some(&pt) => self.ev_to(st, a, pt),
+                        None => self.ev(st, a),
+                    };
+                    vals.push(v.flat());
+                    direct.push(self.is_param_name(a));
+                }
+                self.apply(st, e, f, vals, direct, None)
+            }
+            Some(CallRes::Variant(v)) => {
+                // An enum value is one component: its payload, whatever the variant.
+                let fields = self.c.types.variant_fields(t, v);
+                let mut locs = Locs::new();
+                for (i, a) in args.iter().enumerate() {
+                    let v = match fields.get(i) {
+                        Some(&ft) => self.ev_to(st, a, ft),
+                        None => self.ev(st, a),
+                    };
+                    v.flat_into(&mut locs);
+                }
+                self.shape(t, &locs)
+            }
+            Some(CallRes::Method(f)) => {
+                let ExprKind::Field { base, .. } = &callee.unparen().kind else {
+                    return self.opaque_args(st, e, args);
+                };
+                // The receiver is the caller's storage, through a pointer
+                // when the base is one.
+                let bv = self.ev(st, base);
+                let (recv_val, recv_place) = if matches!(self.kind(self.ty(base)), TyKind::Ptr(_)) {
+                    let locs = bv.flat();
+                    (self.contents_of(st, &locs), locs)
+                } else {
+                    (bv.flat(), self.storage(st, base))
+                };
+                let params = self.c.funcs[f as usize].params.clone();
+                let mut vals = vec![recv_val];
+                let mut direct = vec![self.is_param_name(base)];
+                for (i, a) in args.iter().enumerate() {
+                    let v = match params.get(i) {
+                        Some(&pt) => self.ev_to(st, a, pt),
+                        None => self.ev(st, a),
+                    };
+                    vals.push(v.flat());
+                    direct.push(self.is_param_name(a));
+                }
+                self.apply(st, e, f, vals, direct, Some(recv_place))
+            }
+            _ => {
+                let builtin = match &callee.unparen().kind {
+                    ExprKind::Name(id) if !self.c.info.names.contains_key(&key(callee.unparen())) => id.name,
+                    _ => "",
+                };
+                match (builtin, args) {
+                    // `alloc(v)` copies v into a new heap object.
+                    ("alloc", [init]) => {
+                        let elem = match self.kind(t) {
+                            TyKind::Ptr(el) => *el,
+                            _ => prim::ERR,
+                        };
+                        let v = self.ev_to(st, init, elem);
+                        let obj = Loc::Obj(key(e));
+                        st.mem.entry(obj).or_default().extend(v.flat());
+                        self.shape(t, &[obj].into_iter().collect())
+                    }
+                    // `move(p)` is p.
+                    ("move", [p]) => self.ev(st, p),
+                    // Other builtins and runtime services hand back fresh or
+                    // scalar values and keep nothing of their arguments.
+                    _ => self.opaque_args(st, e, args),
+                }
+            }
+        }
+    }
+
+    /// Evaluates the arguments of a call that keeps none of them; its result
+    /// is a fresh object.
+    fn opaque_args(&mut self, st: &mut State, e: &'a Expr<'a>, args: &'a [Expr<'a>]) -> AVal {
+        for a in args {
+            self.ev(st, a);
+        }
+        let t = self.ty(e);
+        self.shape(t, &[Loc::Obj(key(e))].into_iter().collect())
+    }
+
+    /// A call of `f` through its summary. `vals[i]`: what argument i (the
+    /// receiver first for a method) points into; `recv_place`: the storage
+    /// of a method's receiver.
+    fn apply(&mut self, st: &mut State, e: &'a Expr<'a>, f: u32, vals: Vec<Locs>, direct: Vec<bool>, recv_place: Option<Locs>) -> AVal {
+        let k = key(e);
+        let sum = self.sums[f as usize].clone();
+        let deeps: Vec<Locs> = vals.iter().map(|v| self.reach1(st, v)).collect();
+        let subst = |s: &Locs| -> Locs {
+            let mut out = Locs::new();
+            for l in s {
+                match *l {
+                    Loc::Arg(i) => out.extend(vals.get(i as usize).into_iter().flatten().copied()),
+                    Loc::Deep(i) => out.extend(deeps.get(i as usize).into_iter().flatten().copied()),
+                    Loc::Obj(_) => {
+                        out.insert(Loc::Obj(k));
+                    }
+                    Loc::Code(c) => {
+                        out.insert(Loc::Code(c));
+                    }
+                    _ => {}
+                }
+            }
+            out
+        };
+        let ret = sum.ret.map(&mut |s| subst(s));
+        let fresh = subst(&sum.fresh);
+        if !fresh.is_empty() {
+            st.mem.entry(Loc::Obj(k)).or_default().extend(fresh);
+        }
+        for (target, contents) in &sum.stores {
+            let Some(j) = target.param() else { continue };
+            let targets = subst(&[*target].into_iter().collect());
+            let cs = subst(contents);
+            let sink = Sink::Call { span: e.span, callee: f, arg: j as usize, direct: direct.get(j as usize).copied().unwrap_or(false) };
+            for l in targets {
+                self.store(st, l, &cs, e.span, &sink);
+            }
+        }
+        if let Some(place) = recv_place {
+            let cs = subst(&sum.recv);
+            let sink = Sink::Call { span: e.span, callee: f, arg: 0, direct: direct.first().copied().unwrap_or(false) };
+            for l in place {
+                self.store(st, l, &cs, e.span, &sink);
+            }
+        }
+        let reaches: Vec<Locs> = vals.iter().zip(&deeps).map(|(v, d)| v.union(d).copied().collect()).collect();
+        self.call_args.insert(k, (f, reaches));
+        let t = self.ty(e);
+        self.fit(t, ret)
+    }
+}
+
+/// Where a place lives.
+enum Root {
+    Local(u32),
+    Mem(Locs),
+}
+
+/// One step into a value: component i; `weak` for an array element (the
+/// store hits one element of many, so it joins instead of replacing).
+#[derive(Clone, Copy)]
+enum Step {
+    Part(usize, bool),
+}
+
+/// `cur` with the component at `path` replaced by (or, under an array
+/// element, joined with) `v`.
+fn update(cur: &AVal, path: &[Step], v: &AVal) -> AVal {
+    update_at(cur, path, v, false)
+}
+
+fn update_at(cur: &AVal, path: &[Step], v: &AVal, weak: bool) -> AVal {
+    match path.split_first() {
+        None => {
+            if weak {
+                cur.join(v)
+            } else {
+                v.clone()
+            }
+        }
+        Some((Step::Part(i, w), rest)) => match cur {
+            AVal::Agg(parts) if *i < parts.len() => {
+                let mut parts = parts.clone();
+                parts[*i] = update_at(&parts[*i], rest, v, weak || *w);
+                AVal::Agg(parts)
+            }
+            other => other.join(&AVal::Leaf(v.flat())),
+        },
+    }
+}
+
+fn same_shape(a: &AVal, b: &AVal) -> bool {
+    match (a, b) {
+        (AVal::Leaf(_), AVal::Leaf(_)) => true,
+        (AVal::Agg(x), AVal::Agg(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_shape(p, q)),
+        _ => false,
+    }
+}
