@@ -202,7 +202,7 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
     }
     c.check_templates(files);
     if !c.types.complete_instances() {
-        c.diags.error_global("generic struct instances do not terminate: a struct nests itself under ever larger type arguments");
+        c.diags.error_global("generic type instances do not terminate: a struct or enum nests itself under ever larger type arguments");
     }
     let Checker { types, funcs, info, .. } = c;
     Checked { sm, types, funcs, info, main }
@@ -1250,7 +1250,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         };
         let el = match want {
             Some(w) => w,
-            None => self.expr(cx, first, None),
+            // A payload-less generic variant (`Opt.None`) takes its type
+            // from a sibling that has one.
+            None => {
+                let first = elems.iter().find(|x| self.context_rank(cx, x) < 2).unwrap_or(first);
+                self.expr(cx, first, None)
+            }
         };
         for x in elems {
             let t = self.expr(cx, x, Some(el));
@@ -1529,7 +1534,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         match &callee.kind {
             ExprKind::Name(id) if cx.lookup(id.name).is_none() => self.call_named(cx, e, id, args, expected),
             ExprKind::Field { base, name } => {
-                if let Some(t) = self.enum_ctor(cx, e, base, name, args) {
+                if let Some(t) = self.enum_ctor(cx, e, base, name, args, expected) {
                     return t;
                 }
                 if name.name == "ignore" && args.is_empty() {
@@ -1593,7 +1598,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         let sid = match self.types.kind(bt) {
             TyKind::Struct(id, _) => *id,
             TyKind::Enum(..) => {
-                self.err(name.span, format!("'{}' is not defined; methods on the enum '{}' are not supported, match on it instead", name.name, self.tyname(bt)));
+                self.err(name.span, format!("'{}' is not defined; methods on the enum '{}' are not supported, match on it instead", name.name, self.types.enum_def(bt).map_or(String::new(), |d| d.name.clone())));
                 for a in args {
                     self.expr(cx, a, None);
                 }
@@ -1875,7 +1880,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),
             TyKind::Enum(..) => {
-                let n = self.tyname(t);
+                let n = self.types.enum_def(t).map_or(String::new(), |d| d.name.clone());
                 self.err(span, format!("cannot print the enum '{}'; match on it and print its parts", n))
             }
             _ => {
