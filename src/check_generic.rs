@@ -33,6 +33,8 @@ const MAX_TYPE_DEPTH: u32 = 40;
 /// A generic function or method as declared.
 pub(super) struct Template<'a> {
     pub item: &'a FuncItem<'a>,
+    /// The name diagnostics call it by (`first`, `Maybe.bind` for a monad's).
+    pub name: String,
     pub file: FileId,
     pub runtime: bool,
     /// The instance symbols start with this (`first`, `first.2` for a
@@ -140,19 +142,20 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.gen.methods.insert((sid, m.name.name.to_string()), tid);
     }
 
-    fn push_template(&mut self, func: &'a FuncItem<'a>, f: &ParsedFile<'a>, symbol: String, tparams: Vec<String>, recv: Option<u32>) -> u32 {
+    pub(super) fn push_template(&mut self, func: &'a FuncItem<'a>, f: &ParsedFile<'a>, symbol: String, tparams: Vec<String>, recv: Option<u32>) -> u32 {
         let env = self.param_env(&tparams);
         let (params, ret) = self.with_tparams(env, |c| {
             let params: Vec<TyId> = func.params.iter().map(|p| c.resolve_type(p.ty)).collect();
             (params, c.resolve_type(func.ret))
         });
+        self.refuse_interface_return(ret, func.ret.span);
         for p in func.params {
             if p.using {
                 self.err(p.span, "not supported yet: using parameters");
             }
         }
         let tid = self.gen.templates.len() as u32;
-        self.gen.templates.push(Template { item: func, file: f.ast.file, runtime: f.runtime, symbol, tparams, recv, params, ret });
+        self.gen.templates.push(Template { item: func, name: func.name.name.to_string(), file: f.ast.file, runtime: f.runtime, symbol, tparams, recv, params, ret });
         tid
     }
 
@@ -238,6 +241,10 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(&f) = self.gen.instances.get(&(tid, args.clone())) {
             return Some(f);
         }
+        if args.iter().any(|&t| matches!(self.types.kind(t), TyKind::Interface(..))) {
+            self.err(span, "an interface cannot be a generic type argument; generics are monomorphized over concrete types");
+            return None;
+        }
         if self.gen.instances.len() >= MAX_INSTANCES || args.iter().any(|&t| self.type_depth(t) > MAX_TYPE_DEPTH) {
             if !self.gen.overflowed {
                 self.gen.overflowed = true;
@@ -269,7 +276,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     /// No type parameter and no error inside: a type an instance can take.
-    fn ground(&self, t: TyId) -> bool {
+    pub(super) fn ground(&self, t: TyId) -> bool {
         match self.types.kind(t) {
             TyKind::Param(..) | TyKind::Err => false,
             TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.ground(*e),
@@ -292,7 +299,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// Binds the type parameters `p` mentions by matching it against the
     /// actual type `a` (first binding wins; a mismatch is left to the
     /// assignability check that follows).
-    fn unify(&self, p: TyId, a: TyId, binds: &mut [Option<TyId>]) {
+    pub(super) fn unify(&self, p: TyId, a: TyId, binds: &mut [Option<TyId>]) {
         if a == prim::ERR {
             return;
         }
@@ -343,6 +350,9 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// generic enums, which know nothing themselves; see `context_rank`).
     /// Returns each value's type.
     fn infer(&mut self, cx: &mut FnCx, params: &[TyId], values: &[&'a Expr<'a>], ret: Option<(TyId, TyId)>, binds: &mut [Option<TyId>], abstract_: &[TyId]) -> Vec<TyId> {
+        if let Some(tys) = self.infer_do_bind(cx, params, values, ret, binds) {
+            return tys;
+        }
         let mut tys = vec![prim::ERR; values.len()];
         for rank in 0..3 {
             if rank == 1 {
@@ -351,7 +361,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
             }
             for (i, v) in values.iter().enumerate() {
-                if self.context_rank(cx, v) != rank {
+                if self.context_rank(cx, v) != rank || monads::is_hole_lambda(v) {
                     continue;
                 }
                 let p = params.get(i).copied().unwrap_or(prim::ERR);
@@ -363,6 +373,20 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if p != prim::ERR {
                     self.unify(p, tys[i], binds);
                 }
+            }
+        }
+        // Last, lambdas with type holes (a `do` continuation): they take
+        // what is known by now, and their bodies pin the rest.
+        for (i, v) in values.iter().enumerate() {
+            if !monads::is_hole_lambda(v) {
+                continue;
+            }
+            let p = params.get(i).copied().unwrap_or(prim::ERR);
+            let known: Vec<TyId> = binds.iter().map(|b| b.unwrap_or(prim::ERR)).collect();
+            let h = self.types.subst(p, &known);
+            tys[i] = self.expr(cx, v, Some(h));
+            if p != prim::ERR {
+                self.unify(p, tys[i], binds);
             }
         }
         tys
@@ -385,7 +409,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// arguments for a method of a generic struct.
     pub(super) fn call_template(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, tid: u32, args: &'a [Expr<'a>], expected: Option<TyId>, recv_args: &[TyId]) -> TyId {
         let t = &self.gen.templates[tid as usize];
-        let (params, ret, names, fname, is_method) = (t.params.clone(), t.ret, t.tparams.clone(), t.item.name.name, t.recv.is_some());
+        let (params, ret, names, fname, is_method) = (t.params.clone(), t.ret, t.tparams.clone(), t.name.clone(), t.recv.is_some());
         if args.len() != params.len() {
             self.err(e.span, format!("expected {} argument(s), found {}", params.len(), args.len()));
             for a in args {
@@ -404,7 +428,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         if tys.contains(&prim::ERR) && binds.iter().any(|b| b.is_none()) {
             return prim::ERR;
         }
-        let Some(targs) = self.all_bound(&binds, &names, fname, e.span) else { return prim::ERR };
+        let Some(targs) = self.all_bound(&binds, &names, &fname, e.span) else { return prim::ERR };
         for (i, (&p, &t)) in params.iter().zip(&tys).enumerate() {
             let want = self.types.subst(p, &targs);
             if !self.assignable(t, want) {

@@ -1064,6 +1064,11 @@ impl<'c, 'a> Fx<'c, 'a> {
             }
             ExprKind::Call { callee, args } => self.call(st, e, callee, args),
             ExprKind::Match(m) => self.match_walk(st, m, true),
+            // A `do` block is the calls the checker desugared it to.
+            ExprKind::Do(_) => match self.c.dos.get(&key(e)) {
+                Some(&de) => self.ev(st, de),
+                None => self.shape(t, &Locs::new()),
+            },
             _ => self.shape(t, &Locs::new()),
         }
     }

@@ -78,15 +78,21 @@ impl LambdaCx {
 
 impl<'a, 'd> Checker<'a, 'd> {
     /// `lambda (params) -> R { body }`: a value of type `(params) -> R`.
-    pub(super) fn lambda(&mut self, cx: &mut FnCx, l: &'a Lambda<'a>) -> TyId {
+    /// Type holes (from the `do` desugaring) take their types from `expected`.
+    pub(super) fn lambda(&mut self, cx: &mut FnCx, l: &'a Lambda<'a>, expected: Option<TyId>) -> TyId {
+        let (hints, ret_hint) = self.hole_hints(l, expected);
         let mut params = Vec::new();
-        for p in l.params {
+        for (i, p) in l.params.iter().enumerate() {
             if p.using {
                 self.err(p.span, "a lambda cannot take a using parameter; a lambda body has no ambient allocator, so allocate in the enclosing function or use the default heap");
             }
-            params.push(self.resolve_type(p.ty));
+            params.push(self.lambda_param_type(l, i, &hints));
         }
-        let ret = self.resolve_type(l.ret);
+        let open_result = Self::open_result(l, ret_hint);
+        let mut ret = match ret_hint {
+            Some(r) if !open_result => r,
+            _ => self.resolve_type(l.ret),
+        };
         for (p, &t) in l.params.iter().zip(&params) {
             self.reserved_binding(&p.name, t);
         }
@@ -110,6 +116,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         cx.ret = outer_ret;
         cx.loops = outer_loops;
         let frame = cx.lam.frames.pop().unwrap();
+        if open_result {
+            ret = self.returned_type(l.body);
+        }
 
         if !frame.captures.is_empty() {
             cx.lam.capturing.insert(key(l));
