@@ -18,6 +18,7 @@ mod closures;
 pub use closures::{Functional, LambdaDecl};
 mod enums;
 pub use enums::ArmRes;
+mod std_builtins;
 mod monads;
 mod concurrency;
 pub use concurrency::Launch;
@@ -1763,6 +1764,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             return t;
         }
         if let Some(t) = self.concurrency_builtin(cx, e, name, args) {
+            return t;
+        }
+        if let Some(t) = self.std_builtin(cx, e, name, args) {
             return t;
         }
         if cx.runtime {
