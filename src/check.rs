@@ -682,7 +682,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 cx.loops += 1;
                 self.block(cx, body);
                 cx.loops -= 1;
-                self.own.loop_leave(Some(entry));
+                // `while true` is left only through a break.
+                let forever = matches!(cond.unparen().kind, ExprKind::Bool(true));
+                self.own.loop_leave((!forever).then_some(entry));
             }
             StmtKind::DoWhile { body, cond } => {
                 self.gate(cx, cx.par.procedural, s.span, "the 'do while' loop", "procedural");

@@ -248,7 +248,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             let want = agreed.or(expected);
             let yielded = if value { self.arm_value(cx, arm, want) } else { self.arm_stmt(cx, arm) };
             if yielded.is_some() {
-                owns.extend(self.own_arm(cx, arm));
+                owns.extend(self.own_arm(cx, arm).map(|o| (i, o)));
             }
             self.own.branch_done(&mut br);
             if let Some((t, span)) = yielded {
@@ -262,7 +262,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         self.own.merge(br);
         if value {
-            self.own_agree(m, &owns);
+            self.own_agree(m, &mut owns);
         }
         let ty = agreed.or(expected).unwrap_or(prim::VOID);
         if value {

@@ -226,12 +226,7 @@ impl Ownership {
 /// `func f<T>(...) -> T` and not `owning`: the result is a view of what the
 /// arguments hold.
 pub(super) fn returns_type_param(item: &FuncItem) -> bool {
-    !item.is_owning && is_type_param(item, item.ret)
-}
-
-/// `t` is written as a bare type parameter of `item`.
-fn is_type_param(item: &FuncItem, t: &Type) -> bool {
-    matches!(&t.kind, TypeKind::Named { name, args } if args.is_empty() && item.generics.iter().any(|g| g.name == name.name))
+    !item.is_owning && matches!(&item.ret.kind, TypeKind::Named { name, args } if args.is_empty() && item.generics.iter().any(|g| g.name == name.name))
 }
 
 impl<'a, 'd> Checker<'a, 'd> {
@@ -372,23 +367,14 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn members_of(&mut self, cx: &FnCx, value: &'a Expr<'a>, n: usize) -> Option<Vec<Option<Val>>> {
         let v = value.unparen();
         if let ExprKind::Call { .. } = &v.kind {
-            // A fresh call result: its managed members are the caller's,
-            // except a non-owning generic func's bare `T` member, a view.
-            let Some(CallRes::Func(f)) = self.info.calls.get(&key(v)).cloned() else { return None };
-            let item = self.funcs[f as usize].item;
-            let TyKind::Tuple(ts) = self.types.kind(self.funcs[f as usize].ret).clone() else { return None };
-            let written: Vec<&Type> = match &item.ret.kind {
-                TypeKind::Tuple(ws) => ws.iter().collect(),
-                _ => Vec::new(),
-            };
-            return Some((0..n).map(|i| {
-                let t = ts.get(i).copied().unwrap_or(prim::ERR);
-                match written.get(i) {
-                    Some(w) if is_type_param(item, w) && !item.is_owning => Some(Val::One(Own::Borrow)),
-                    _ if matches!(self.types.kind(t), TyKind::Ptr(_)) => Some(Val::One(Own::Owner)),
-                    _ => None,
-                }
-            }).collect());
+            // A fresh call result: its managed members are the caller's
+            // (`q, e := chan_recv(c)` receives an owner).
+            if !matches!(self.info.calls.get(&key(v)), Some(CallRes::Func(_) | CallRes::Method(_))) {
+                return None;
+            }
+            let t = self.info.expr_ty.get(&key(v)).copied().unwrap_or(prim::ERR);
+            let TyKind::Tuple(ts) = self.types.kind(t).clone() else { return None };
+            return Some((0..n).map(|i| ts.get(i).filter(|&&t| matches!(self.types.kind(t), TyKind::Ptr(_))).map(|_| Val::One(Own::Owner))).collect());
         }
         let t = self.info.expr_ty.get(&key(value)).copied().unwrap_or(prim::ERR);
         match self.source_val(cx, value, t, false) {
@@ -586,9 +572,12 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// The arms' verdicts agree: the result owns only when every arm yields
     /// an owner and borrows only when every arm yields a borrow.
-    pub(super) fn own_agree(&mut self, m: &Match, arms: &[(Own, Span)]) {
-        let Some(&(first, _)) = arms.first() else { return };
-        if let Some(&(_, span)) = arms.iter().find(|a| a.0 != first) {
+    /// `arms` are (arm index, verdict, where it is yielded), in the order
+    /// the arms were checked; the odd arm is reported in source order.
+    pub(super) fn own_agree(&mut self, m: &Match, arms: &mut [(usize, (Own, Span))]) {
+        arms.sort_by_key(|a| a.0);
+        let Some(&(_, (first, _))) = arms.first() else { return };
+        if let Some(&(_, (_, span))) = arms.iter().find(|a| a.1 .0 != first) {
             if self.own.owner_rules {
                 self.err(span, "the arms of a match expression must agree on ownership of its result");
             }
