@@ -80,6 +80,11 @@ pub enum CallRes {
     Intrinsic(&'static str),
     /// `__sys_nr("write")`, resolved per target by the lowering.
     SysNr(String),
+    /// A concurrency intrinsic (`__atomic_add`, `__ctx_switch`, ...): a call
+    /// to this routine of the runtime assembly (`asm/<arch>/conc.rs`).
+    AsmCall(&'static str),
+    /// `__fn_addr("__rt_name")`: the code address of a runtime function.
+    FnAddr(String),
     /// A call through a function value: the callee expression (for `s.f(x)`
     /// the field `s.f`) evaluates to the closure.
     Closure,
@@ -197,7 +202,7 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
     }
     c.check_templates(files);
     if !c.types.complete_instances() {
-        c.diags.error_global("generic struct instances do not terminate: a struct nests itself under ever larger type arguments");
+        c.diags.error_global("generic type instances do not terminate: a struct or enum nests itself under ever larger type arguments");
     }
     let Checker { types, funcs, info, .. } = c;
     Checked { sm, types, funcs, info, main }
@@ -1269,7 +1274,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         };
         let el = match want {
             Some(w) => w,
-            None => self.expr(cx, first, None),
+            // A payload-less generic variant (`Opt.None`) takes its type
+            // from a sibling that has one.
+            None => {
+                let first = elems.iter().find(|x| self.context_rank(cx, x) < 2).unwrap_or(first);
+                self.expr(cx, first, None)
+            }
         };
         for x in elems {
             let t = self.expr(cx, x, Some(el));
@@ -1548,7 +1558,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         match &callee.kind {
             ExprKind::Name(id) if cx.lookup(id.name).is_none() => self.call_named(cx, e, id, args, expected),
             ExprKind::Field { base, name } => {
-                if let Some(t) = self.enum_ctor(cx, e, base, name, args) {
+                if let Some(t) = self.enum_ctor(cx, e, base, name, args, expected) {
                     return t;
                 }
                 if name.name == "ignore" && args.is_empty() {
@@ -1612,7 +1622,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         let sid = match self.types.kind(bt) {
             TyKind::Struct(id, _) => *id,
             TyKind::Enum(..) => {
-                self.err(name.span, format!("'{}' is not defined; methods on the enum '{}' are not supported, match on it instead", name.name, self.tyname(bt)));
+                self.err(name.span, format!("'{}' is not defined; methods on the enum '{}' are not supported, match on it instead", name.name, self.types.enum_def(bt).map_or(String::new(), |d| d.name.clone())));
                 for a in args {
                     self.expr(cx, a, None);
                 }
@@ -1811,10 +1821,40 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.args_against(cx, args, &[prim::U64], e.span, Some(name));
                 ("__f64_from_bits", prim::F64)
             }
-            _ => return None,
+            "__fn_addr" => return Some(self.fn_addr(e, args)),
+            _ => return self.asm_intrinsic(cx, e, name, args),
         };
         self.info.calls.insert(key(e), CallRes::Intrinsic(n));
         Some(ret)
+    }
+
+    /// A concurrency intrinsic: int64 arguments, an int64 result (undefined
+    /// for the routines that have none: store, fence, switch).
+    fn asm_intrinsic(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &str, args: &'a [Expr<'a>]) -> Option<TyId> {
+        let (symbol, arity) = crate::lower::asm_routine(name)?;
+        self.args_against(cx, args, &vec![prim::I64; arity], e.span, Some(name));
+        self.info.calls.insert(key(e), CallRes::AsmCall(symbol));
+        Some(prim::I64)
+    }
+
+    /// `__fn_addr("__rt_name")`: a runtime function's code address, for the
+    /// routines that start code on another stack or thread.
+    fn fn_addr(&mut self, e: &'a Expr<'a>, args: &'a [Expr<'a>]) -> TyId {
+        let name = match args {
+            [a] => match &a.kind {
+                ExprKind::Str(s) => Some(String::from_utf8_lossy(s.bytes).into_owned()),
+                _ => None,
+            },
+            _ => None,
+        };
+        match name.as_deref().and_then(|n| self.g.runtime.get(n)) {
+            Some(&f) => {
+                let sym = self.funcs[f as usize].symbol.clone();
+                self.info.calls.insert(key(e), CallRes::FnAddr(sym));
+            }
+            None => self.err(e.span, "__fn_addr takes the name of a runtime function as a string literal"),
+        }
+        prim::I64
     }
 
     fn print_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &str, args: &'a [Expr<'a>]) -> TyId {
@@ -1861,7 +1901,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),
             TyKind::Enum(..) => {
-                let n = self.tyname(t);
+                let n = self.types.enum_def(t).map_or(String::new(), |d| d.name.clone());
                 self.err(span, format!("cannot print the enum '{}'; match on it and print its parts", n))
             }
             _ => {

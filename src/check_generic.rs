@@ -17,7 +17,8 @@
 //!
 //! A generic struct's fields refer to its parameters as `Param(i, name)`;
 //! an instance type `Struct(id, args)` gets its substituted field list from
-//! `Types::instantiate_fields`.
+//! `Types::instantiate_fields`. Generic enums work the same way (see
+//! `check/enums.rs`).
 
 use super::*;
 use crate::ast_copy::Copier;
@@ -74,7 +75,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     // ----- declarations -------------------------------------------------
 
     /// The abstract type of each type parameter name, indices in order.
-    fn param_env(&mut self, names: &[String]) -> Vec<(String, TyId)> {
+    pub(super) fn param_env(&mut self, names: &[String]) -> Vec<(String, TyId)> {
         names.iter().enumerate().map(|(i, n)| (n.clone(), self.types.intern(TyKind::Param(i as u32, n.clone())))).collect()
     }
 
@@ -338,17 +339,19 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// Infers type arguments for `params` from `values` (non-literals first,
     /// then the expected type `ret`/`expected`, then bare literals, which
-    /// adapt to what is known by then). Returns each value's type.
+    /// adapt to what is known by then, and last the payload-less variants of
+    /// generic enums, which know nothing themselves; see `context_rank`).
+    /// Returns each value's type.
     fn infer(&mut self, cx: &mut FnCx, params: &[TyId], values: &[&'a Expr<'a>], ret: Option<(TyId, TyId)>, binds: &mut [Option<TyId>], abstract_: &[TyId]) -> Vec<TyId> {
         let mut tys = vec![prim::ERR; values.len()];
-        for literals in [false, true] {
-            if literals {
+        for rank in 0..3 {
+            if rank == 1 {
                 if let Some((r, x)) = ret {
                     self.unify(r, x, binds);
                 }
             }
             for (i, v) in values.iter().enumerate() {
-                if is_bare_literal(v) != literals {
+                if self.context_rank(cx, v) != rank {
                     continue;
                 }
                 let p = params.get(i).copied().unwrap_or(prim::ERR);

@@ -57,7 +57,7 @@ pub fn check(a: &CommonArgs) -> i32 {
 }
 
 /// Compile `file` for `arch` into the requested output.
-pub fn compile(file: &Path, arch: Arch, emit: Emit, opt: bool) -> Result<Output, ()> {
+pub fn compile(file: &Path, arch: Arch, emit: Emit, opt: bool, debug: bool) -> Result<Output, ()> {
     let fe = crate::compile::FrontEnd::new();
     let checked = fe.check(file)?;
     let module = crate::compile::lower(&checked, arch);
@@ -71,7 +71,7 @@ pub fn compile(file: &Path, arch: Arch, emit: Emit, opt: bool) -> Result<Output,
         }
         return Ok(Output::Text(dc_backend::print::print_module(&m)));
     }
-    let obj = dc_backend::compile_module_opt(&module, arch, opt).map_err(|e| eprintln!("dc: internal error: {}", e))?;
+    let obj = dc_backend::compile_module_opt(&module, arch, opt, debug).map_err(|e| eprintln!("dc: internal error: {}", e))?;
     match emit {
         Emit::Asm => {
             let isa = dc_backend::isa::for_arch(arch);
@@ -132,7 +132,7 @@ pub fn build(a: &BuildArgs) -> i32 {
             })
         }
     };
-    let Ok(out) = compile(file, arch, emit, opt_level(&a.common)) else { return 1 };
+    let Ok(out) = compile(file, arch, emit, opt_level(&a.common), !a.strip) else { return 1 };
     if let Err(e) = write_output(out, &out_path) {
         eprintln!("dc: error: {}", e);
         return 1;
@@ -155,7 +155,7 @@ pub fn run(a: &RunArgs) -> i32 {
         }
     };
     let file = Path::new(&a.common.file);
-    let Ok(out) = compile(file, arch, Emit::Exe, opt_level(&a.common)) else { return 1 };
+    let Ok(out) = compile(file, arch, Emit::Exe, opt_level(&a.common), true) else { return 1 };
     let dir = std::env::temp_dir().join(format!("dc-run-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir_all(&dir) {
         eprintln!("dc: error: cannot create '{}': {}", dir.display(), e);

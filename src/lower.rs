@@ -35,9 +35,42 @@ pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
         "openat" => (257, 56),
         "exit_group" => (231, 94),
         "exit" => (60, 93),
+        "futex" => (202, 98),
+        "clone" => (56, 220),
+        "mprotect" => (10, 226),
+        "nanosleep" => (35, 101),
+        "sched_yield" => (24, 124),
+        "sched_getaffinity" => (204, 123),
+        "rt_sigaction" => (13, 134),
+        "sigaltstack" => (131, 132),
+        "fcntl" => (72, 25),
+        "epoll_create1" => (291, 20),
+        "epoll_ctl" => (233, 21),
+        "epoll_pwait" => (281, 22),
         _ => return None,
     };
     Some(if arch == Arch::X86_64 { x86 } else { a64 })
+}
+
+/// The concurrency intrinsics: each is a call to a routine of the runtime
+/// assembly (`asm/<arch>/conc.rs`, docs/concurrency.md) taking `arity` int64
+/// arguments and returning an int64.
+pub fn asm_routine(name: &str) -> Option<(&'static str, usize)> {
+    Some(match name {
+        "__atomic_load" => ("__dc_atomic_load", 1),
+        "__atomic_store" => ("__dc_atomic_store", 2),
+        "__atomic_add" => ("__dc_atomic_add", 2),
+        "__atomic_xchg" => ("__dc_atomic_xchg", 2),
+        "__atomic_cas" => ("__dc_atomic_cas", 3),
+        "__fence" => ("__dc_fence", 0),
+        "__ctx_switch" => ("__dc_ctx_switch", 2),
+        "__ctx_init" => ("__dc_ctx_init", 3),
+        "__thread_clone" => ("__dc_thread_clone", 7),
+        "__call1" => ("__dc_call1", 2),
+        "__tls_get" => ("__dc_tls_get", 0),
+        "__tls_set" => ("__dc_tls_set", 1),
+        _ => return None,
+    })
 }
 
 /// Size of the runtime's state block (`__rt_state()`).
@@ -1082,6 +1115,11 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 None
             }
             CallRes::SysNr(name) => Some(self.b.iconst(Type::I64, syscall_number(&name, self.arch).unwrap_or(-1))),
+            CallRes::AsmCall(symbol) => {
+                let vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();
+                self.b.call(Callee::Direct(symbol.to_string()), vals, Some(Type::I64))
+            }
+            CallRes::FnAddr(symbol) => Some(self.b.sym_addr(&symbol)),
             CallRes::Intrinsic(name) => {
                 let vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();
                 Some(match name {

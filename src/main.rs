@@ -58,6 +58,9 @@ pub struct BuildArgs {
     /// What to write: exe, obj, asm or ir.
     #[arg(long, default_value = "exe")]
     pub emit: String,
+    /// Leave out the DWARF debug information (it is on by default).
+    #[arg(long)]
+    pub strip: bool,
 }
 
 #[derive(Args, Clone)]

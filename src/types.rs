@@ -54,6 +54,9 @@ pub struct Types {
     /// The field lists of generic struct instances (`Box<int64>`), with the
     /// type arguments substituted; filled by `instantiate_fields`.
     inst_fields: HashMap<TyId, Vec<(String, TyId)>>,
+    /// The payload types of each variant of generic enum instances
+    /// (`Maybe<int64>`), substituted; filled by `instantiate_fields` too.
+    inst_variants: HashMap<TyId, Vec<Vec<TyId>>>,
 }
 
 /// A struct's name and fields in declaration order (fields are resolved
@@ -78,6 +81,9 @@ impl StructDef {
 #[derive(Clone, Debug)]
 pub struct EnumDef {
     pub name: String,
+    /// Type parameter names (`enum Maybe<T>`); payload types refer to them
+    /// as `TyKind::Param(index, name)`.
+    pub generics: Vec<String>,
     pub variants: Vec<VariantDef>,
 }
 
@@ -125,7 +131,7 @@ impl Default for Types {
 
 impl Types {
     pub fn new() -> Types {
-        let mut t = Types { kinds: Vec::new(), map: HashMap::new(), structs: Vec::new(), enums: Vec::new(), inst_fields: HashMap::new() };
+        let mut t = Types { kinds: Vec::new(), map: HashMap::new(), structs: Vec::new(), enums: Vec::new(), inst_fields: HashMap::new(), inst_variants: HashMap::new() };
         for (bits, signed) in [(8, true), (16, true), (32, true), (64, true), (8, false), (16, false), (32, false), (64, false)] {
             t.intern(TyKind::Int { bits, signed });
         }
@@ -244,9 +250,13 @@ impl Types {
     }
 
     /// The payload field types of variant `v` of the enum type `t`, as this
-    /// instance sees them. (A generic enum's instance will substitute its
-    /// type arguments here; declared enums are not generic yet.)
+    /// instance sees them: a generic enum's instance has its type arguments
+    /// substituted (`instantiate_fields` must have seen it first; the
+    /// checker's `complete_instances` guarantees it for the lowering).
     pub fn variant_fields(&self, t: TyId, v: u32) -> Vec<TyId> {
+        if let Some(vs) = self.inst_variants.get(&t) {
+            return vs.get(v as usize).cloned().unwrap_or_default();
+        }
         match self.enum_def(t) {
             Some(d) => d.variants[v as usize].fields.iter().map(|f| f.1).collect(),
             None => Vec::new(),
@@ -310,8 +320,18 @@ impl Types {
     }
 
     /// Computes and caches the substituted field list of a generic struct
-    /// instance (`Box<int64>` from `struct Box<T> { v: T }`).
+    /// instance (`Box<int64>` from `struct Box<T> { v: T }`), or the
+    /// substituted payloads of a generic enum instance.
     pub fn instantiate_fields(&mut self, ty: TyId) {
+        if let TyKind::Enum(id, args) = self.kind(ty).clone() {
+            if args.is_empty() || self.inst_variants.contains_key(&ty) {
+                return;
+            }
+            let decl: Vec<Vec<TyId>> = self.enums[id as usize].variants.iter().map(|v| v.fields.iter().map(|f| f.1).collect()).collect();
+            let vs = decl.into_iter().map(|fs| fs.into_iter().map(|t| self.subst(t, &args)).collect()).collect();
+            self.inst_variants.insert(ty, vs);
+            return;
+        }
         let TyKind::Struct(id, args) = self.kind(ty).clone() else { return };
         if args.is_empty() || self.inst_fields.contains_key(&ty) {
             return;
@@ -321,17 +341,17 @@ impl Types {
         self.inst_fields.insert(ty, fields);
     }
 
-    /// Instantiates the fields of every generic struct instance interned so
-    /// far, and of the instances those fields name in turn. Returns false if
-    /// the instances do not close (a struct nesting itself under ever larger
-    /// type arguments).
+    /// Instantiates the fields of every generic struct (and the payloads of
+    /// every generic enum) instance interned so far, and of the instances
+    /// those name in turn. Returns false if the instances do not close (a
+    /// type nesting itself under ever larger type arguments).
     pub fn complete_instances(&mut self) -> bool {
         let mut i = 0;
         while i < self.kinds.len() {
             if self.kinds.len() > 1 << 20 {
                 return false;
             }
-            if matches!(&self.kinds[i], TyKind::Struct(_, a) if !a.is_empty()) {
+            if matches!(&self.kinds[i], TyKind::Struct(_, a) | TyKind::Enum(_, a) if !a.is_empty()) {
                 self.instantiate_fields(TyId(i as u32));
             }
             i += 1;

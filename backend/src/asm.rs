@@ -1,6 +1,8 @@
 //! The hand-written assembly in `asm/<arch>/`: code dusk cannot express
-//! (the process entry `_start`), assembled with dynasm at compile time of
-//! dc and appended to an object by each ISA's `Isa::runtime_asm`.
+//! (the process entry `_start`; atomics, the green-thread context switch and
+//! the thread-start trampoline of `conc.rs`), assembled with dynasm at
+//! compile time of dc and appended to an object by each ISA's
+//! `Isa::runtime_asm`.
 
 use crate::obj::{Object, RelocKind};
 
@@ -9,6 +11,16 @@ mod x86_64_entry;
 
 #[path = "../../asm/aarch64/entry.rs"]
 mod aarch64_entry;
+
+#[path = "../../asm/x86_64/conc.rs"]
+mod x86_64_conc;
+
+#[path = "../../asm/aarch64/conc.rs"]
+mod aarch64_conc;
+
+#[cfg(test)]
+#[path = "asm_tests.rs"]
+mod tests;
 
 /// One assembled routine: a global function symbol over `code`.
 pub struct Routine {
@@ -48,12 +60,18 @@ fn append(obj: &mut Object, mut r: Routine) {
     }
 }
 
-/// The x86-64 runtime assembly: `_start`.
+/// The x86-64 runtime assembly: `_start` and the concurrency routines.
 pub fn entry_x86_64(obj: &mut Object) {
     append(obj, x86_64_entry::start());
+    for r in x86_64_conc::routines() {
+        append(obj, r);
+    }
 }
 
-/// The AArch64 runtime assembly: `_start`.
+/// The AArch64 runtime assembly: `_start` and the concurrency routines.
 pub fn entry_aarch64(obj: &mut Object) {
     append(obj, aarch64_entry::start());
+    for r in aarch64_conc::routines() {
+        append(obj, r);
+    }
 }

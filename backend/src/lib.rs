@@ -21,12 +21,13 @@ pub use obj::Arch;
 /// `.rodata`/`.data`, every function, optimised, into `.text`, and DWARF
 /// debug information for them into `.debug_*` sections.
 pub fn compile_module(m: &ir::Module, arch: Arch) -> Result<obj::Object, String> {
-    compile_module_opt(m, arch, true)
+    compile_module_opt(m, arch, true, true)
 }
 
 /// `compile_module`, choosing whether the IR passes run (`opt`); without
 /// them each function is compiled exactly as lowered.
-pub fn compile_module_opt(m: &ir::Module, arch: Arch, opt: bool) -> Result<obj::Object, String> {
+/// `opt` runs the IR passes; `debug` adds DWARF (`dc build --strip` leaves it out).
+pub fn compile_module_opt(m: &ir::Module, arch: Arch, opt: bool, debug: bool) -> Result<obj::Object, String> {
     let isa = isa::for_arch(arch);
     let mut o = obj::Object::new(arch);
     o.files = m.files.clone();
@@ -55,7 +56,9 @@ pub fn compile_module_opt(m: &ir::Module, arch: Arch, opt: bool) -> Result<obj::
             isa.compile_function(f, &mut o)?;
         }
     }
-    dwarf::emit(&mut o, m)?;
+    if debug {
+        dwarf::emit(&mut o, m)?;
+    }
     Ok(o)
 }
 

@@ -5,6 +5,14 @@
 //! Construction is always qualified by the enum; a pattern is always bare,
 //! since the scrutinee's type already names the enum. A variant's index in
 //! the declaration is its tag.
+//!
+//! A generic enum (`enum Maybe<T>`) is monomorphized like a generic struct:
+//! its payload types refer to its parameters as `Param(i, _)`, and each
+//! instance `Enum(id, args)` gets substituted payloads from
+//! `Types::instantiate_fields`, so its layout and its match binders follow
+//! the type arguments. A constructor infers them with `infer_type_args`:
+//! from the expected type first, then from the payloads; a payload-less
+//! variant has only the expected type to go on.
 
 use super::*;
 use crate::types::{EnumDef, VariantDef};
@@ -30,6 +38,15 @@ pub(super) fn match_returns(m: &Match) -> bool {
     })
 }
 
+/// A literal of any kind (a payload that pins nothing but itself).
+fn is_literal(e: &Expr) -> bool {
+    match &e.unparen().kind {
+        ExprKind::Int { .. } | ExprKind::Float { .. } | ExprKind::Str(_) | ExprKind::Char(_) | ExprKind::Rune(_) | ExprKind::Bool(_) => true,
+        ExprKind::Unary { op: UnOp::Neg, operand } => is_literal(operand),
+        _ => false,
+    }
+}
+
 /// The expression an arm yields as a value, if it is written as one.
 fn arm_tail<'x>(a: &'x Arm<'x>) -> Option<&'x Expr<'x>> {
     match &a.body {
@@ -48,80 +65,114 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// Registers an enum's name (its variants are defined once every type
     /// name is known, so payloads may name any struct or enum).
     pub(super) fn declare_enum(&mut self, en: &'a EnumItem<'a>) -> Option<(u32, &'a EnumItem<'a>)> {
-        if !en.generics.is_empty() {
-            self.err(en.span, "not supported yet: generic enums");
-            return None;
-        }
         let name = en.name.name;
         if self.enums.contains_key(name) || self.structs.contains_key(name) || Types::primitive(name).is_some() {
             self.err(en.name.span, format!("duplicate definition of '{}'", name));
             return None;
         }
         let id = self.types.enums.len() as u32;
-        self.types.enums.push(EnumDef { name: name.to_string(), variants: Vec::new() });
+        let generics = en.generics.iter().map(|g| g.name.to_string()).collect();
+        self.types.enums.push(EnumDef { name: name.to_string(), generics, variants: Vec::new() });
         self.enums.insert(name.to_string(), id);
         Some((id, en))
     }
 
     pub(super) fn define_enums(&mut self, items: &[(u32, &'a EnumItem<'a>)]) {
         for &(id, en) in items {
-            let mut variants: Vec<VariantDef> = Vec::new();
-            for v in en.variants {
-                if variants.iter().any(|d| d.name == v.name.name) {
-                    self.err(v.name.span, format!("duplicate variant '{}' in '{}'", v.name.name, en.name.name));
-                    continue;
-                }
-                let mut fields: Vec<(String, TyId)> = Vec::new();
-                for f in v.fields {
-                    let t = self.resolve_type(f.ty);
-                    if fields.iter().any(|(n, _)| n == f.name.name) {
-                        self.err(f.name.span, format!("duplicate field '{}'", f.name.name));
-                    }
-                    fields.push((f.name.name.to_string(), t));
-                }
-                variants.push(VariantDef { name: v.name.name.to_string(), fields });
-            }
+            // A generic enum's payloads name its parameters as `Param(i, _)`.
+            let names = self.types.enums[id as usize].generics.clone();
+            let env = self.param_env(&names);
+            let variants = self.with_tparams(env, |c| c.variant_defs(en));
             self.types.enums[id as usize].variants = variants;
         }
         // An enum holding itself by value (directly or through a struct,
-        // tuple or array) would have no finite size.
+        // tuple or array; at any type arguments) would have no finite size.
         for &(id, en) in items {
-            let ty = self.types.intern(TyKind::Enum(id, vec![]));
             let direct: Vec<TyId> = self.types.enums[id as usize].variants.iter().flat_map(|v| v.fields.iter().map(|f| f.1)).collect();
             let mut seen = Vec::new();
-            if direct.iter().any(|&t| self.holds_by_value(t, ty, &mut seen)) {
+            if direct.iter().any(|&t| self.holds_by_value(t, id, &mut seen)) {
                 self.err(en.name.span, format!("'{}' contains itself; hold it through a pointer", en.name.name));
                 self.types.enums[id as usize].variants.iter_mut().for_each(|v| v.fields.clear());
             }
         }
     }
 
-    /// Whether a value of type `t` stores a `target` inside it (not behind a pointer).
-    fn holds_by_value(&self, t: TyId, target: TyId, seen: &mut Vec<TyId>) -> bool {
-        if t == target {
+    fn variant_defs(&mut self, en: &'a EnumItem<'a>) -> Vec<VariantDef> {
+        let mut variants: Vec<VariantDef> = Vec::new();
+        for v in en.variants {
+            if variants.iter().any(|d| d.name == v.name.name) {
+                self.err(v.name.span, format!("duplicate variant '{}' in '{}'", v.name.name, en.name.name));
+                continue;
+            }
+            let mut fields: Vec<(String, TyId)> = Vec::new();
+            for f in v.fields {
+                let t = self.resolve_type(f.ty);
+                if fields.iter().any(|(n, _)| n == f.name.name) {
+                    self.err(f.name.span, format!("duplicate field '{}'", f.name.name));
+                }
+                fields.push((f.name.name.to_string(), t));
+            }
+            variants.push(VariantDef { name: v.name.name.to_string(), fields });
+        }
+        variants
+    }
+
+    /// Whether a value of type `t` stores an instance of enum `target`
+    /// inside it (not behind a pointer). Any instance counts: each holds
+    /// another instance in turn.
+    fn holds_by_value(&mut self, t: TyId, target: u32, seen: &mut Vec<TyId>) -> bool {
+        if matches!(self.types.kind(t), TyKind::Enum(id, _) if *id == target) {
             return true;
         }
-        if seen.contains(&t) {
+        // Types growing under their own type arguments are left to
+        // `complete_instances`, which reports them.
+        if seen.contains(&t) || seen.len() > 256 {
             return false;
         }
         seen.push(t);
-        let inner: Vec<TyId> = match self.types.kind(t) {
-            TyKind::Array(e, _) => vec![*e],
-            TyKind::Tuple(ts) => ts.clone(),
-            TyKind::Struct(id, _) => self.types.structs[*id as usize].fields.iter().map(|f| f.1).collect(),
-            TyKind::Enum(id, _) => self.types.enums[*id as usize].variants.iter().flat_map(|v| v.fields.iter().map(|f| f.1)).collect(),
+        let inner: Vec<TyId> = match self.types.kind(t).clone() {
+            TyKind::Array(e, _) => vec![e],
+            TyKind::Tuple(ts) => ts,
+            TyKind::Struct(id, args) => {
+                let decl: Vec<TyId> = self.types.structs[id as usize].fields.iter().map(|f| f.1).collect();
+                decl.into_iter().map(|f| self.types.subst(f, &args)).collect()
+            }
+            TyKind::Enum(id, args) => {
+                let decl: Vec<TyId> = self.types.enums[id as usize].variants.iter().flat_map(|v| v.fields.iter().map(|f| f.1)).collect();
+                decl.into_iter().map(|f| self.types.subst(f, &args)).collect()
+            }
             _ => Vec::new(),
         };
         inner.into_iter().any(|i| self.holds_by_value(i, target, seen))
     }
 
-    /// The type named by enum `id` with type arguments `args`.
+    /// The type named by enum `id` with type arguments `args` (`Maybe<int64>`).
     pub(super) fn enum_type(&mut self, id: u32, args: &[Type], span: Span) -> TyId {
-        if !args.is_empty() {
-            let n = self.types.enums[id as usize].name.clone();
-            self.err(span, format!("'{}' takes no type arguments", n));
+        let def = &self.types.enums[id as usize];
+        let (name, want) = (def.name.clone(), def.generics.len());
+        for a in args {
+            if let TypeKind::Named { name, .. } = &a.kind {
+                if self.interfaces.contains(name.name) && self.tparam(name.name).is_none() {
+                    self.err(a.span, "an interface cannot be a generic type argument; generics are monomorphized over concrete types");
+                    return prim::ERR;
+                }
+            }
         }
-        self.types.intern(TyKind::Enum(id, vec![]))
+        if args.len() != want {
+            if want == 0 {
+                self.err(span, format!("'{}' takes no type arguments", name));
+            } else {
+                self.err(span, format!("'{}' takes {} type argument(s), found {}", name, want, args.len()));
+            }
+            return prim::ERR;
+        }
+        let targs: Vec<TyId> = args.iter().map(|a| self.resolve_type(a)).collect();
+        if targs.contains(&prim::ERR) {
+            return prim::ERR;
+        }
+        // Instantiated where used: a struct field may name the instance
+        // before the enum's variants are defined.
+        self.types.intern(TyKind::Enum(id, targs))
     }
 
     // ----- construction -------------------------------------------------
@@ -147,22 +198,22 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    /// `E.V` as a value (a payload-less variant); None if `base` is not an enum.
-    pub(super) fn enum_value(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, name: &Ident, _expected: Option<TyId>) -> Option<TyId> {
+    /// `E.V` as a value (a payload-less variant); None if `base` is not an
+    /// enum. A generic enum's type arguments come from `expected` alone.
+    pub(super) fn enum_value(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, name: &Ident, expected: Option<TyId>) -> Option<TyId> {
         let id = self.enum_named(cx, base)?;
         let Some(v) = self.variant_of(id, name) else { return Some(prim::ERR) };
-        let ty = self.types.intern(TyKind::Enum(id, vec![]));
-        let want = self.types.variant_fields(ty, v).len();
+        let want = self.types.enums[id as usize].variants[v as usize].fields.len();
         if want != 0 {
             let q = format!("{}.{}", self.types.enums[id as usize].name, name.name);
             self.err(e.span, format!("'{}' takes {} argument(s), but 0 were given", q, want));
         }
         self.info.variant_values.insert(key(e), v);
-        Some(ty)
+        Some(self.constructed(cx, id, &[], &[], expected, e.span).0)
     }
 
     /// `E.V(args)`; None if the callee's base is not an enum.
-    pub(super) fn enum_ctor(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, name: &Ident, args: &'a [Expr<'a>]) -> Option<TyId> {
+    pub(super) fn enum_ctor(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, base: &'a Expr<'a>, name: &Ident, args: &'a [Expr<'a>], expected: Option<TyId>) -> Option<TyId> {
         let id = self.enum_named(cx, base)?;
         let Some(v) = self.variant_of(id, name) else {
             for a in args {
@@ -170,19 +221,85 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             return Some(prim::ERR);
         };
-        let ty = self.types.intern(TyKind::Enum(id, vec![]));
-        let fields = self.types.variant_fields(ty, v);
+        self.info.calls.insert(key(e), CallRes::Variant(v));
+        let decl: Vec<TyId> = self.types.enums[id as usize].variants[v as usize].fields.iter().map(|f| f.1).collect();
         let q = format!("{}.{}", self.types.enums[id as usize].name, name.name);
-        if args.len() == fields.len() {
-            self.args_against(cx, args, &fields, e.span, Some(&q));
-        } else {
-            self.err(e.span, format!("'{}' takes {} argument(s), but {} were given", q, fields.len(), args.len()));
+        if args.len() != decl.len() {
+            self.err(e.span, format!("'{}' takes {} argument(s), but {} were given", q, decl.len(), args.len()));
+            let generic = !self.types.enums[id as usize].generics.is_empty();
             for (i, a) in args.iter().enumerate() {
-                self.expr(cx, a, fields.get(i).copied());
+                let want = decl.get(i).copied().filter(|&t| !self.types.has_param(t));
+                self.expr(cx, a, want);
+            }
+            return Some(if generic { prim::ERR } else { self.types.intern(TyKind::Enum(id, vec![])) });
+        }
+        let values: Vec<&'a Expr<'a>> = args.iter().collect();
+        let (ty, tys) = self.constructed(cx, id, &decl, &values, expected, e.span);
+        if ty == prim::ERR {
+            return Some(ty);
+        }
+        let fields = self.types.variant_fields(ty, v);
+        for (i, (&t, &want)) in tys.iter().zip(&fields).enumerate() {
+            if !self.assignable(t, want) {
+                self.err(args[i].span, format!("argument {} to '{}' has the wrong type", i + 1, q));
             }
         }
-        self.info.calls.insert(key(e), CallRes::Variant(v));
         Some(ty)
+    }
+
+    /// The type a constructor of enum `id` builds, and the types of its
+    /// payload `values` (checked against the declared payload types
+    /// `decl`). A generic enum infers its type arguments from the expected
+    /// type, then from the payloads; a payload-less variant needs the
+    /// expected type to pin them all. The type is ERR once something is
+    /// reported.
+    fn constructed(&mut self, cx: &mut FnCx, id: u32, decl: &[TyId], values: &[&'a Expr<'a>], expected: Option<TyId>, span: Span) -> (TyId, Vec<TyId>) {
+        let def = &self.types.enums[id as usize];
+        if def.generics.is_empty() {
+            let mut tys = Vec::new();
+            for (v, &t) in values.iter().zip(decl) {
+                if t == prim::ERROR {
+                    self.mark_handled(cx, v);
+                }
+                tys.push(self.expr(cx, v, Some(t)));
+            }
+            return (self.types.intern(TyKind::Enum(id, vec![])), tys);
+        }
+        if values.is_empty() && expected == Some(prim::ERR) {
+            // The context already failed (or is a generic body's open type).
+            return (prim::ERR, Vec::new());
+        }
+        let (names, what) = (def.generics.clone(), def.name.clone());
+        let abstract_: Vec<TyId> = self.param_env(&names).into_iter().map(|p| p.1).collect();
+        let decl_ty = self.types.intern(TyKind::Enum(id, abstract_));
+        let Some((targs, tys)) = self.infer_type_args(cx, &names, &what, decl, values, decl_ty, expected, span) else {
+            return (prim::ERR, vec![prim::ERR; values.len()]);
+        };
+        let ty = self.types.intern(TyKind::Enum(id, targs));
+        self.types.instantiate_fields(ty);
+        (self.open_in_template(ty), tys)
+    }
+
+    /// How much a call argument depends on the context to get its type, for
+    /// the order generic inference checks arguments in: 0 for an ordinary
+    /// value, 1 for a bare literal or a generic enum constructor whose
+    /// payloads are all literals (these adapt to what is known, in order),
+    /// 2 for a payload-less variant of a generic enum (it has nothing but
+    /// the context to go on).
+    pub(super) fn context_rank(&self, cx: &FnCx, e: &Expr) -> u8 {
+        let e = e.unparen();
+        if is_bare_literal(e) {
+            return 1;
+        }
+        let generic = |c: &Self, base: &Expr| c.enum_named(cx, base).map_or(false, |id| !c.types.enums[id as usize].generics.is_empty());
+        match &e.kind {
+            ExprKind::Field { base, .. } if generic(self, base) => 2,
+            ExprKind::Call { callee, args } => match &callee.kind {
+                ExprKind::Field { base, .. } if generic(self, base) && args.iter().all(|a| is_literal(a)) => 1,
+                _ => 0,
+            },
+            _ => 0,
+        }
     }
 
     /// A bare variant name where a value or a call belongs: report the
@@ -209,7 +326,10 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn match_check(&mut self, cx: &mut FnCx, m: &'a Match<'a>, expected: Option<TyId>, value: bool) -> TyId {
         let st = self.expr(cx, m.scrutinee, None);
         let def = match self.types.kind(st) {
-            TyKind::Enum(..) => self.types.enum_def(st).cloned(),
+            TyKind::Enum(..) => {
+                self.types.instantiate_fields(st);
+                self.types.enum_def(st).cloned()
+            }
             TyKind::Err => None,
             TyKind::Struct(..) | TyKind::Interface(..) => {
                 let n = self.tyname(st);
@@ -225,11 +345,14 @@ impl<'a, 'd> Checker<'a, 'd> {
         let pats: Vec<Option<ArmRes>> = self.arm_patterns(m, def.as_ref());
 
         // Arms are checked in order, except that without an expected type
-        // the first arm yielding a non-literal goes first, so a literal arm
-        // adapts to the type its siblings agree on.
+        // the first arm yielding the value least dependent on its context
+        // goes first (see `context_rank`), so a literal arm, or an
+        // `Opt.None`, adapts to the type its siblings agree on.
         let mut order: Vec<usize> = (0..m.arms.len()).collect();
         if value && expected.is_none() {
-            if let Some(i) = m.arms.iter().position(|a| arm_tail(a).map_or(false, |t| !is_bare_literal(t))) {
+            let rank = |c: &Self, a: &Arm| arm_tail(a).map_or(3, |t| c.context_rank(cx, t));
+            let best = (0..m.arms.len()).min_by_key(|&i| rank(self, &m.arms[i]));
+            if let Some(i) = best.filter(|&i| rank(self, &m.arms[i]) < 3) {
                 order.remove(i);
                 order.insert(0, i);
             }
@@ -305,7 +428,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 },
                 (PatKind::Variant { .. }, None) => None,
             };
-            if catch_all {
+            // Without the enum (a scrutinee already reported, or a generic
+            // body's open one) a bare name may be a variant: no verdict.
+            if catch_all && def.is_some() {
                 self.err(arm.pat.span, "unreachable match arm after a catch all pattern");
             } else if let (Some(ArmRes::Variant(v)), Some(d)) = (res, def) {
                 if covered.contains(&v) {
