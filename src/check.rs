@@ -18,6 +18,8 @@ mod closures;
 pub use closures::{Functional, LambdaDecl};
 mod enums;
 pub use enums::ArmRes;
+mod iface;
+pub use iface::{vtable_symbol, VTable};
 mod ownership;
 #[path = "check_generic.rs"]
 mod generic;
@@ -94,6 +96,8 @@ pub enum CallRes {
     ErrorCheck,
     /// `E.V(args)`: construct variant `V` (its tag) of the enum the call's type names.
     Variant(u32),
+    /// `x.m(args)` on an interface value: a call through this vtable slot.
+    Dynamic(u32),
 }
 
 pub struct FuncDecl<'a> {
@@ -126,6 +130,8 @@ pub struct Info {
     pub variant_values: HashMap<usize, u32>,
     /// Match arm node -> what its pattern tests.
     pub arms: HashMap<usize, ArmRes>,
+    /// The vtable of every complete `impl I for S`.
+    pub vtables: Vec<VTable>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -188,7 +194,7 @@ struct Globals {
 /// their bodies into it.
 pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
     let library = files.iter().filter(|f| f.library).map(|f| f.ast.file).collect();
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default() };
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default(), ifaces: Default::default() };
     c.collect(files);
     let main = c.find_main(files);
     let declared = c.funcs.len();
@@ -250,6 +256,8 @@ struct Checker<'a, 'd> {
     tparams: Vec<(String, TyId)>,
     /// Generic templates and their instances.
     gen: generic::Generics<'a>,
+    /// Interfaces by name and the impls of them.
+    ifaces: iface::Ifaces<'a>,
     /// Ownership verdicts of managed-pointer bindings (check_heap.rs).
     own: ownership::Ownership,
 }
@@ -324,6 +332,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
                 if let Item::Interface(it) = item {
                     self.interfaces.insert(it.name.name.to_string());
+                    self.declare_interface(it);
                 }
                 if let Item::Struct(st) = item {
                     if self.structs.contains_key(st.name.name) || self.enums.contains_key(st.name.name) || Types::primitive(st.name.name).is_some() {
@@ -353,6 +362,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.types.structs[id as usize].fields = fields;
         }
         self.define_enums(&enum_items);
+        self.define_interfaces();
         for (fi, f) in files.iter().enumerate() {
             for item in f.ast.items {
                 match item {
@@ -391,6 +401,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             return;
         };
         let recv = self.types.intern(TyKind::Struct(sid, vec![]));
+        if !self.impl_head(im, sid) {
+            return;
+        }
         for m in im.methods {
             if self.methods.contains_key(&(sid, m.name.name.to_string())) || self.gen.methods.contains_key(&(sid, m.name.name.to_string())) {
                 self.err(m.name.span, format!("duplicate method '{}' on '{}'", m.name.name, im.target.name));
@@ -405,12 +418,14 @@ impl<'a, 'd> Checker<'a, 'd> {
                 params.push(self.resolve_type(p.ty));
             }
             let ret = self.resolve_type(m.ret);
+            self.refuse_interface_return(ret, m.ret.span);
 
             let id = self.funcs.len() as u32;
             let symbol = format!("{}.{}", im.target.name, m.name.name);
             self.funcs.push(FuncDecl { item: m, file: f.ast.file, symbol, params, ret, locals: Vec::new(), receiver: Some(recv), runtime: f.runtime, lambdas: Vec::new() });
             self.methods.insert((sid, m.name.name.to_string()), id);
         }
+        self.impl_complete(im, sid);
     }
 
     fn declare_func(&mut self, fi: u32, f: &ParsedFile<'a>, func: &'a FuncItem<'a>) {
@@ -441,6 +456,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             params.push(self.resolve_type(p.ty));
         }
         let ret = self.resolve_type(func.ret);
+        self.refuse_interface_return(ret, func.ret.span);
         self.check_owning(func, ret);
 
         let id = self.funcs.len() as u32;
@@ -510,9 +526,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if let Some(&id) = self.enums.get(name.name) {
                     return self.enum_type(id, args, t.span);
                 }
-                if self.interfaces.contains(name.name) {
-                    self.err(t.span, "not supported yet: interface values");
-                    return prim::ERR;
+                if let Some(t) = self.interface_type(name, args, t.span) {
+                    return t;
                 }
                 self.err(name.span, format!("unknown type '{}'; no type of that name is declared or imported", name.name));
                 prim::ERR
@@ -942,6 +957,8 @@ impl<'a, 'd> Checker<'a, 'd> {
             // char <-> integers convert implicitly, as do rune <-> integers.
             (TyKind::Int { .. }, TyKind::Char) | (TyKind::Char, TyKind::Int { .. }) => true,
             (TyKind::Int { .. }, TyKind::Rune) | (TyKind::Rune, TyKind::Int { .. }) => true,
+            // A struct is boxed into an interface it implements.
+            (TyKind::Struct(..), TyKind::Interface(..)) => self.implements(v, t),
             _ => false,
         }
     }
@@ -1069,6 +1086,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     fn expr(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, expected: Option<TyId>) -> TyId {
         let t = self.expr_inner(cx, e, expected);
+        let t = self.check_conversion(e, t, expected);
         self.info.expr_ty.insert(key(e), t);
         t
     }
@@ -1193,6 +1211,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                 for (i, x) in xs.iter().enumerate() {
                     let w = want.as_ref().map(|w| w[i]);
                     let t = self.expr(cx, x, w);
+                    if let Some(w) = w {
+                        self.tuple_member_box(t, w, x.span);
+                    }
                     ts.push(match w {
                         Some(w) if self.assignable(t, w) => w,
                         _ => t,
@@ -1441,6 +1462,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Slice(_) => self.err(span, "cannot compare a slice; compare its parts instead"),
                 TyKind::Func(..) => self.err(span, "cannot compare a function; compare the results of calling it instead"),
                 TyKind::Enum(..) => self.err(span, "cannot compare an enum; match on it instead"),
+                TyKind::Interface(..) => self.err(span, "cannot compare an interface value; compare its parts instead"),
                 _ => {}
             }
             return prim::BOOL;
@@ -1627,6 +1649,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.expr(cx, a, None);
                 }
                 return prim::ERR;
+            }
+            TyKind::Interface(iid, _) => {
+                let iid = *iid;
+                return self.iface_method_call(cx, e, iid, name, args);
             }
             _ => return self.unsupported(e, &format!("methods on {}", self.tyname(bt))),
         };
@@ -1897,6 +1923,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                     let n = self.types.structs[id as usize].name.clone();
                     self.err(span, format!("'{}' has no Display impl; add 'impl Display for {}' with 'toString() -> string' to print it", n, n));
                 }
+            }
+            TyKind::Interface(iid, _) => {
+                let iid = *iid;
+                self.printable_iface(iid, span);
             }
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),

@@ -146,6 +146,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             let params: Vec<TyId> = func.params.iter().map(|p| c.resolve_type(p.ty)).collect();
             (params, c.resolve_type(func.ret))
         });
+        self.refuse_interface_return(ret, func.ret.span);
         for p in func.params {
             if p.using {
                 self.err(p.span, "not supported yet: using parameters");
@@ -237,6 +238,10 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn instance(&mut self, tid: u32, args: Vec<TyId>, span: Span) -> Option<u32> {
         if let Some(&f) = self.gen.instances.get(&(tid, args.clone())) {
             return Some(f);
+        }
+        if args.iter().any(|&t| matches!(self.types.kind(t), TyKind::Interface(..))) {
+            self.err(span, "an interface cannot be a generic type argument; generics are monomorphized over concrete types");
+            return None;
         }
         if self.gen.instances.len() >= MAX_INSTANCES || args.iter().any(|&t| self.type_depth(t) > MAX_TYPE_DEPTH) {
             if !self.gen.overflowed {

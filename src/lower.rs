@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 mod closures;
 mod enums;
+mod iface;
 #[path = "lower_heap.rs"]
 mod heap;
 
@@ -96,6 +97,7 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
     }
     m.data.push(ir::Data { name: "__dc_rt_state".into(), bytes: vec![0; RT_STATE_SIZE], align: 16, readonly: false, linkage: ir::Linkage::Local, relocs: vec![] });
     m.data.extend(strings.data);
+    m.data.extend(iface::vtables(c));
     m
 }
 
@@ -763,6 +765,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn expr_as(&mut self, e: &'a Expr<'a>, want: TyId) -> Value {
         let have = self.ty(e);
         let v = self.expr(e);
+        if let Some(fat) = self.box_iface(v, have, want) {
+            return fat;
+        }
         if let Some(p) = self.convert_pointer(v, have, want) {
             return p;
         }
@@ -1100,6 +1105,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             }
             CallRes::Heap(op) => self.heap_call(e, &op, args),
             CallRes::Variant(v) => Some(self.enum_ctor(e, v, args)),
+            CallRes::Dynamic(slot) => Some(self.dyn_call(e, callee, slot, args)),
             CallRes::Sizeof(n) => Some(self.b.iconst(Type::I64, n as i64)),
             CallRes::PtrAdd => {
                 let p = self.expr(&args[0]);
@@ -1332,6 +1338,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 let s = self.b.call(Callee::Direct(sym), vec![v], Some(Type::I64)).unwrap();
                 self.rt(&sink.func("str"), vec![to, s], None);
             }
+            TyKind::Interface(..) => self.render_iface(sink, to, v, t),
             _ => {}
         }
     }

@@ -51,6 +51,8 @@ pub struct Types {
     pub structs: Vec<StructDef>,
     /// Enum declarations, indexed by the id in `TyKind::Enum`.
     pub enums: Vec<EnumDef>,
+    /// Interface declarations, indexed by the id in `TyKind::Interface`.
+    pub interfaces: Vec<InterfaceDef>,
     /// The field lists of generic struct instances (`Box<int64>`), with the
     /// type arguments substituted; filled by `instantiate_fields`.
     inst_fields: HashMap<TyId, Vec<(String, TyId)>>,
@@ -99,6 +101,29 @@ impl EnumDef {
     }
 }
 
+/// An interface's name and method signatures in declaration order; a
+/// method's index is its vtable slot.
+#[derive(Clone, Debug)]
+pub struct InterfaceDef {
+    pub name: String,
+    pub generics: Vec<String>,
+    pub methods: Vec<MethodSigDef>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MethodSigDef {
+    pub name: String,
+    pub params: Vec<TyId>,
+    pub ret: TyId,
+}
+
+impl InterfaceDef {
+    /// The slot of method `name`.
+    pub fn method(&self, name: &str) -> Option<usize> {
+        self.methods.iter().position(|m| m.name == name)
+    }
+}
+
 /// Ids of the primitive types, fixed at construction.
 pub mod prim {
     use super::TyId;
@@ -131,7 +156,7 @@ impl Default for Types {
 
 impl Types {
     pub fn new() -> Types {
-        let mut t = Types { kinds: Vec::new(), map: HashMap::new(), structs: Vec::new(), enums: Vec::new(), inst_fields: HashMap::new(), inst_variants: HashMap::new() };
+        let mut t = Types { kinds: Vec::new(), map: HashMap::new(), structs: Vec::new(), enums: Vec::new(), interfaces: Vec::new(), inst_fields: HashMap::new(), inst_variants: HashMap::new() };
         for (bits, signed) in [(8, true), (16, true), (32, true), (64, true), (8, false), (16, false), (32, false), (64, false)] {
             t.intern(TyKind::Int { bits, signed });
         }
@@ -364,6 +389,7 @@ impl Types {
         self.display(t, &|k| match k {
             TyKind::Struct(id, _) => self.structs[*id as usize].name.clone(),
             TyKind::Enum(id, _) => self.enums[*id as usize].name.clone(),
+            TyKind::Interface(id, _) => self.interfaces[*id as usize].name.clone(),
             _ => "<type>".to_string(),
         })
     }

@@ -376,7 +376,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.own.branch_done(&mut br);
             if let Some((t, span)) = yielded {
                 match agreed {
+                    // Arms boxed into the expected interface agree on it.
+                    None if expected.map_or(false, |x| self.boxes_into(t, x)) => agreed = expected,
                     None => agreed = Some(t),
+                    Some(a) if self.boxes_into(t, a) => {}
                     Some(a) if a != t && a != prim::ERR && t != prim::ERR => self.err(span, "the arms of a match expression must agree on type"),
                     Some(_) => {}
                 }
