@@ -360,7 +360,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         let mut agreed: Option<TyId> = None;
         let subject = self.own_subject(cx, m.scrutinee);
         let mut br = self.own.branches();
-        let mut owns = Vec::new();
+        let (mut owns, mut yielding) = (Vec::new(), 0);
         for i in order {
             let arm = &m.arms[i];
             cx.scopes.push(Vec::new());
@@ -371,6 +371,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             let want = agreed.or(expected);
             let yielded = if value { self.arm_value(cx, arm, want) } else { self.arm_stmt(cx, arm) };
             if yielded.is_some() {
+                yielding += 1;
                 owns.extend(self.own_arm(cx, arm).map(|o| (i, o)));
             }
             self.own.branch_done(&mut br);
@@ -388,7 +389,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         self.own.merge(br);
         if value {
-            self.own_agree(m, &mut owns);
+            self.own_agree(m, &mut owns, yielding);
         }
         let ty = agreed.or(expected).unwrap_or(prim::VOID);
         if value {

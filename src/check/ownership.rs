@@ -513,19 +513,31 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// How a match reaches its payloads: under `*t` with `t` an owner the
     /// managed payload binders own; under any other subject they borrow.
-    pub(super) fn own_subject(&self, cx: &FnCx, scrutinee: &Expr) -> Own {
+    /// Also whether the subject is a deref (see `own_binders`).
+    pub(super) fn own_subject(&self, cx: &FnCx, scrutinee: &Expr) -> (Own, bool) {
         match &scrutinee.unparen().kind {
-            ExprKind::Unary { op: UnOp::Deref, operand } if self.name_own(cx, operand).map(|x| x.1) == Some(Own::Owner) => Own::Owner,
-            _ => Own::Borrow,
+            ExprKind::Unary { op: UnOp::Deref, operand } => match self.name_own(cx, operand) {
+                Some((_, Own::Owner)) => (Own::Owner, true),
+                _ => (Own::Borrow, true),
+            },
+            _ => (Own::Borrow, false),
         }
     }
 
-    /// The binders an arm's pattern declared (locals from `first` on).
-    pub(super) fn own_binders(&mut self, cx: &FnCx, first: usize, subject: Own) {
+    /// The binders an arm's pattern declared (locals from `first` on). A
+    /// binder typed by an open type parameter is judged only under a deref
+    /// subject (a managed subject, as the reference's surface pass has it):
+    /// a by-value generic enum's payload may well be a scalar.
+    pub(super) fn own_binders(&mut self, cx: &FnCx, first: usize, subject: (Own, bool)) {
         for st in &cx.locals[first..] {
-            if self.managed(st.ty) {
+            let judged = match self.types.kind(st.ty) {
+                TyKind::Ptr(_) => true,
+                TyKind::Err => self.gen.in_template && subject.1,
+                _ => false,
+            };
+            if judged {
                 self.own.binders.insert(st.span);
-                self.own.flow.vals.insert(st.span, Val::One(subject));
+                self.own.flow.vals.insert(st.span, Val::One(subject.0));
             }
         }
     }
@@ -570,11 +582,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         Some((o, tail.span))
     }
 
-    /// The arms' verdicts agree: the result owns only when every arm yields
-    /// an owner and borrows only when every arm yields a borrow.
-    /// `arms` are (arm index, verdict, where it is yielded), in the order
+    /// The arms' verdicts agree: the result owns only when every arm that
+    /// yields a value yields an owner, and borrows only when every one yields
+    /// a borrow; an arm whose value has no verdict leaves the result without
+    /// one. `arms` are (arm index, verdict, where it is yielded) in the order
     /// the arms were checked; the odd arm is reported in source order.
-    pub(super) fn own_agree(&mut self, m: &Match, arms: &mut [(usize, (Own, Span))]) {
+    pub(super) fn own_agree(&mut self, m: &Match, arms: &mut [(usize, (Own, Span))], yielding: usize) {
         arms.sort_by_key(|a| a.0);
         let Some(&(_, (first, _))) = arms.first() else { return };
         if let Some(&(_, (_, span))) = arms.iter().find(|a| a.1 .0 != first) {
@@ -583,6 +596,8 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             return;
         }
-        self.own.matches.insert(key(m), first);
+        if arms.len() == yielding {
+            self.own.matches.insert(key(m), first);
+        }
     }
 }
