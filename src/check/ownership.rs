@@ -527,11 +527,13 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// The binders an arm's pattern declared (locals from `first` on). A
     /// binder typed by an open type parameter is judged only under a deref
     /// subject (a managed subject, as the reference's surface pass has it):
-    /// a by-value generic enum's payload may well be a scalar.
+    /// a by-value generic enum's payload may well be a scalar. So in a
+    /// generic instance, where that binder has its ground type, a by-value
+    /// subject's binders are left alone (the template judged the rest).
     pub(super) fn own_binders(&mut self, cx: &FnCx, first: usize, subject: (Own, bool)) {
         for st in &cx.locals[first..] {
             let judged = match self.types.kind(st.ty) {
-                TyKind::Ptr(_) => true,
+                TyKind::Ptr(_) => subject.1 || self.own.owner_rules,
                 TyKind::Err => self.gen.in_template && subject.1,
                 _ => false,
             };
