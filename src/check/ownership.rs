@@ -475,8 +475,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// The operand of `move`: a borrow is refused; a name is killed.
     pub(super) fn own_move(&mut self, cx: &FnCx, p: &'a Expr<'a>) -> bool {
-        if let Some((l, span)) = self.local_of(cx, p) {
-            let _ = l;
+        if let Some((_, span)) = self.local_of(cx, p) {
             if self.own.one(span) == Some(Own::Borrow) {
                 self.err(p.span, MOVE_BORROW);
             } else {
