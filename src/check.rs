@@ -24,6 +24,7 @@ mod concurrency;
 pub use concurrency::Launch;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
+mod ownership;
 #[path = "check_generic.rs"]
 mod generic;
 
@@ -268,7 +269,7 @@ struct Checker<'a, 'd> {
     /// Interfaces by name and the impls of them.
     ifaces: iface::Ifaces<'a>,
     /// Ownership verdicts of managed-pointer bindings (check_heap.rs).
-    own: heap::Ownership,
+    own: ownership::Ownership,
     /// Monad blocks and `do` desugarings (check/monads.rs).
     monads: monads::Monads<'a>,
 }
@@ -599,6 +600,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// Checks one body; returns its locals (a receiver is local 0).
     fn check_body(&mut self, func: Option<u32>, item: &'a FuncItem<'a>, file: FileId, params: &[TyId], ret: TyId, receiver: Option<TyId>, par: &Paradigms, runtime: bool) -> Vec<Local> {
         let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime, lam: closures::LambdaCx::new(func) };
+        self.own_begin(item);
         if let Some(recv) = receiver {
             let lid = LocalId(cx.locals.len() as u32);
             cx.locals.push(LocalState { name: "self".into(), ty: recv, mutable: true, used: false, check_unused: false, span: item.name.span, error_unhandled: false });
@@ -607,7 +609,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         for (p, &ty) in item.params.iter().zip(params) {
             self.declare(&mut cx, &p.name, ty, false, false);
         }
-        self.own_params(&cx);
+        self.own_params(&cx, item);
         self.block_stmts(&mut cx, item.body);
         if ret != prim::VOID && ret != prim::ERR && !block_returns(item.body) {
             self.err(item.body.span, "not all paths in this function return a value");
@@ -625,6 +627,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 cx.locals[prev.0 as usize].used = true;
             }
         }
+        self.own_declare(id);
         let lid = LocalId(cx.locals.len() as u32);
         cx.locals.push(LocalState { name: id.name.to_string(), ty, mutable, used: false, check_unused, span: id.span, error_unhandled: ty == prim::ERROR });
         cx.scopes.last_mut().unwrap().push(lid);
@@ -704,15 +707,21 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if t != prim::BOOL && t != prim::ERR {
                     self.err(cond.span, "while condition must be a bool");
                 }
+                let entry = self.own.loop_enter();
                 cx.loops += 1;
                 self.block(cx, body);
                 cx.loops -= 1;
+                // `while true` is left only through a break.
+                let forever = matches!(cond.unparen().kind, ExprKind::Bool(true));
+                self.own.loop_leave((!forever).then_some(entry));
             }
             StmtKind::DoWhile { body, cond } => {
                 self.gate(cx, cx.par.procedural, s.span, "the 'do while' loop", "procedural");
+                self.own.loop_enter();
                 cx.loops += 1;
                 self.block(cx, body);
                 cx.loops -= 1;
+                self.own.loop_leave(None);
                 let t = self.expr(cx, cond, Some(prim::BOOL));
                 if t != prim::BOOL && t != prim::ERR {
                     self.err(cond.span, "while condition must be a bool");
@@ -738,9 +747,11 @@ impl<'a, 'd> Checker<'a, 'd> {
                     cx.scopes.push(Vec::new());
                     let binder = self.declare(cx, &f.first, elem, false, false);
                     self.own_borrow(cx, binder);
+                    let entry = self.own.loop_enter();
                     cx.loops += 1;
                     self.block(cx, f.body);
                     cx.loops -= 1;
+                    self.own.loop_leave(Some(entry));
                     self.close_scope(cx);
                     return;
                 };
@@ -755,9 +766,11 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.info.expr_ty.insert(key(f.iter), ty);
                 cx.scopes.push(Vec::new());
                 self.declare(cx, &f.first, ty, false, false);
+                let entry = self.own.loop_enter();
                 cx.loops += 1;
                 self.block(cx, f.body);
                 cx.loops -= 1;
+                self.own.loop_leave(Some(entry));
                 self.close_scope(cx);
             }
             StmtKind::Match(m) => self.match_stmt(cx, m),
@@ -767,18 +780,23 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if cx.loops == 0 {
                     self.err(s.span, "break is only legal inside a loop");
                 }
+                self.own.jump();
             }
             StmtKind::Continue => {
                 self.gate(cx, cx.par.procedural, s.span, "the 'continue' statement", "procedural");
                 if cx.loops == 0 {
                     self.err(s.span, "continue is only legal inside a loop");
                 }
+                self.own.jump();
             }
             StmtKind::Defer(e) => self.defer_stmt(cx, s, e),
             StmtKind::Expr(e) => {
                 let t = self.expr(cx, e, None);
                 if t == prim::ERROR {
                     self.err(e.span, "this expression's error result is ignored; bind it and handle the error with exists, check, or ignore");
+                }
+                if is_noreturn_call(e) {
+                    self.own.end_path();
                 }
             }
         }
@@ -847,6 +865,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
             }
         }
+        self.own_return(v);
     }
 
     fn let_stmt(&mut self, cx: &mut FnCx, s: &'a Stmt<'a>, b: &'a Binding<'a>) {
@@ -865,6 +884,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     vec![prim::ERR; b.names.len()]
                 }
             };
+            let mut lids = Vec::new();
             for ((n, ann), mt) in b.names.iter().zip(anns).zip(members) {
                 let ty = match ann {
                     Some(a) => {
@@ -875,8 +895,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                     }
                     None => mt,
                 };
-                self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+                let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
+                lids.push(l);
             }
+            self.own_destructure(cx, b.mode, b.value, &lids);
             return;
         }
         let n = &b.names[0];
@@ -914,12 +936,17 @@ impl<'a, 'd> Checker<'a, 'd> {
         if t != prim::BOOL && t != prim::ERR {
             self.err(i.cond.span, "if condition must be a bool");
         }
+        let mut br = self.own.branches();
         self.block(cx, i.then);
+        self.own.branch_done(&mut br);
+        self.own.branch(&br);
         match &i.els {
             None => {}
             Some(Else::Block(b)) => self.block(cx, b),
             Some(Else::If(ii)) => self.if_stmt(cx, ii),
         }
+        self.own.branch_done(&mut br);
+        self.own.merge(br);
     }
 
     /// `v` may be stored where `t` is expected.

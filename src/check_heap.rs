@@ -6,20 +6,13 @@
 //! builtins are plain calls of runtime functions (`rt/heap.dusk`,
 //! `rt/debug_alloc.dusk`); the rest become `CallRes::Heap`.
 //!
-//! Ownership is tracked per binding, in textual order, for bindings of a
-//! managed pointer type only: a binding from `alloc`, `move` or a call owns
-//! its pointer; parameters, `ref` bindings, for binders and copies of a
-//! borrow borrow it. The checker refuses what the spec names (copying an
-//! owner, freeing or moving a borrow, using a moved name, reassigning an
-//! owner, freeing a call result that may alias its arguments) and nothing
-//! more: anything it cannot classify stays unrecorded and is allowed, the
-//! runtime generation check being the backstop.
+//! The ownership rules `free` and `move` obey live in check/ownership.rs;
+//! here is the one they add for a call operand: freeing or moving a call
+//! result that may alias its arguments.
 
-use super::{key, CallRes, Checker, FnCx, LocalId};
+use super::{key, CallRes, Checker, FnCx};
 use crate::ast::*;
-use crate::source::Span;
 use crate::types::{prim, TyId, TyKind};
-use std::collections::HashMap;
 
 /// What a heap builtin call does, for the lowering.
 #[derive(Clone, Debug)]
@@ -33,25 +26,6 @@ pub enum HeapOp {
     FreeRaw,
     /// `move(p)`: the value itself (the kill is static).
     Move,
-}
-
-/// The ownership verdict of one binding.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Own {
-    Owner,
-    Borrow,
-    /// Killed by `move`: any later use is an error.
-    Moved,
-    /// An owner that was freed: it may be reassigned (its use is the
-    /// runtime's to catch).
-    Freed,
-}
-
-/// Verdicts keyed by the span of the binding's declaring identifier, which
-/// is unique across the program (local ids restart per function).
-#[derive(Default)]
-pub struct Ownership {
-    by_decl: HashMap<Span, Own>,
 }
 
 const ALIAS_FREE: &str = "cannot free a call result that may alias its arguments; vec_take or map_take removes an element as its owner";
@@ -152,7 +126,14 @@ impl<'a, 'd> Checker<'a, 'd> {
         let op = match self.types.kind(t) {
             TyKind::Ptr(_) => HeapOp::FreeManaged,
             TyKind::RawPtr(_) | TyKind::VoidPtr | TyKind::Str => HeapOp::FreeRaw,
-            TyKind::Err => return prim::VOID,
+            // An open type parameter in a generic template: the type is the
+            // instance's to judge, the borrow is judged here.
+            TyKind::Err => {
+                if self.gen.in_template {
+                    self.own_free(cx, p);
+                }
+                return prim::VOID;
+            }
             _ => {
                 let n = self.tyname(t);
                 self.err(p.span, format!("free takes a heap pointer, not {}", n));
@@ -160,16 +141,8 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         };
         self.info.calls.insert(key(e), CallRes::Heap(op));
-        match self.name_own(cx, p) {
-            Some((_, Own::Borrow)) => self.err(p.span, "cannot free a borrowed pointer; only its owner frees it"),
-            Some((span, Own::Owner)) => {
-                self.own.by_decl.insert(span, Own::Freed);
-            }
-            _ => {
-                if self.may_alias_args(cx, p) {
-                    self.err(p.span, ALIAS_FREE);
-                }
-            }
+        if !self.own_free(cx, p) && self.may_alias_args(cx, p) {
+            self.err(p.span, ALIAS_FREE);
         }
         prim::VOID
     }
@@ -184,16 +157,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         };
         let t = self.expr(cx, p, expected);
         self.info.calls.insert(key(e), CallRes::Heap(HeapOp::Move));
-        if let ExprKind::Name(id) = &p.unparen().kind {
-            if let Some(l) = cx.lookup(id.name) {
-                let span = cx.locals[l.0 as usize].span;
-                if self.own.by_decl.get(&span) == Some(&Own::Borrow) {
-                    self.err(p.span, "cannot move a borrowed pointer; only its owner can be moved");
-                } else {
-                    self.own.by_decl.insert(span, Own::Moved);
-                }
-            }
-        } else if self.may_alias_args(cx, p) {
+        if !self.own_move(cx, p) && self.may_alias_args(cx, p) {
             self.err(p.span, ALIAS_MOVE);
         }
         t
@@ -234,95 +198,6 @@ impl<'a, 'd> Checker<'a, 'd> {
             TyKind::Tuple(ts) => ts.iter().any(|m| self.reaches_pointer(*m, depth + 1)),
             TyKind::Struct(id, _) => self.types.structs[*id as usize].fields.iter().any(|f| self.reaches_pointer(f.1, depth + 1)),
             _ => false,
-        }
-    }
-
-    /// The declaring span and verdict of the local `e` names, if it is a
-    /// name with a recorded verdict.
-    fn name_own(&self, cx: &FnCx, e: &Expr) -> Option<(Span, Own)> {
-        let ExprKind::Name(id) = &e.unparen().kind else { return None };
-        let l = cx.lookup(id.name)?;
-        let span = cx.locals[l.0 as usize].span;
-        self.own.by_decl.get(&span).map(|o| (span, *o))
-    }
-
-    /// A use of local `l` (a `Name` expression): refused after a `move`.
-    pub(super) fn own_use(&mut self, cx: &FnCx, e: &Expr, l: LocalId) {
-        if self.own.by_decl.get(&cx.locals[l.0 as usize].span) == Some(&Own::Moved) {
-            self.err(e.span, "use of a moved pointer");
-        }
-    }
-
-    /// Parameters (and for binders) borrow their managed pointers.
-    pub(super) fn own_borrow(&mut self, cx: &FnCx, l: LocalId) {
-        let st = &cx.locals[l.0 as usize];
-        if matches!(self.types.kind(st.ty), TyKind::Ptr(_)) {
-            self.own.by_decl.insert(st.span, Own::Borrow);
-        }
-    }
-
-    /// Every parameter declared so far borrows.
-    pub(super) fn own_params(&mut self, cx: &FnCx) {
-        for i in 0..cx.locals.len() {
-            self.own_borrow(cx, LocalId(i as u32));
-        }
-    }
-
-    /// The verdict of a binding `l` initialised from `value`.
-    pub(super) fn own_binding(&mut self, cx: &FnCx, mode: BindMode, value: &'a Expr<'a>, l: LocalId) {
-        let (ty, span) = (cx.locals[l.0 as usize].ty, cx.locals[l.0 as usize].span);
-        if !matches!(self.types.kind(ty), TyKind::Ptr(_)) {
-            return;
-        }
-        let verdict = if mode == BindMode::Ref { Some(Own::Borrow) } else { self.own_source(cx, value) };
-        match verdict {
-            Some(o) => self.own.by_decl.insert(span, o),
-            None => self.own.by_decl.remove(&span),
-        };
-    }
-
-    /// `place = value`: an owner may not be overwritten (its allocation
-    /// would leak); afterwards the name takes the value's verdict.
-    pub(super) fn own_assign(&mut self, cx: &FnCx, place: &'a Expr<'a>, value: &'a Expr<'a>) {
-        let ExprKind::Name(id) = &place.unparen().kind else { return };
-        let Some(l) = cx.lookup(id.name) else { return };
-        let (ty, span) = (cx.locals[l.0 as usize].ty, cx.locals[l.0 as usize].span);
-        if !matches!(self.types.kind(ty), TyKind::Ptr(_)) {
-            return;
-        }
-        if self.own.by_decl.get(&span) == Some(&Own::Owner) {
-            self.err(place.span, "cannot reassign an owning pointer; it leaks the allocation it holds");
-        }
-        match self.own_source(cx, value) {
-            Some(o) => self.own.by_decl.insert(span, o),
-            None => self.own.by_decl.remove(&span),
-        };
-    }
-
-    /// What a binding from `value` holds: an owner from `alloc`, `move` or
-    /// a call returning a managed pointer, a borrow from a borrow; copying
-    /// an owner is refused.
-    fn own_source(&mut self, cx: &FnCx, value: &'a Expr<'a>) -> Option<Own> {
-        let v = value.unparen();
-        match &v.kind {
-            ExprKind::Name(_) => match self.name_own(cx, v) {
-                Some((_, Own::Owner)) => {
-                    self.err(value.span, "cannot copy an owning pointer; bind a `ref` alias or `move` it");
-                    None
-                }
-                Some((_, Own::Borrow)) => Some(Own::Borrow),
-                _ => None,
-            },
-            ExprKind::Call { .. } => match self.info.calls.get(&key(v)) {
-                Some(CallRes::Heap(HeapOp::Alloc { .. } | HeapOp::Move)) => Some(Own::Owner),
-                // A bare type-parameter result (`vec_get`) is a view of what
-                // the arguments hold, unless the func is declared owning.
-                Some(CallRes::Func(f)) if returns_type_param(self.funcs[*f as usize].item) => Some(Own::Borrow),
-                Some(CallRes::Func(f)) if matches!(self.types.kind(self.funcs[*f as usize].ret), TyKind::Ptr(_)) => Some(Own::Owner),
-                Some(CallRes::Method(_)) => Some(Own::Owner),
-                _ => None,
-            },
-            _ => None,
         }
     }
 
@@ -388,9 +263,4 @@ impl<'a, 'd> Checker<'a, 'd> {
             _ => None,
         }
     }
-}
-
-/// `func f<T>(...) -> T` and not `owning`.
-fn returns_type_param(item: &FuncItem) -> bool {
-    !item.is_owning && matches!(&item.ret.kind, TypeKind::Named { name, args } if args.is_empty() && item.generics.iter().any(|g| g.name == name.name))
 }

@@ -98,12 +98,15 @@ impl<'a, 'd> Checker<'a, 'd> {
         cx.ret = ret;
         cx.loops = 0;
         cx.scopes.push(Vec::new());
+        let own_saved = self.own.lambda_enter();
         for (p, &t) in l.params.iter().zip(&params) {
             let lid = self.declare(cx, &p.name, t, false, false);
             // A lambda's error parameter carries no must-handle obligation of its own.
             cx.locals[lid.0 as usize].error_unhandled = false;
+            self.own_lambda_param(cx, lid, p.ty);
         }
         self.block_stmts(cx, l.body);
+        self.own.lambda_leave(own_saved);
         if ret != prim::VOID && ret != prim::ERR && !block_returns(l.body) {
             self.err(l.body.span, "not all paths in this lambda return a value");
         }

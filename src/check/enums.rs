@@ -358,12 +358,23 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         }
         let mut agreed: Option<TyId> = None;
+        let subject = self.own_subject(cx, m.scrutinee);
+        let mut br = self.own.branches();
+        let (mut owns, mut yielding) = (Vec::new(), 0);
         for i in order {
             let arm = &m.arms[i];
             cx.scopes.push(Vec::new());
+            self.own.branch(&br);
+            let first = cx.locals.len();
             self.bind_pattern(cx, arm, pats[i], st);
+            self.own_binders(cx, first, subject);
             let want = agreed.or(expected);
             let yielded = if value { self.arm_value(cx, arm, want) } else { self.arm_stmt(cx, arm) };
+            if yielded.is_some() {
+                yielding += 1;
+                owns.extend(self.own_arm(cx, arm).map(|o| (i, o)));
+            }
+            self.own.branch_done(&mut br);
             if let Some((t, span)) = yielded {
                 match agreed {
                     // Arms boxed into the expected interface agree on it.
@@ -375,6 +386,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
             }
             self.close_scope(cx);
+        }
+        self.own.merge(br);
+        if value {
+            self.own_agree(m, &mut owns, yielding);
         }
         let ty = agreed.or(expected).unwrap_or(prim::VOID);
         if value {
