@@ -1187,6 +1187,13 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         out
     }
 
+    /// If `cond`, jump to `join` passing `v`; otherwise continue in a new block.
+    fn exit_if(&mut self, cond: Value, join: BlockId, v: Value) {
+        let next = self.b.new_block();
+        self.b.branch(cond, join, vec![v], next, vec![]);
+        self.b.switch_to(next);
+    }
+
     /// `T(v)`: numeric conversion with the spec's rules (float to integer saturates, NaN is 0).
     fn cast(&mut self, v: Value, from: TyId, to: TyId) -> Value {
         let types = &self.c.types;
@@ -1228,22 +1235,16 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 let zero = self.b.iconst(Type::I64, 0);
                 // NaN -> 0
                 let is_nan = self.b.fcmp(FloatCC::Ne, x, x);
-                let b1 = self.b.new_block();
-                self.b.branch(is_nan, join, vec![zero], b1, vec![]);
-                self.b.switch_to(b1);
+                self.exit_if(is_nan, join, zero);
                 let lof = self.b.fconst(Type::F64, lo);
                 let below = self.b.fcmp(FloatCC::Le, x, lof);
                 let lov = self.b.iconst(Type::I64, lo_i);
-                let b2 = self.b.new_block();
-                self.b.branch(below, join, vec![lov], b2, vec![]);
-                self.b.switch_to(b2);
+                self.exit_if(below, join, lov);
                 // hi as f64 rounds up for 64-bit types, so compare with >=.
                 let hif = self.b.fconst(Type::F64, hi);
                 let above = self.b.fcmp(FloatCC::Ge, x, hif);
                 let hiv = self.b.iconst(Type::I64, hi_i);
-                let b3 = self.b.new_block();
-                self.b.branch(above, join, vec![hiv], b3, vec![]);
-                self.b.switch_to(b3);
+                self.exit_if(above, join, hiv);
                 let conv = if bits == 64 && !signed { CastOp::FToU } else { CastOp::FToS };
                 let c = self.b.cast(conv, x, Type::I64);
                 self.b.jump(join, vec![c]);
