@@ -479,43 +479,21 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         };
         let (esize, ealign) = size_align(&self.c.types, elem);
         let stride = crate::layout::round_up(esize, ealign) as i64;
-        let counter = self.b.new_slot(8, 8);
-        let caddr = self.b.slot_addr(counter);
-        let zero = self.b.iconst(Type::I64, 0);
-        self.b.store(zero, caddr, 0);
-        let head = self.b.new_block();
-        let body_b = self.b.new_block();
-        let latch = self.b.new_block();
-        let exit = self.b.new_block();
-        self.b.jump(head, vec![]);
-        self.b.switch_to(head);
-        let ca = self.b.slot_addr(counter);
-        let i = self.b.load(Type::I64, ca, 0);
-        let more = self.b.icmp(IntCC::Slt, i, len);
-        self.b.branch(more, body_b, vec![], exit, vec![]);
-        self.b.switch_to(body_b);
-        let sz = self.b.iconst(Type::I64, stride);
-        let off = self.b.bin(IB::Mul, i, sz);
-        let at = self.b.bin(IB::Add, data, off);
-        let dst = self.local_slot(l);
-        if is_aggregate(&self.c.types, elem) {
-            self.copy_mem(dst, at, elem);
-        } else {
-            let v = self.b.load(self.irty(elem), at, 0);
-            self.b.store(v, dst, 0);
-        }
-        self.loops.push(Loop { continue_to: latch, break_to: exit });
-        self.block(f.body);
-        self.loops.pop();
-        self.b.jump(latch, vec![]);
-        self.b.switch_to(latch);
-        let ca = self.b.slot_addr(counter);
-        let i = self.b.load(Type::I64, ca, 0);
-        let one = self.b.iconst(Type::I64, 1);
-        let n = self.b.bin(IB::Add, i, one);
-        self.b.store(n, ca, 0);
-        self.b.jump(head, vec![]);
-        self.b.switch_to(exit);
+        self.index_loop(None, len, &mut |s, i, targets| {
+            let sz = s.b.iconst(Type::I64, stride);
+            let off = s.b.bin(IB::Mul, i, sz);
+            let at = s.b.bin(IB::Add, data, off);
+            let dst = s.local_slot(l);
+            if is_aggregate(&s.c.types, elem) {
+                s.copy_mem(dst, at, elem);
+            } else {
+                let v = s.b.load(s.irty(elem), at, 0);
+                s.b.store(v, dst, 0);
+            }
+            s.loops.push(Loop { continue_to: targets.continue_to, break_to: targets.break_to });
+            s.block(f.body);
+            s.loops.pop();
+        });
     }
 
     fn for_range(&mut self, f: &'a ForStmt<'a>) {

@@ -388,12 +388,19 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
 
     /// `for i in from..len { body(i) }` (from 0 when `from` is None).
     pub(super) fn count_loop(&mut self, from: Option<Value>, len: Value, body: &mut dyn FnMut(&mut Self, Value)) {
+        self.index_loop(from, len, &mut |s, i, _| body(s, i));
+    }
+
+    /// The counted loop behind `count_loop` and `for x in xs`: `body(i, targets)`
+    /// may jump to `targets.continue_to` (the increment) or `targets.break_to`.
+    pub(super) fn index_loop(&mut self, from: Option<Value>, len: Value, body: &mut dyn FnMut(&mut Self, Value, &super::Loop)) {
         let counter = self.b.new_slot(8, 8);
         let ca = self.b.slot_addr(counter);
         let start = from.unwrap_or_else(|| self.b.iconst(Type::I64, 0));
         self.b.store(start, ca, 0);
         let head = self.b.new_block();
         let body_b = self.b.new_block();
+        let latch = self.b.new_block();
         let exit = self.b.new_block();
         self.b.jump(head, vec![]);
         self.b.switch_to(head);
@@ -402,7 +409,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         let more = self.b.icmp(IntCC::Slt, i, len);
         self.b.branch(more, body_b, vec![], exit, vec![]);
         self.b.switch_to(body_b);
-        body(self, i);
+        body(self, i, &super::Loop { continue_to: latch, break_to: exit });
+        self.b.jump(latch, vec![]);
+        self.b.switch_to(latch);
         let ca = self.b.slot_addr(counter);
         let i = self.b.load(Type::I64, ca, 0);
         let one = self.b.iconst(Type::I64, 1);
