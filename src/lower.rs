@@ -204,7 +204,10 @@ struct FnLower<'c, 'a, 's> {
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn new(c: &'c Checked<'a>, f: &'c FuncDecl<'a>, strings: &'s mut Strings, arch: Arch) -> Self {
         let span = ir_span(c, f.item.span);
-        let b = FunctionBuilder::new(&f.symbol, f.item.name.name, &ir_params(c, f), ir_type(&c.types, f.ret), span);
+        let mut b = FunctionBuilder::new(&f.symbol, f.item.name.name, &ir_params(c, f), ir_type(&c.types, f.ret), span);
+        // Runtime and std code may be inlined; the user's functions stay
+        // whole for the debugger.
+        b.func.inlinable = f.runtime || c.library.contains(&f.file);
         FnLower { c, f, b, slots: HashMap::new(), ret: f.ret, env: None, sret: None, loops: Vec::new(), strings, arch, defers: Vec::new() }
     }
 
