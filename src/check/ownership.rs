@@ -602,3 +602,25 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 }
+
+impl<'a, 'd> Checker<'a, 'd> {
+    /// Reports `self` used whole where a pointer is required (spec
+    /// "Interfaces": `self` names the receiver's value, not a pointer to it,
+    /// though the receiver is passed by pointer underneath): handed to a
+    /// `*T` parameter, returned against a `*T` return, or dereferenced.
+    /// `want` is the pointer type required (None: an explicit `*self`).
+    pub(super) fn self_for_pointer(&mut self, cx: &FnCx, e: &Expr, want: Option<TyId>) -> bool {
+        if let Some(w) = want {
+            if !matches!(self.types.kind(w), TyKind::Ptr(_) | TyKind::RawPtr(_) | TyKind::VoidPtr) {
+                return false;
+            }
+        }
+        let ExprKind::Name(id) = &e.unparen().kind else { return false };
+        let is_receiver = id.name == "self" && cx.lookup("self") == Some(LocalId(0)) && cx.locals.first().map_or(false, |l| l.name == "self");
+        if !is_receiver {
+            return false;
+        }
+        self.err(e.span, "cannot use 'self' where a pointer is required; 'self' is the receiver value, not a pointer to it");
+        true
+    }
+}
