@@ -20,7 +20,7 @@ pub enum Launch {
 }
 
 impl Launch {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Launch::Thread => "spawn",
             Launch::Pool => "submit",
