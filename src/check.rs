@@ -25,6 +25,8 @@ pub use concurrency::Launch;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
 mod ownership;
+mod containers;
+pub use containers::ContainerLoop;
 #[path = "check_generic.rs"]
 mod generic;
 
@@ -140,6 +142,8 @@ pub struct Info {
     pub arms: HashMap<usize, ArmRes>,
     /// The vtable of every complete `impl I for S`.
     pub vtables: Vec<VTable>,
+    /// `for` over a `*Vector`/`*Map` (ForStmt node) -> its accessor calls.
+    pub container_loops: HashMap<usize, ContainerLoop>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -731,22 +735,33 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.gate(cx, cx.par.procedural, s.span, "the 'for' loop", "procedural");
                 let ExprKind::Range { lo, hi, .. } = &f.iter.unparen().kind else {
                     let t = self.expr(cx, f.iter, None);
-                    let elem = match self.types.kind(t) {
-                        TyKind::Array(e, _) | TyKind::Slice(e) => *e,
-                        TyKind::Str => prim::CHAR,
-                        TyKind::Err => prim::ERR,
-                        _ => {
-                            let n = self.tyname(t);
-                            self.err(f.iter.span, format!("cannot iterate {}; a for loop takes an array, a slice, a string, a *Vector, or a *Map", n));
-                            prim::ERR
-                        }
+                    let (elem, second_ty) = match self.types.kind(t) {
+                        TyKind::Array(e, _) | TyKind::Slice(e) => (*e, None),
+                        TyKind::Str => (prim::CHAR, None),
+                        TyKind::Err => (prim::ERR, None),
+                        _ => match self.container_for(cx, f, t) {
+                            Some(binders) => binders,
+                            None => {
+                                let n = match f.iter.unparen().kind {
+                                    ExprKind::Int { suffix: None, .. } => "an integer literal".to_string(),
+                                    ExprKind::Float { suffix: None, .. } => "a float literal".to_string(),
+                                    _ => self.tyname(t),
+                                };
+                                self.err(f.iter.span, format!("cannot iterate {}; a for loop takes an array, a slice, a string, a *Vector, or a *Map", n));
+                                (prim::ERR, None)
+                            }
+                        },
                     };
-                    if let Some(second) = &f.second {
+                    if let (Some(second), None) = (&f.second, second_ty) {
                         self.err(second.span, "two loop names bind a map's key and value; this iterand has only elements");
                     }
                     cx.scopes.push(Vec::new());
                     let binder = self.declare(cx, &f.first, elem, false, false);
                     self.own_borrow(cx, binder);
+                    if let (Some(second), Some(vt)) = (&f.second, second_ty) {
+                        let binder = self.declare(cx, second, vt, false, false);
+                        self.own_borrow(cx, binder);
+                    }
                     let entry = self.own.loop_enter();
                     cx.loops += 1;
                     self.block(cx, f.body);
