@@ -144,6 +144,10 @@ pub struct Info {
     pub vtables: Vec<VTable>,
     /// `for` over a `*Vector`/`*Map` (ForStmt node) -> its accessor calls.
     pub container_loops: HashMap<usize, ContainerLoop>,
+    /// Errors reported after the escape analysis, which still reads the
+    /// construct they reject (`self` sent as a pointer through a generic
+    /// parameter: the analysis names the thread escape first).
+    pub deferred: Vec<(Span, String)>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -223,6 +227,12 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
     c.check_templates(files);
     if !c.types.complete_instances() {
         c.diags.error_global("generic type instances do not terminate: a struct or enum nests itself under ever larger type arguments");
+    }
+    if c.diags.has_errors() {
+        // The escape analysis will not run to report these after it.
+        for (span, msg) in std::mem::take(&mut c.info.deferred) {
+            c.diags.error(span, msg);
+        }
     }
     let Checker { types, funcs, info, monads, .. } = c;
     Checked { sm, types, funcs, info, main, dos: monads.dos }

@@ -281,6 +281,9 @@ pub fn check(c: &Checked, diags: &mut Diagnostics) {
     for (span, msg) in errors.into_values() {
         diags.error(span, msg);
     }
+    for (span, msg) in &c.info.deferred {
+        diags.error(*span, msg.clone());
+    }
 }
 
 /// Where a store writes, for the diagnostic when it lets a view escape.

@@ -610,6 +610,14 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// `*T` parameter, returned against a `*T` return, or dereferenced.
     /// `want` is the pointer type required (None: an explicit `*self`).
     pub(super) fn self_for_pointer(&mut self, cx: &FnCx, e: &Expr, want: Option<TyId>) -> bool {
+        self.self_for_pointer_at(cx, e, want, false)
+    }
+
+    /// `self_for_pointer`; `defer`: report after the escape analysis, which
+    /// reads such a `self` as the receiver pointer (a generic parameter
+    /// instantiated to the receiver's pointer type, as in
+    /// `chan_send(ch, self)`: the reference's escape pass names the send).
+    pub(super) fn self_for_pointer_at(&mut self, cx: &FnCx, e: &Expr, want: Option<TyId>, defer: bool) -> bool {
         if let Some(w) = want {
             if !matches!(self.types.kind(w), TyKind::Ptr(_) | TyKind::RawPtr(_) | TyKind::VoidPtr) {
                 return false;
@@ -620,7 +628,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         if !is_receiver {
             return false;
         }
-        self.err(e.span, "cannot use 'self' where a pointer is required; 'self' is the receiver value, not a pointer to it");
+        let msg = "cannot use 'self' where a pointer is required; 'self' is the receiver value, not a pointer to it";
+        if defer {
+            self.info.deferred.push((e.span, msg.to_string()));
+        } else {
+            self.err(e.span, msg);
+        }
         true
     }
 }
