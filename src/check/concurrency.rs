@@ -64,7 +64,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             return result;
         };
+        let outer = self.own.thread_enter();
         let ft = self.expr(cx, &args[0], None);
+        self.own.thread_leave(outer);
         let unit = self.types.func(vec![], prim::VOID);
         if ft != unit && ft != prim::ERR {
             self.err(args[0].span, shape);

@@ -204,6 +204,24 @@ impl Ownership {
         (self.flow, self.loops) = saved;
     }
 
+    /// A spawned (or submitted) lambda is about to be checked: inside the
+    /// thread every captured owner is a borrow (spec "What crosses a
+    /// spawn"), so the outer owners read as borrows until `thread_leave`
+    /// restores the state returned here.
+    pub fn thread_enter(&mut self) -> Flow {
+        let saved = self.flow.clone();
+        for v in self.flow.vals.values_mut() {
+            if matches!(v, Val::One(Own::Owner | Own::Freed)) {
+                *v = Val::One(Own::Borrow);
+            }
+        }
+        saved
+    }
+
+    pub fn thread_leave(&mut self, saved: Flow) {
+        self.flow = saved;
+    }
+
     fn get(&self, span: Span) -> Option<&Val> {
         self.flow.vals.get(&span)
     }
