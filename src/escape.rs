@@ -1061,8 +1061,9 @@ impl<'c, 'a> Fx<'c, 'a> {
 
     /// Records whether local `l`, just bound to `value` (None: a
     /// destructure, a match or loop binder), names a callee the walk
-    /// resolves: a lambda or function written by name, or a copy of such a
-    /// local. A call through any other is opaque (spec: a callee the summary
+    /// resolves: a lambda literal, a function written by name, or a copy of
+    /// such a local. A call through any other (a closure value a call
+    /// returned, one read from memory) is opaque (spec: a callee the summary
     /// cannot see through defaults to rejecting a polluted argument).
     fn bind_callee(&self, st: &mut State, l: u32, value: Option<&Expr>) {
         let resolved = match value.map(|v| &v.unparen().kind) {
@@ -1070,7 +1071,9 @@ impl<'c, 'a> Fx<'c, 'a> {
                 Some(NameRes::Local(src)) => !st.unresolved.contains(&src.0),
                 _ => true,
             },
-            Some(_) => true,
+            Some(ExprKind::Lambda(_)) => true,
+            // Other values of non-function type resolve nothing to call.
+            Some(_) => !matches!(self.kind(self.local_ty(l)), TyKind::Func(..)),
             None => false,
         };
         if resolved {
