@@ -34,6 +34,16 @@
 //! prescribes. `map`, `filter`, `fold`, `reduce` and `foreach` call their
 //! function on the elements (and accumulator) and collect into the heap.
 //!
+//! A value handed to another thread (`chan_send`, `chan_try_send`, a
+//! `spawn` or `submit` capture) must not reach the frame through memory: a
+//! pointer whose object a store polluted with a frame view would be read
+//! there after the frame is gone. A summary records which parameters a
+//! function hands over this way (`sinks`), directly, through a helper or
+//! lambda that does, or through an opaque callee (which may send any
+//! managed pointer it is given), and a call is checked against it. A
+//! function-typed local bound by a destructure, a match or loop binder or
+//! a call result is an opaque callee, as a struct field is.
+//!
 //! Raw pointers are walked like managed ones. The spec leaves a view stored
 //! through a `*raw T` to the FFI honour system, but the standard library's
 //! containers keep their elements in raw buffers their (managed) header
