@@ -26,6 +26,8 @@ mod iface;
 pub use iface::{vtable_symbol, VTable};
 mod ownership;
 mod containers;
+mod allocators;
+pub use allocators::{AllocMethod, AllocRecv, Ambient};
 pub use containers::ContainerLoop;
 #[path = "check_generic.rs"]
 mod generic;
@@ -310,6 +312,8 @@ struct FnCx<'p> {
     par: &'p Paradigms,
     runtime: bool,
     lam: closures::LambdaCx,
+    /// The `using` parameter: `alloc` and `free` in this body go through it.
+    allocator: Option<LocalId>,
 }
 
 impl<'p> FnCx<'p> {
@@ -476,9 +480,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         let mut params = Vec::new();
         for p in func.params {
-            if p.using {
-                self.err(p.span, "not supported yet: using parameters");
-            }
             params.push(self.resolve_type(p.ty));
         }
         let ret = self.resolve_type(func.ret);
@@ -613,7 +614,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// Checks one body; returns its locals (a receiver is local 0).
     fn check_body(&mut self, func: Option<u32>, item: &'a FuncItem<'a>, file: FileId, params: &[TyId], ret: TyId, receiver: Option<TyId>, par: &Paradigms, runtime: bool) -> Vec<Local> {
-        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime, lam: closures::LambdaCx::new(func) };
+        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime, lam: closures::LambdaCx::new(func), allocator: None };
         self.own_begin(item);
         if let Some(recv) = receiver {
             let lid = LocalId(cx.locals.len() as u32);
@@ -621,7 +622,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             cx.scopes.last_mut().unwrap().push(lid);
         }
         for (p, &ty) in item.params.iter().zip(params) {
-            self.declare(&mut cx, &p.name, ty, false, false);
+            let l = self.declare(&mut cx, &p.name, ty, false, false);
+            if p.using && cx.allocator.is_none() {
+                cx.allocator = Some(l);
+            }
         }
         self.own_params(&cx, item);
         self.block_stmts(&mut cx, item.body);
