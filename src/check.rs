@@ -166,6 +166,8 @@ pub struct Checked<'a> {
     pub main: Option<(u32, MainForm)>,
     /// A `do` expression (by key) -> the calls it desugars to, checked in its place.
     pub dos: HashMap<usize, &'a Expr<'a>>,
+    /// The standard library's files (runtime files are `FuncDecl::runtime`).
+    pub library: HashSet<FileId>,
 }
 
 /// One parsed file handed to the checker.
@@ -236,8 +238,8 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
             c.diags.error(span, msg);
         }
     }
-    let Checker { types, funcs, info, monads, .. } = c;
-    Checked { sm, types, funcs, info, main, dos: monads.dos }
+    let Checker { types, funcs, info, monads, g, .. } = c;
+    Checked { sm, types, funcs, info, main, dos: monads.dos, library: g.library }
 }
 
 fn paradigms(f: &File, diags: &mut Diagnostics, runtime: bool) -> Paradigms {

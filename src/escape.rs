@@ -1800,7 +1800,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     /// sends.
     fn is_channel_send(&self, f: u32) -> bool {
         let d = &self.c.funcs[f as usize];
-        matches!(d.item.name.name, "chan_send" | "chan_try_send") && self.c.sm.path(d.file).ends_with("std/concurrent/channel.dusk")
+        matches!(d.item.name.name, "chan_send" | "chan_try_send") && self.c.library.contains(&d.file) && self.c.sm.path(d.file).ends_with("channel.dusk")
     }
 
     /// `chan_send(ch, x)`: x crosses to the receiving thread. The ring keeps
