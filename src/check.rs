@@ -146,6 +146,10 @@ pub struct Info {
     pub vtables: Vec<VTable>,
     /// `for` over a `*Vector`/`*Map` (ForStmt node) -> its accessor calls.
     pub container_loops: HashMap<usize, ContainerLoop>,
+    /// Errors reported after the escape analysis, which still reads the
+    /// construct they reject (`self` sent as a pointer through a generic
+    /// parameter: the analysis names the thread escape first).
+    pub deferred: Vec<(Span, String)>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -227,6 +231,12 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
     c.check_templates(files);
     if !c.types.complete_instances() {
         c.diags.error_global("generic type instances do not terminate: a struct or enum nests itself under ever larger type arguments");
+    }
+    if c.diags.has_errors() {
+        // The escape analysis will not run to report these after it.
+        for (span, msg) in std::mem::take(&mut c.info.deferred) {
+            c.diags.error(span, msg);
+        }
     }
     let Checker { types, funcs, info, monads, g, .. } = c;
     Checked { sm, types, funcs, info, main, dos: monads.dos, library: g.library }
@@ -881,7 +891,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     if t != prim::VOID {
                         self.err(e.span, "return type does not match the function's return type");
                     }
-                } else if !self.assignable(t, ret) {
+                } else if !self.assignable(t, ret) && !self.self_for_pointer(cx, e, Some(ret)) {
                     self.err(e.span, "return type does not match the function's return type");
                 }
             }
@@ -944,12 +954,34 @@ impl<'a, 'd> Checker<'a, 'd> {
                         self.err(b.value.span, "a fallible result must be destructured; bind the value and the error, as in `v, e := f()`");
                     }
                 }
-                vt
+                if b.mode == BindMode::Mut { self.mut_tuple_slots(b.value, vt) } else { vt }
             }
         };
         self.reserved_binding(&n.name, ty);
         let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
         self.own_binding(cx, b.mode, b.value, l);
+    }
+
+    /// The type of a `mut` binding inferred from a tuple literal: an array
+    /// literal member is a slot a later reassignment may fill with a slice,
+    /// so it is inferred as a slice (the array literal views into it).
+    fn mut_tuple_slots(&mut self, value: &Expr, vt: TyId) -> TyId {
+        let (ExprKind::Tuple(xs), TyKind::Tuple(ts)) = (&value.unparen().kind, self.types.kind(vt).clone()) else { return vt };
+        if xs.len() != ts.len() {
+            return vt;
+        }
+        let mut widened = false;
+        let mut out = Vec::new();
+        for (x, t) in xs.iter().zip(ts) {
+            match (&x.unparen().kind, self.types.kind(t).clone()) {
+                (ExprKind::Array(_), TyKind::Array(el, n)) if n > 0 => {
+                    widened = true;
+                    out.push(self.types.slice(el));
+                }
+                _ => out.push(t),
+            }
+        }
+        if widened { self.types.tuple(out) } else { vt }
     }
 
     fn if_stmt(&mut self, cx: &mut FnCx, i: &'a IfStmt<'a>) {
@@ -1167,7 +1199,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         let (bits, signed) = match self.types.kind(ty) {
             TyKind::Int { bits, signed } => (*bits, *signed),
             TyKind::Char => (8, false),
-            TyKind::Rune => (32, false),
+            // A rune is an i32 (digest 3.1): -1 is a rune, an invalid scalar.
+            TyKind::Rune => (32, true),
             _ => (64, true),
         };
         let v = if negative { -(value as i128) } else { value as i128 };
@@ -1220,6 +1253,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                         prim::ERR
                     }
                     (TyKind::Error, "message") => prim::STR,
+                    (TyKind::Error, f) => {
+                        self.err(name.span, format!("error has no field '{}'; it carries only 'message'", f));
+                        prim::ERR
+                    }
                     (TyKind::Struct(id, _), f) => match self.struct_field_of(bt, f) {
                         Some((_, t)) => t,
                         None => {
@@ -1435,12 +1472,13 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
                 t
             }
-            UnOp::Deref => match self.types.kind(t) {
-                TyKind::RawPtr(inner) | TyKind::Ptr(inner) => *inner,
+            UnOp::Deref => match self.types.kind(t).clone() {
+                TyKind::RawPtr(inner) | TyKind::Ptr(inner) => inner,
                 TyKind::VoidPtr => {
                     self.err(e.span, "cannot dereference a *void; it is opaque, convert it to a typed pointer first");
                     prim::ERR
                 }
+                _ if self.self_for_pointer(cx, operand, None) => prim::ERR,
                 _ => {
                     self.err(e.span, "cannot dereference a non pointer value");
                     prim::ERR
@@ -1483,6 +1521,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                     return Some(format!("{} mixes {} and {}; cast to one signedness", what, a, b));
                 }
                 return Some(format!("{} mixes {} and {}; match the widths", what, a, b));
+            }
+            // An int against a float is not a width mismatch: no width fixes it.
+            if op == BinOp::Pow && c.types.is_int(lt) != c.types.is_int(rt) && c.types.is_numeric(lt) && c.types.is_numeric(rt) {
+                return Some("'**' needs two operands of the same numeric type".to_string());
             }
             if c.types.is_numeric(lt) && c.types.is_numeric(rt) {
                 return Some(format!("{} mixes {} and {}; match the widths", what, a, b));
@@ -1711,7 +1753,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 return t;
             }
             let sn = self.types.structs[sid as usize].name.clone();
-            self.err(name.span, format!("'{}' has no method '{}'", sn, name.name));
+            self.err(name.span, format!("no method '{}' on type '{}'", name.name, sn));
             for a in args {
                 self.expr(cx, a, None);
             }
@@ -1734,7 +1776,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             let t = self.expr(cx, a, want);
             if let Some(w) = want {
-                if !self.assignable(t, w) {
+                if !self.assignable(t, w) && !self.self_for_pointer(cx, a, Some(w)) {
                     match fname {
                         Some(f) => self.err(a.span, format!("argument {} to '{}' has the wrong type", i + 1, f)),
                         None => self.err(a.span, format!("argument {} has the wrong type", i + 1)),
@@ -1766,7 +1808,12 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             let t = self.expr(cx, &args[0], None);
             if t != prim::ERR && !(self.types.is_integral(t) || self.types.is_float(t) || t == prim::BOOL) {
-                self.err(args[0].span, format!("a numeric cast takes an integer, char, rune, or float value; {} does not cast", self.tyname(t)));
+                let what = match self.types.kind(t) {
+                    TyKind::RawPtr(_) | TyKind::VoidPtr => "a raw pointer".to_string(),
+                    TyKind::Ptr(_) => "a managed pointer".to_string(),
+                    _ => self.tyname(t),
+                };
+                self.err(args[0].span, format!("a numeric cast takes an integer, char, rune, or float value; {} does not cast", what));
             }
             self.info.calls.insert(key(e), CallRes::Cast(to));
             return to;

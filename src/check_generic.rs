@@ -426,7 +426,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         let Some(targs) = self.all_bound(&binds, &names, &fname, e.span) else { return prim::ERR };
         for (i, (&p, &t)) in params.iter().zip(&tys).enumerate() {
             let want = self.types.subst(p, &targs);
-            if !self.assignable(t, want) {
+            if !self.assignable(t, want) && !self.self_for_pointer_at(cx, &args[i], Some(want), true) {
                 self.err(args[i].span, format!("argument {} has the wrong type", i + 1));
             }
         }

@@ -34,6 +34,16 @@
 //! prescribes. `map`, `filter`, `fold`, `reduce` and `foreach` call their
 //! function on the elements (and accumulator) and collect into the heap.
 //!
+//! A value handed to another thread (`chan_send`, `chan_try_send`, a
+//! `spawn` or `submit` capture) must not reach the frame through memory: a
+//! pointer whose object a store polluted with a frame view would be read
+//! there after the frame is gone. A summary records which parameters a
+//! function hands over this way (`sinks`), directly, through a helper or
+//! lambda that does, or through an opaque callee (which may send any
+//! managed pointer it is given), and a call is checked against it. A
+//! function-typed local bound by a destructure, a match or loop binder or
+//! a call result is an opaque callee, as a struct field is.
+//!
 //! Raw pointers are walked like managed ones. The spec leaves a view stored
 //! through a `*raw T` to the FFI honour system, but the standard library's
 //! containers keep their elements in raw buffers their (managed) header
@@ -164,12 +174,26 @@ struct Summary {
     recv: Locs,
     /// What the objects the function makes (and may hand back) hold.
     fresh: Locs,
+    /// The parameters the function hands to another thread, with whatever
+    /// they reach: sent over a channel, captured by a spawned lambda, or
+    /// given to an opaque call that may do either (spec: "which parameters
+    /// are handed to chan_send or chan_try_send, directly or through a
+    /// helper").
+    sinks: BTreeSet<u32>,
 }
 
 impl Default for Summary {
     fn default() -> Self {
-        Summary { ret: AVal::empty(), stores: BTreeMap::new(), recv: Locs::new(), fresh: Locs::new() }
+        Summary { ret: AVal::empty(), stores: BTreeMap::new(), recv: Locs::new(), fresh: Locs::new(), sinks: BTreeSet::new() }
     }
+}
+
+/// How a call argument is named in a diagnostic, and whether its type can
+/// hold a managed pointer (what an opaque callee may send to a thread).
+#[derive(Clone)]
+struct ArgNote {
+    name: Option<String>,
+    managed: bool,
 }
 
 /// The abstract state at a program point.
@@ -177,6 +201,10 @@ impl Default for Summary {
 struct State {
     locals: Vec<AVal>,
     mem: BTreeMap<Loc, Locs>,
+    /// Locals of function type whose value the walk does not resolve to a
+    /// fixed function or lambda (bound by a destructure, a match or a loop):
+    /// a call through one is opaque, as a struct field callee is.
+    unresolved: BTreeSet<u32>,
     /// False after a return, break or continue: nothing flows from here.
     live: bool,
 }
@@ -194,7 +222,8 @@ impl State {
         for (l, s) in &other.mem {
             mem.entry(*l).or_default().extend(s.iter().copied());
         }
-        State { locals, mem, live: true }
+        let unresolved = self.unresolved.union(&other.unresolved).copied().collect();
+        State { locals, mem, unresolved, live: true }
     }
 
     fn dead(&self) -> State {
@@ -262,6 +291,9 @@ pub fn check(c: &Checked, diags: &mut Diagnostics) {
     for (span, msg) in errors.into_values() {
         diags.error(span, msg);
     }
+    for (span, msg) in &c.info.deferred {
+        diags.error(*span, msg.clone());
+    }
 }
 
 /// Where a store writes, for the diagnostic when it lets a view escape.
@@ -307,6 +339,8 @@ struct Fx<'c, 'a> {
     notes: HashMap<Loc, String>,
     /// Diagnostics by source position (a loop walked twice reports once).
     errors: BTreeMap<(u32, u32, u32), (Span, String)>,
+    /// The unit's parameters handed to another thread (`Summary::sinks`).
+    sunk: BTreeSet<u32>,
 }
 
 const SLICE_ESCAPES: &str = "a slice into a local array escapes its frame";
@@ -352,6 +386,7 @@ impl<'c, 'a> Fx<'c, 'a> {
             call_args: HashMap::new(),
             notes: HashMap::new(),
             errors: BTreeMap::new(),
+            sunk: BTreeSet::new(),
         }
     }
 
@@ -631,7 +666,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     /// Walks the body; returns the function's summary.
     fn run(&mut self) -> Summary {
         let d = &self.c.funcs[self.func as usize];
-        let mut st = State { locals: Vec::new(), mem: BTreeMap::new(), live: true };
+        let mut st = State { locals: Vec::new(), mem: BTreeMap::new(), unresolved: BTreeSet::new(), live: true };
         for l in 0..d.locals.len() as u32 {
             let t = d.locals[l as usize].ty;
             // A parameter points where its argument does; a capture is a
@@ -663,7 +698,7 @@ impl<'c, 'a> Fx<'c, 'a> {
 
     /// The summary, from the state at the exits.
     fn summary(&self) -> Summary {
-        let Some(exit) = &self.exit else { return Summary::default() };
+        let Some(exit) = &self.exit else { return Summary { sinks: self.sunk.clone(), ..Summary::default() } };
         let clean = |s: &Locs| -> Locs {
             s.iter()
                 .filter_map(|l| match l {
@@ -673,7 +708,7 @@ impl<'c, 'a> Fx<'c, 'a> {
                 })
                 .collect()
         };
-        let mut sum = Summary { ret: self.ret_val.map(&mut |s| clean(s)), ..Summary::default() };
+        let mut sum = Summary { ret: self.ret_val.map(&mut |s| clean(s)), sinks: self.sunk.clone(), ..Summary::default() };
         for i in 0..self.nparams {
             for t in [Loc::Arg(i), Loc::Deep(i)] {
                 let mut s = clean(&exit.mem.get(&t).cloned().unwrap_or_default());
@@ -711,7 +746,7 @@ impl<'c, 'a> Fx<'c, 'a> {
             StmtKind::Assign { place, value } => {
                 let pt = self.ty(place);
                 let v = self.ev_to(st, value, pt);
-                self.assign(st, place, v, s.span);
+                self.assign(st, place, value, v, s.span);
             }
             StmtKind::CompoundAssign { place, value, .. } => {
                 self.ev(st, place);
@@ -759,6 +794,7 @@ impl<'c, 'a> Fx<'c, 'a> {
             let t = self.local_ty(l);
             let v = self.ev_to(st, b.value, t);
             st.locals[l as usize] = self.fit(t, v);
+            self.bind_callee(st, l, Some(b.value));
             return;
         }
         // A member bound as a slice of an array member views the tuple.
@@ -771,6 +807,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         let (storage, v) = if views { self.ev_stored(st, b.value) } else { (Locs::new(), self.ev(st, b.value)) };
         for (i, n) in b.names.iter().enumerate() {
             if let Some(l) = decl(n) {
+                self.bind_callee(st, l, None);
                 let t = self.local_ty(l);
                 st.locals[l as usize] = match members.get(i) {
                     Some(&m) if views => self.view_as(m, t, v.part(i), &storage),
@@ -840,6 +877,9 @@ impl<'c, 'a> Fx<'c, 'a> {
                 let t = self.local_ty(l);
                 s.locals[l as usize] = self.fit(t, v.clone());
             }
+            if let Some(l) = binder {
+                self.bind_callee(&mut s, l, None);
+            }
             self.loops.push((Vec::new(), Vec::new()));
             self.block(&mut s, f.body);
             let (breaks, conts) = self.loops.pop().unwrap();
@@ -877,6 +917,7 @@ impl<'c, 'a> Fx<'c, 'a> {
                 if let Some(l) = self.c.info.decls.get(&key(b)) {
                     let t = self.local_ty(l.0);
                     s.locals[l.0 as usize] = self.shape(t, &scrut);
+                    self.bind_callee(&mut s, l.0, None);
                 }
             }
             let v = match &arm.body {
@@ -994,13 +1035,14 @@ impl<'c, 'a> Fx<'c, 'a> {
     // ----- places -------------------------------------------------------
 
     /// `place = v`.
-    fn assign(&mut self, st: &mut State, place: &'a Expr<'a>, v: AVal, span: Span) {
+    fn assign(&mut self, st: &mut State, place: &'a Expr<'a>, value: &'a Expr<'a>, v: AVal, span: Span) {
         let p = place.unparen();
         match &p.kind {
             ExprKind::Name(_) => {
                 if let Some(NameRes::Local(l)) = self.c.info.names.get(&key(p)) {
                     let t = self.local_ty(l.0);
                     st.locals[l.0 as usize] = self.fit(t, v);
+                    self.bind_callee(st, l.0, Some(value));
                 }
             }
             _ => {
@@ -1024,6 +1066,30 @@ impl<'c, 'a> Fx<'c, 'a> {
                     None => {}
                 }
             }
+        }
+    }
+
+    /// Records whether local `l`, just bound to `value` (None: a
+    /// destructure, a match or loop binder), names a callee the walk
+    /// resolves: a lambda literal, a function written by name, or a copy of
+    /// such a local. A call through any other (a closure value a call
+    /// returned, one read from memory) is opaque (spec: a callee the summary
+    /// cannot see through defaults to rejecting a polluted argument).
+    fn bind_callee(&self, st: &mut State, l: u32, value: Option<&Expr>) {
+        let resolved = match value.map(|v| &v.unparen().kind) {
+            Some(ExprKind::Name(_)) => match self.c.info.names.get(&key(value.unwrap().unparen())) {
+                Some(NameRes::Local(src)) => !st.unresolved.contains(&src.0),
+                _ => true,
+            },
+            Some(ExprKind::Lambda(_)) => true,
+            // Other values of non-function type resolve nothing to call.
+            Some(_) => !matches!(self.kind(self.local_ty(l)), TyKind::Func(..)),
+            None => false,
+        };
+        if resolved {
+            st.unresolved.remove(&l);
+        } else {
+            st.unresolved.insert(l);
         }
     }
 
@@ -1307,8 +1373,13 @@ impl<'c, 'a> Fx<'c, 'a> {
             Some(CallRes::Func(f)) => {
                 let params = self.c.funcs[f as usize].params.clone();
                 let (vals, direct) = self.args(st, args, &params);
-                self.apply(st, e, Code::Func(f), vals, direct, None)
+                if self.is_channel_send(f) {
+                    return self.channel_send(st, e, f, args, &vals);
+                }
+                let notes = self.arg_notes(args);
+                self.apply(st, e, Code::Func(f), vals, direct, notes, None)
             }
+            Some(CallRes::Launch(kind)) => self.launch(st, e, kind.name(), args),
             Some(CallRes::Variant(v)) => {
                 // An enum value is one component: its payload, whatever the variant.
                 let fields = self.c.types.variant_fields(t, v);
@@ -1339,7 +1410,9 @@ impl<'c, 'a> Fx<'c, 'a> {
                 let (mut vals, mut direct) = self.args(st, args, &params);
                 vals.insert(0, recv_val);
                 direct.insert(0, self.is_param_name(base));
-                self.apply(st, e, Code::Func(f), vals, direct, Some(recv_place))
+                let mut notes = self.arg_notes(args);
+                notes.insert(0, self.arg_note(base));
+                self.apply(st, e, Code::Func(f), vals, direct, notes, Some(recv_place))
             }
             Some(CallRes::Closure) => {
                 let params = match self.kind(self.ty(callee)) {
@@ -1353,7 +1426,12 @@ impl<'c, 'a> Fx<'c, 'a> {
                 // bound to a struct field" is a callee the summary cannot
                 // see through).
                 let in_field = matches!(callee.unparen().kind, ExprKind::Field { .. });
-                self.call_value(st, e, &fv, vals, direct, in_field)
+                let unresolved = match self.c.info.names.get(&key(callee.unparen())) {
+                    Some(NameRes::Local(l)) => st.unresolved.contains(&l.0),
+                    _ => false,
+                };
+                let notes = self.arg_notes(args);
+                self.call_value(st, e, &fv, vals, direct, notes, in_field || unresolved)
             }
             Some(CallRes::Functional(k)) => self.functional(st, e, k, args),
             Some(CallRes::ErrorCheck) => {
@@ -1363,7 +1441,7 @@ impl<'c, 'a> Fx<'c, 'a> {
                 }
                 if let [f] = args {
                     let fv = self.ev(st, f);
-                    self.call_value(st, e, &fv, vec![Locs::new()], vec![false], false);
+                    self.call_value(st, e, &fv, vec![Locs::new()], vec![false], vec![ArgNote { name: None, managed: false }], false);
                 }
                 AVal::empty()
             }
@@ -1425,7 +1503,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     /// value may hold is known (a top-level function, a lambda of this
     /// program) the call goes through their summaries; otherwise (`opaque`,
     /// or a value from a parameter or from memory) it is an opaque call.
-    fn call_value(&mut self, st: &mut State, e: &'a Expr<'a>, fv: &AVal, vals: Vec<Locs>, direct: Vec<bool>, opaque: bool) -> AVal {
+    fn call_value(&mut self, st: &mut State, e: &'a Expr<'a>, fv: &AVal, vals: Vec<Locs>, direct: Vec<bool>, notes: Vec<ArgNote>, opaque: bool) -> AVal {
         let locs = fv.flat();
         let targets: Vec<Code> = locs
             .iter()
@@ -1436,12 +1514,12 @@ impl<'c, 'a> Fx<'c, 'a> {
             .collect();
         let unknown = locs.iter().any(|l| !matches!(l, Loc::Code(_) | Loc::Env(_)));
         if opaque || unknown || targets.is_empty() {
-            return self.opaque_call(st, e, vals);
+            return self.opaque_call(st, e, vals, &notes);
         }
         let env: Locs = locs.iter().copied().filter(|l| matches!(l, Loc::Env(_))).collect();
         let mut out: Option<AVal> = None;
         for c in targets {
-            let (v, d) = match c {
+            let (v, d, ns) = match c {
                 Code::Lambda(f, i) => {
                     // The environment, what each capture points into, the arguments.
                     let n = self.ncaptures(f, i);
@@ -1459,11 +1537,20 @@ impl<'c, 'a> Fx<'c, 'a> {
                     }
                     v.extend(vals.iter().cloned());
                     let d = std::iter::repeat(false).take(n + 1).chain(direct.iter().copied()).collect();
-                    (v, d)
+                    // The environment, then each capture by its name.
+                    let mut ns = vec![ArgNote { name: None, managed: false }];
+                    if let Some(lam) = self.c.funcs[f as usize].lambdas.get(i as usize) {
+                        for cap in &lam.captures {
+                            let local = self.c.funcs[f as usize].locals.get(cap.0 as usize);
+                            ns.push(ArgNote { name: local.map(|x| x.name.clone()), managed: local.map_or(false, |x| self.has_managed(x.ty, 0)) });
+                        }
+                    }
+                    ns.extend(notes.iter().cloned());
+                    (v, d, ns)
                 }
-                Code::Func(_) => (vals.clone(), direct.clone()),
+                Code::Func(_) => (vals.clone(), direct.clone(), notes.clone()),
             };
-            let r = self.apply(st, e, c, v, d, None);
+            let r = self.apply(st, e, c, v, d, ns, None);
             out = Some(match out {
                 Some(o) => o.join(&r),
                 None => r,
@@ -1476,18 +1563,28 @@ impl<'c, 'a> Fx<'c, 'a> {
     /// so an argument that reaches the frame is rejected (spec: an opaque
     /// call defaults to rejecting a polluted argument), and the result may
     /// point wherever the arguments do, or at a fresh object.
-    fn opaque_call(&mut self, st: &mut State, e: &'a Expr<'a>, vals: Vec<Locs>) -> AVal {
+    fn opaque_call(&mut self, st: &mut State, e: &'a Expr<'a>, vals: Vec<Locs>, notes: &[ArgNote]) -> AVal {
         let mut result: Locs = [Loc::Obj(key(e))].into_iter().collect();
         let mut labels = Vec::new();
         for (i, v) in vals.iter().enumerate() {
             let reach = self.reach(st, v);
+            let note = notes.get(i).cloned().unwrap_or(ArgNote { name: None, managed: false });
+            // A pointer the callee may hand to a channel or a thread: the
+            // parameters it reaches sink (spec: calling an opaque function
+            // value may hand the argument to a channel).
+            let sends = note.managed && !v.iter().any(|l| l.is_frame());
+            if sends {
+                self.sunk.extend(reach.iter().filter_map(|l| l.param()));
+            }
             if reach.iter().any(|l| l.is_frame()) {
                 let msg = if v.iter().any(|l| matches!(l, Loc::Env(_))) {
-                    "this call may store a closure that captures the current frame beyond it; put the captured backing on the heap"
+                    "this call may store a closure that captures the current frame beyond it; put the captured backing on the heap".to_string()
+                } else if sends {
+                    format!("this call may send {} across a channel, and the object it points to holds a view of the current frame; put the backing on the heap", self.note_name(&note, i))
                 } else {
-                    "this call may store a view of the current frame beyond it; put the backing on the heap"
+                    "this call may store a view of the current frame beyond it; put the backing on the heap".to_string()
                 };
-                self.error(e.span, msg.to_string());
+                self.error(e.span, msg);
             }
             result.extend(reach.iter().copied());
             labels.push((format!("argument {}", i + 1), reach));
@@ -1518,20 +1615,22 @@ impl<'c, 'a> Fx<'c, 'a> {
             _ => None,
         };
         let fv = self.ev(st, f);
+        let notes = self.param_notes(self.ty(f));
+        let note1 = vec![notes.first().cloned().unwrap_or(ArgNote { name: None, managed: true })];
         let obj = Loc::Obj(key(e));
         let result = match k {
             Functional::Map => {
-                let r = self.call_value(st, e, &fv, vec![elems], vec![false], false);
+                let r = self.call_value(st, e, &fv, vec![elems], vec![false], note1.clone(), false);
                 st.mem.entry(obj).or_default().extend(r.flat());
                 [obj].into_iter().collect()
             }
             Functional::Filter => {
-                self.call_value(st, e, &fv, vec![elems.clone()], vec![false], false);
+                self.call_value(st, e, &fv, vec![elems.clone()], vec![false], note1.clone(), false);
                 st.mem.entry(obj).or_default().extend(elems);
                 [obj].into_iter().collect()
             }
             Functional::Foreach => {
-                self.call_value(st, e, &fv, vec![elems], vec![false], false);
+                self.call_value(st, e, &fv, vec![elems], vec![false], note1.clone(), false);
                 Locs::new()
             }
             Functional::Fold | Functional::Reduce => {
@@ -1542,7 +1641,7 @@ impl<'c, 'a> Fx<'c, 'a> {
                     None => elems.clone(),
                 };
                 loop {
-                    let r = self.call_value(st, e, &fv, vec![acc.clone(), elems.clone()], vec![false, false], false);
+                    let r = self.call_value(st, e, &fv, vec![acc.clone(), elems.clone()], vec![false, false], notes.clone(), false);
                     let mut next = acc.clone();
                     r.flat_into(&mut next);
                     if next == acc {
@@ -1565,7 +1664,7 @@ impl<'c, 'a> Fx<'c, 'a> {
     /// A call of `code` through its summary. `vals[i]`: what argument i (the
     /// receiver first for a method, the environment first for a lambda)
     /// points into; `recv_place`: the storage of a method's receiver.
-    fn apply(&mut self, st: &mut State, e: &'a Expr<'a>, code: Code, vals: Vec<Locs>, direct: Vec<bool>, recv_place: Option<Locs>) -> AVal {
+    fn apply(&mut self, st: &mut State, e: &'a Expr<'a>, code: Code, vals: Vec<Locs>, direct: Vec<bool>, notes: Vec<ArgNote>, recv_place: Option<Locs>) -> AVal {
         let k = key(e);
         let sum = self.sums.get(code).clone();
         let deeps: Vec<Locs> = vals.iter().map(|v| self.reach1(st, v)).collect();
@@ -1607,10 +1706,146 @@ impl<'c, 'a> Fx<'c, 'a> {
                 self.store(st, l, &cs, e.span, &sink);
             }
         }
+        // A parameter the callee hands to another thread: what the argument
+        // reaches goes there, and must not view this frame.
+        for &i in &sum.sinks {
+            let Some(v) = vals.get(i as usize) else { continue };
+            if self.handed_over(st, v) {
+                let what = match notes.get(i as usize).and_then(|n| n.name.clone()) {
+                    Some(n) => format!("'{}'", n),
+                    None => self.arg_label(code, i as usize),
+                };
+                let who = match callee_name(e) {
+                    Some(n) => format!("'{}'", n),
+                    None => "this call".to_string(),
+                };
+                self.error(e.span, format!("{} sends {} across a channel, and the object it points to holds a view of the current frame; put the backing on the heap", who, what));
+            }
+        }
         let labels: Vec<(String, Locs)> = vals.iter().zip(&deeps).enumerate().map(|(i, (v, d))| (self.arg_label(code, i), v.union(d).copied().collect())).collect();
         self.call_args.insert(k, labels);
         let t = self.ty(e);
         self.fit(t, ret)
+    }
+}
+
+impl<'c, 'a> Fx<'c, 'a> {
+    // ----- values handed to another thread --------------------------------
+
+    /// Whether a value of type `t` can hold a managed pointer (what a
+    /// receiving thread could read a frame view through).
+    fn has_managed(&self, t: TyId, depth: u32) -> bool {
+        if depth > 16 {
+            return true;
+        }
+        match self.kind(t) {
+            TyKind::Ptr(_) | TyKind::Param(..) => true,
+            TyKind::Array(e, _) => self.has_managed(*e, depth + 1),
+            TyKind::Tuple(ts) => ts.iter().any(|t| self.has_managed(*t, depth + 1)),
+            TyKind::Struct(..) => self.c.types.struct_fields(t).iter().any(|(_, t)| self.has_managed(*t, depth + 1)),
+            TyKind::Enum(..) => {
+                let n = self.c.types.enum_def(t).map_or(0, |d| d.variants.len());
+                (0..n as u32).any(|v| self.c.types.variant_fields(t, v).into_iter().any(|f| self.has_managed(f, depth + 1)))
+            }
+            _ => false,
+        }
+    }
+
+    /// The local an argument names (through parens and `move`), for a
+    /// diagnostic, and whether its type can hold a managed pointer.
+    fn arg_note(&self, a: &Expr) -> ArgNote {
+        let mut x = a.unparen();
+        if let ExprKind::Call { callee, args: [inner] } = &x.kind {
+            if matches!(&callee.unparen().kind, ExprKind::Name(id) if id.name == "move") {
+                x = inner.unparen();
+            }
+        }
+        let name = match &x.kind {
+            ExprKind::Name(id) => Some(id.name.to_string()),
+            _ => None,
+        };
+        ArgNote { name, managed: self.has_managed(self.ty(a), 0) }
+    }
+
+    fn arg_notes(&self, args: &[Expr]) -> Vec<ArgNote> {
+        args.iter().map(|a| self.arg_note(a)).collect()
+    }
+
+    /// Unnamed notes for the parameters of the function type `t`.
+    fn param_notes(&self, t: TyId) -> Vec<ArgNote> {
+        match self.kind(t) {
+            TyKind::Func(ps, _) => ps.iter().map(|p| ArgNote { name: None, managed: self.has_managed(*p, 0) }).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// "'c'", or "argument N" for an argument that is not a name.
+    fn note_name(&self, n: &ArgNote, i: usize) -> String {
+        match &n.name {
+            Some(s) => format!("'{}'", s),
+            None => format!("argument {}", i + 1),
+        }
+    }
+
+    /// A value handed to another thread: records the unit's parameters it
+    /// reaches as sinks; true when it reaches this frame (the receiving
+    /// thread could read the frame after it is gone).
+    fn handed_over(&mut self, st: &State, v: &Locs) -> bool {
+        let reach = self.reach(st, v);
+        self.sunk.extend(reach.iter().filter_map(|l| l.param()));
+        reach.iter().any(|l| l.is_frame())
+    }
+
+    /// `chan_send` and `chan_try_send` of std.concurrent.channel: the leaf
+    /// sends.
+    fn is_channel_send(&self, f: u32) -> bool {
+        let d = &self.c.funcs[f as usize];
+        matches!(d.item.name.name, "chan_send" | "chan_try_send") && self.c.library.contains(&d.file) && self.c.sm.path(d.file).ends_with("channel.dusk")
+    }
+
+    /// `chan_send(ch, x)`: x crosses to the receiving thread. The ring keeps
+    /// nothing this frame or the caller reads back, so no store is modelled.
+    fn channel_send(&mut self, st: &mut State, e: &'a Expr<'a>, f: u32, args: &'a [Expr<'a>], vals: &[Locs]) -> AVal {
+        if let (Some(v), Some(a)) = (vals.get(1), args.get(1)) {
+            if self.handed_over(st, v) {
+                let n = self.arg_note(a);
+                let what = self.note_name(&n, 1);
+                let name = self.c.funcs[f as usize].item.name.name;
+                self.error(e.span, format!("{} cannot send {}: the object it points to holds a view of the current frame, which the receiving thread would read after the frame is gone; put the backing on the heap", name, what));
+            }
+        }
+        let t = self.ty(e);
+        self.shape(t, &Locs::new())
+    }
+
+    /// `spawn(lambda () -> void { ... })` (or `submit`): the captures cross
+    /// to the new thread, and must not reach this frame through memory.
+    fn launch(&mut self, st: &mut State, e: &'a Expr<'a>, what: &str, args: &'a [Expr<'a>]) -> AVal {
+        let t = self.ty(e);
+        let [a] = args else { return self.opaque_args(st, e, args) };
+        let ExprKind::Lambda(l) = &a.unparen().kind else { return self.opaque_args(st, e, args) };
+        self.closure(st, l);
+        let Some(&i) = self.c.info.lambdas.get(&key(*l)) else { return self.shape(t, &Locs::new()) };
+        let d = &self.c.funcs[self.func as usize];
+        let caps: Vec<(u32, String)> = d.lambdas.get(i).map_or_else(Vec::new, |lam| lam.captures.iter().map(|c| (c.0, d.locals.get(c.0 as usize).map_or_else(String::new, |x| x.name.clone()))).collect());
+        for (cap, name) in caps {
+            let v = st.locals.get(cap as usize).map_or_else(Locs::new, |v| v.flat());
+            if self.handed_over(st, &v) {
+                self.error(a.span, format!("{} cannot capture '{}': the object it points to holds a view of the spawning frame, which the thread could read after the frame is gone; put the backing on the heap", what, name));
+            }
+        }
+        self.shape(t, &Locs::new())
+    }
+}
+
+/// The name a call is written through: the function or local it names,
+/// the method or field it selects.
+fn callee_name<'x>(e: &'x Expr<'x>) -> Option<&'x str> {
+    let ExprKind::Call { callee, .. } = &e.unparen().kind else { return None };
+    match &callee.unparen().kind {
+        ExprKind::Name(id) => Some(id.name),
+        ExprKind::Field { name, .. } => Some(name.name),
+        _ => None,
     }
 }
 

@@ -20,7 +20,7 @@ pub enum Launch {
 }
 
 impl Launch {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Launch::Thread => "spawn",
             Launch::Pool => "submit",
@@ -64,7 +64,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             return result;
         };
+        let outer = self.own.thread_enter();
         let ft = self.expr(cx, &args[0], None);
+        self.own.thread_leave(outer);
         let unit = self.types.func(vec![], prim::VOID);
         if ft != unit && ft != prim::ERR {
             self.err(args[0].span, shape);

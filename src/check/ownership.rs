@@ -204,6 +204,24 @@ impl Ownership {
         (self.flow, self.loops) = saved;
     }
 
+    /// A spawned (or submitted) lambda is about to be checked: inside the
+    /// thread every captured owner is a borrow (spec "What crosses a
+    /// spawn"), so the outer owners read as borrows until `thread_leave`
+    /// restores the state returned here.
+    pub fn thread_enter(&mut self) -> Flow {
+        let saved = self.flow.clone();
+        for v in self.flow.vals.values_mut() {
+            if matches!(v, Val::One(Own::Owner | Own::Freed)) {
+                *v = Val::One(Own::Borrow);
+            }
+        }
+        saved
+    }
+
+    pub fn thread_leave(&mut self, saved: Flow) {
+        self.flow = saved;
+    }
+
     fn get(&self, span: Span) -> Option<&Val> {
         self.flow.vals.get(&span)
     }
@@ -600,5 +618,40 @@ impl<'a, 'd> Checker<'a, 'd> {
         if arms.len() == yielding {
             self.own.matches.insert(key(m), first);
         }
+    }
+}
+
+impl<'a, 'd> Checker<'a, 'd> {
+    /// Reports `self` used whole where a pointer is required (spec
+    /// "Interfaces": `self` names the receiver's value, not a pointer to it,
+    /// though the receiver is passed by pointer underneath): handed to a
+    /// `*T` parameter, returned against a `*T` return, or dereferenced.
+    /// `want` is the pointer type required (None: an explicit `*self`).
+    pub(super) fn self_for_pointer(&mut self, cx: &FnCx, e: &Expr, want: Option<TyId>) -> bool {
+        self.self_for_pointer_at(cx, e, want, false)
+    }
+
+    /// `self_for_pointer`; `defer`: report after the escape analysis, which
+    /// reads such a `self` as the receiver pointer (a generic parameter
+    /// instantiated to the receiver's pointer type, as in
+    /// `chan_send(ch, self)`: the reference's escape pass names the send).
+    pub(super) fn self_for_pointer_at(&mut self, cx: &FnCx, e: &Expr, want: Option<TyId>, defer: bool) -> bool {
+        if let Some(w) = want {
+            if !matches!(self.types.kind(w), TyKind::Ptr(_) | TyKind::RawPtr(_) | TyKind::VoidPtr) {
+                return false;
+            }
+        }
+        let ExprKind::Name(id) = &e.unparen().kind else { return false };
+        let is_receiver = id.name == "self" && cx.lookup("self") == Some(LocalId(0)) && cx.locals.first().map_or(false, |l| l.name == "self");
+        if !is_receiver {
+            return false;
+        }
+        let msg = "cannot use 'self' where a pointer is required; 'self' is the receiver value, not a pointer to it";
+        if defer {
+            self.info.deferred.push((e.span, msg.to_string()));
+        } else {
+            self.err(e.span, msg);
+        }
+        true
     }
 }

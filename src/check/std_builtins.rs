@@ -39,8 +39,12 @@ impl<'a, 'd> Checker<'a, 'd> {
         // An open type parameter (a template body) passes; its instances are
         // checked at their ground types.
         if !self.types.is_integral(t) && t != prim::ERR {
-            let n = self.tyname(t);
-            self.err(v.span, format!("cannot hash '{}'; a map key is an integer, char, rune, or string", n));
+            let n = match self.types.kind(t) {
+                TyKind::Ptr(_) => "a managed pointer".to_string(),
+                TyKind::RawPtr(_) | TyKind::VoidPtr => "a raw pointer".to_string(),
+                _ => format!("'{}'", self.tyname(t)),
+            };
+            self.err(v.span, format!("cannot hash {}; a map key is an integer, char, rune, or string", n));
         }
         self.info.calls.insert(key(e), CallRes::Cast(prim::I64));
         prim::I64
