@@ -25,6 +25,8 @@ pub use concurrency::Launch;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
 mod ownership;
+mod cabi;
+pub use cabi::{Cabi, Callback, ForeignDecl, LinkInput, LinkKind};
 #[path = "check_generic.rs"]
 mod generic;
 
@@ -106,6 +108,8 @@ pub enum CallRes {
     Join,
     /// `x.m(args)` on an interface value: a call through this vtable slot.
     Dynamic(u32),
+    /// A call of `Cabi::foreign[i]`, by the platform C ABI (check/cabi.rs).
+    Foreign(u32),
 }
 
 pub struct FuncDecl<'a> {
@@ -156,6 +160,8 @@ pub struct Checked<'a> {
     pub main: Option<(u32, MainForm)>,
     /// A `do` expression (by key) -> the calls it desugars to, checked in its place.
     pub dos: HashMap<usize, &'a Expr<'a>>,
+    /// The C boundary: foreign functions, callbacks, `@link`/`@csource`.
+    pub cabi: Cabi<'a>,
 }
 
 /// One parsed file handed to the checker.
@@ -204,7 +210,8 @@ struct Globals {
 /// their bodies into it.
 pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
     let library = files.iter().filter(|f| f.library).map(|f| f.ast.file).collect();
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default(), ifaces: Default::default(), monads: Default::default() };
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default(), ifaces: Default::default(), monads: Default::default(), cabi: Default::default() };
+    c.cabi.links = cabi::collect_links(&sm, files);
     c.collect(files);
     let main = c.find_main(files);
     let declared = c.funcs.len();
@@ -220,8 +227,8 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
     if !c.types.complete_instances() {
         c.diags.error_global("generic type instances do not terminate: a struct or enum nests itself under ever larger type arguments");
     }
-    let Checker { types, funcs, info, monads, .. } = c;
-    Checked { sm, types, funcs, info, main, dos: monads.dos }
+    let Checker { types, funcs, info, monads, cabi, .. } = c;
+    Checked { sm, types, funcs, info, main, dos: monads.dos, cabi }
 }
 
 fn paradigms(f: &File, diags: &mut Diagnostics, runtime: bool) -> Paradigms {
@@ -272,6 +279,8 @@ struct Checker<'a, 'd> {
     own: ownership::Ownership,
     /// Monad blocks and `do` desugarings (check/monads.rs).
     monads: monads::Monads<'a>,
+    /// Foreign functions and the C boundary (check/cabi.rs).
+    cabi: cabi::Cabi<'a>,
 }
 
 /// A local's checking state.
@@ -378,6 +387,10 @@ impl<'a, 'd> Checker<'a, 'd> {
         for (fi, f) in files.iter().enumerate() {
             for item in f.ast.items {
                 match item {
+                    Item::Func(func) if func.vis == Visibility::ExportC => {
+                        self.check_export_c(func);
+                        self.declare_func(fi as u32, f, func)
+                    }
                     Item::Func(func) => self.declare_func(fi as u32, f, func),
                     Item::Impl(im) => self.declare_impl(fi as u32, f, im),
                     Item::Struct(_) => {}
@@ -387,11 +400,13 @@ impl<'a, 'd> Checker<'a, 'd> {
                             self.err(it.span, format!("the '{}' interface requires the oop paradigm; add '@paradigm oop'", it.name.name));
                         }
                     }
-                    Item::Foreign(s) => self.err(s.span, "not supported yet: foreign functions"),
+                    // After every dusk function, so a name clash is seen either way.
+                    Item::Foreign(_) => {}
                     Item::Monad(m) => self.declare_monad(f, m),
                 }
             }
         }
+        self.declare_foreign_blocks(files);
     }
 
     /// `impl S { ... }` / `impl I for S { ... }`: methods become functions
@@ -1353,6 +1368,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(f) = self.lookup_func(cx, id.name) {
             return self.func_value(e, f);
         }
+        if let Some(f) = self.cabi.lookup(id.name) {
+            return self.foreign_value(e, f);
+        }
         if self.lookup_template(cx, id.name).is_some() {
             return self.unsupported(e, "generic functions as values");
         }
@@ -1730,6 +1748,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.args_against(cx, args, &params, e.span, None);
             self.info.calls.insert(key(e), CallRes::Func(f));
             return ret;
+        }
+        if let Some(f) = self.cabi.lookup(name) {
+            return self.foreign_call(cx, e, f, args);
         }
         if let Some(tid) = self.lookup_template(cx, name) {
             return self.call_template(cx, e, tid, args, expected, &[]);
