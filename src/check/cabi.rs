@@ -292,7 +292,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     pub(super) fn check_export_c(&mut self, func: &'a FuncItem<'a>) {
         let name = func.name.name;
         if !func.generics.is_empty() {
-            self.err(func.name.span, "an exported C function cannot be generic");
+            // Refused with the generic declaration (check_generic.rs).
             return;
         }
         if name == "main" || name == "dusk__main" {
@@ -409,7 +409,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         let shape = format!("callback argument {} must be a capture-free lambda literal or the name of a top-level function; a closure value has no bare C function pointer", n);
         match &inner.kind {
             ExprKind::Lambda(l) => {
-                let t = self.expr(cx, a, Some(want));
+                // No expected type: the literal's own written signature is
+                // what must equal the callback's.
+                let t = self.expr(cx, a, None);
                 let Some((owner, index)) = self.lambda_decl_of(l) else { return };
                 if let Some(&cap) = self.funcs[owner as usize].lambdas[index].captures.first() {
                     let name = cx.locals[cap.0 as usize].name.clone();
