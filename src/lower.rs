@@ -89,7 +89,8 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
     }
     let mut strings = Strings::default();
     for (i, f) in c.funcs.iter().enumerate() {
-        let func = FnLower::new(c, f, &mut strings, arch).lower_body();
+        let mut func = FnLower::new(c, f, &mut strings, arch).lower_body();
+        cabi::export_linkage(f, &mut func);
         let _ = i;
         m.functions.push(func);
         for lam in &f.lambdas {

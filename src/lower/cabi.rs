@@ -106,9 +106,18 @@ pub fn classify(c: &Checked, ty: TyId, arch: Arch) -> CClass {
 /// through AArch64's x8 result register) has no IR form.
 pub fn unsupported_result(c: &Checked, ret: TyId, arch: Arch) -> Option<&'static str> {
     match classify(c, ret, arch) {
-        CClass::Regs(p) if p.len() > 1 => Some("a struct returned in two or more registers"),
-        CClass::Memory if arch == Arch::Aarch64 => Some("a struct returned through the AArch64 result register x8"),
+        CClass::Regs(p) if p.len() > 1 => Some("a struct in two or more registers"),
+        CClass::Memory if arch == Arch::Aarch64 => Some("a struct through the AArch64 result register x8"),
         _ => None,
+    }
+}
+
+/// An `export "C"` function is a global symbol, so C code in another
+/// object (an `@link`ed one, or a host linking dc's object) reaches it by
+/// its bare name. Every other function stays local to dc's object.
+pub(super) fn export_linkage(f: &FuncDecl, func: &mut ir::Function) {
+    if f.item.vis == Visibility::ExportC {
+        func.linkage = ir::Linkage::Global;
     }
 }
 
