@@ -201,7 +201,8 @@ pub fn c_boundary(c: &Checked, arch: Arch, link: bool) -> Result<Vec<Vec<u8>>, (
                 }
                 LinkKind::File => match std::fs::read(&l.path) {
                     Ok(bytes) => match dc_backend::link::defined_symbols(&bytes) {
-                        Ok(syms) => {
+                        Ok((a, _)) if a != arch => diags.error(l.span, format!("@link '{}' is an object for {}, but the target is {}", l.value, arch_name(a), arch_name(arch))),
+                        Ok((_, syms)) => {
                             defined.extend(syms);
                             objects.push(bytes);
                         }
@@ -226,4 +227,11 @@ pub fn c_boundary(c: &Checked, arch: Arch, link: bool) -> Result<Vec<Vec<u8>>, (
         return Err(());
     }
     Ok(objects)
+}
+
+fn arch_name(a: Arch) -> &'static str {
+    match a {
+        Arch::X86_64 => "x86-64",
+        Arch::Aarch64 => "aarch64",
+    }
 }
