@@ -30,7 +30,7 @@ mod allocators;
 pub use allocators::{AllocMethod, AllocRecv, Ambient};
 pub use containers::ContainerLoop;
 mod cabi;
-pub use cabi::{Cabi, Callback, ForeignDecl, LinkInput, LinkKind};
+pub use cabi::{Cabi, Callback, LinkKind};
 #[path = "check_generic.rs"]
 mod generic;
 

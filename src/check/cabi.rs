@@ -19,7 +19,6 @@ use super::*;
 /// One function of a `foreign "C"` block.
 pub struct ForeignDecl<'a> {
     pub func: &'a ForeignFunc<'a>,
-    pub file: FileId,
     /// The C symbol it binds (its name, never privatized).
     pub symbol: String,
     pub params: Vec<TyId>,
@@ -150,7 +149,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         for f in files {
             for item in f.ast.items {
                 if let Item::Foreign(block) = item {
-                    self.declare_foreign(f, block);
+                    self.declare_foreign(block);
                 }
             }
         }
@@ -158,7 +157,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// `foreign "C" { ... }`: resolve and check each signature, then enter
     /// the functions into the program-wide foreign table.
-    pub(super) fn declare_foreign(&mut self, f: &ParsedFile<'a>, block: &'a ForeignItem<'a>) {
+    pub(super) fn declare_foreign(&mut self, block: &'a ForeignItem<'a>) {
         if block.abi.value != "C" {
             self.err(block.abi.span, "the only supported foreign calling convention is \"C\"");
             return;
@@ -171,7 +170,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             let params: Vec<TyId> = func.params.iter().map(|p| self.resolve_type(p.ty)).collect();
             let ret = self.resolve_type(func.ret);
-            let mut decl = ForeignDecl { func, file: f.ast.file, symbol: name.to_string(), params, ret, variadic: func.variadic, callback: false, by_value: false };
+            let mut decl = ForeignDecl { func, symbol: name.to_string(), params, ret, variadic: func.variadic, callback: false, by_value: false };
             self.foreign_signature(&mut decl);
             // The same C symbol may be declared in several files (or twice);
             // the declarations must agree.
