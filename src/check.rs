@@ -29,6 +29,8 @@ mod containers;
 mod allocators;
 pub use allocators::{AllocMethod, AllocRecv, Ambient};
 pub use containers::ContainerLoop;
+mod cabi;
+pub use cabi::{Cabi, Callback, LinkKind};
 #[path = "check_generic.rs"]
 mod generic;
 
@@ -110,6 +112,8 @@ pub enum CallRes {
     Join,
     /// `x.m(args)` on an interface value: a call through this vtable slot.
     Dynamic(u32),
+    /// A call of `Cabi::foreign[i]`, by the platform C ABI (check/cabi.rs).
+    Foreign(u32),
 }
 
 pub struct FuncDecl<'a> {
@@ -168,6 +172,8 @@ pub struct Checked<'a> {
     pub dos: HashMap<usize, &'a Expr<'a>>,
     /// The standard library's files (runtime files are `FuncDecl::runtime`).
     pub library: HashSet<FileId>,
+    /// The C boundary: foreign functions, callbacks, `@link`/`@csource`.
+    pub cabi: Cabi<'a>,
 }
 
 /// One parsed file handed to the checker.
@@ -216,7 +222,8 @@ struct Globals {
 /// their bodies into it.
 pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
     let library = files.iter().filter(|f| f.library).map(|f| f.ast.file).collect();
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default(), ifaces: Default::default(), monads: Default::default() };
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default(), ifaces: Default::default(), monads: Default::default(), cabi: Default::default() };
+    c.cabi.links = cabi::collect_links(&sm, files);
     c.collect(files);
     let main = c.find_main(files);
     let declared = c.funcs.len();
@@ -238,8 +245,8 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
             c.diags.error(span, msg);
         }
     }
-    let Checker { types, funcs, info, monads, g, .. } = c;
-    Checked { sm, types, funcs, info, main, dos: monads.dos, library: g.library }
+    let Checker { types, funcs, info, monads, g, cabi, .. } = c;
+    Checked { sm, types, funcs, info, main, dos: monads.dos, library: g.library, cabi }
 }
 
 fn paradigms(f: &File, diags: &mut Diagnostics, runtime: bool) -> Paradigms {
@@ -290,6 +297,8 @@ struct Checker<'a, 'd> {
     own: ownership::Ownership,
     /// Monad blocks and `do` desugarings (check/monads.rs).
     monads: monads::Monads<'a>,
+    /// Foreign functions and the C boundary (check/cabi.rs).
+    cabi: cabi::Cabi<'a>,
 }
 
 /// A local's checking state.
@@ -398,6 +407,10 @@ impl<'a, 'd> Checker<'a, 'd> {
         for (fi, f) in files.iter().enumerate() {
             for item in f.ast.items {
                 match item {
+                    Item::Func(func) if func.vis == Visibility::ExportC => {
+                        self.check_export_c(func);
+                        self.declare_func(fi as u32, f, func)
+                    }
                     Item::Func(func) => self.declare_func(fi as u32, f, func),
                     Item::Impl(im) => self.declare_impl(fi as u32, f, im),
                     Item::Struct(_) => {}
@@ -407,11 +420,13 @@ impl<'a, 'd> Checker<'a, 'd> {
                             self.err(it.span, format!("the '{}' interface requires the oop paradigm; add '@paradigm oop'", it.name.name));
                         }
                     }
-                    Item::Foreign(s) => self.err(s.span, "not supported yet: foreign functions"),
+                    // After every dusk function, so a name clash is seen either way.
+                    Item::Foreign(_) => {}
                     Item::Monad(m) => self.declare_monad(f, m),
                 }
             }
         }
+        self.declare_foreign_blocks(files);
     }
 
     /// `impl S { ... }` / `impl I for S { ... }`: methods become functions
@@ -1411,6 +1426,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(f) = self.lookup_func(cx, id.name) {
             return self.func_value(e, f);
         }
+        if let Some(f) = self.cabi.lookup(id.name) {
+            return self.foreign_value(e, f);
+        }
         if self.lookup_template(cx, id.name).is_some() {
             return self.unsupported(e, "generic functions as values");
         }
@@ -1793,6 +1811,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.args_against(cx, args, &params, e.span, None);
             self.info.calls.insert(key(e), CallRes::Func(f));
             return ret;
+        }
+        if let Some(f) = self.cabi.lookup(name) {
+            return self.foreign_call(cx, e, f, args);
         }
         if let Some(tid) = self.lookup_template(cx, name) {
             return self.call_template(cx, e, tid, args, expected, &[]);

@@ -162,3 +162,76 @@ impl FrontEnd {
 pub fn lower(c: &Checked, arch: Arch) -> dc_backend::ir::Module {
     crate::lower::lower(c, arch)
 }
+
+/// What the C boundary needs from the build, checked before lowering (see
+/// docs/architecture.md, "The C boundary"). dc links its own static
+/// executables with no C library and carries no C compiler, so:
+/// - every foreign function the program uses must be defined by what dc
+///   links: a dusk function of the program or the runtime (an `export "C"`
+///   function, a runtime symbol), or an `@link`ed relocatable object;
+/// - an `@link` library name, an archive or shared object, and a
+///   `@csource` file cannot be honoured;
+/// - a foreign result the IR cannot take back yet (a struct in two
+///   registers) is refused.
+/// Each refusal is reported where the program asks for it. `link` is false
+/// when the output is not linked (`--emit obj/asm/ir`): then only the rules
+/// about the code itself apply. Returns the `@link`ed objects' bytes.
+pub fn c_boundary(c: &Checked, arch: Arch, link: bool) -> Result<Vec<Vec<u8>>, ()> {
+    use crate::check::{CallRes, LinkKind};
+    let mut diags = Diagnostics::new();
+    let mut used: Vec<u32> = c.info.calls.values().filter_map(|r| if let CallRes::Foreign(f) = r { Some(*f) } else { None }).collect();
+    used.extend(c.cabi.values.values().copied());
+    used.sort_unstable();
+    used.dedup();
+    for &f in &used {
+        let d = &c.cabi.foreign[f as usize];
+        if let Some(why) = crate::lower::c_result_unsupported(c, d.ret, arch) {
+            diags.error(d.func.ret.span, format!("not supported yet: foreign function '{}' returns {}", d.symbol, why));
+        }
+    }
+    let mut objects = Vec::new();
+    let mut defined: HashSet<String> = c.funcs.iter().map(|f| f.symbol.clone()).collect();
+    if link {
+        for l in &c.cabi.links {
+            match l.kind {
+                LinkKind::CSource => diags.error(l.span, format!("@csource '{}' needs a C compiler, which dc does not carry; compile it to an object yourself and name the object with @link", l.value)),
+                LinkKind::Library => diags.error(l.span, format!("@link '{}' names a C library, which dc cannot link: dc builds static executables with no C library; name a relocatable object (.o) instead", l.value)),
+                LinkKind::File if !l.value.ends_with(".o") => {
+                    diags.error(l.span, format!("@link '{}': dc's linker reads relocatable objects (.o) only, not archives or shared objects", l.value))
+                }
+                LinkKind::File => match std::fs::read(&l.path) {
+                    Ok(bytes) => match dc_backend::link::defined_symbols(&bytes) {
+                        Ok((a, _)) if a != arch => diags.error(l.span, format!("@link '{}' is an object for {}, but the target is {}", l.value, arch_name(a), arch_name(arch))),
+                        Ok((_, syms)) => {
+                            defined.extend(syms);
+                            objects.push(bytes);
+                        }
+                        Err(e) => diags.error(l.span, format!("@link '{}': {}", l.value, e)),
+                    },
+                    Err(e) => diags.error(l.span, format!("@link '{}': cannot read '{}': {}", l.value, l.path, e)),
+                },
+            }
+        }
+        for &f in &used {
+            let d = &c.cabi.foreign[f as usize];
+            if !defined.contains(&d.symbol) {
+                diags.error(
+                    d.func.name.span,
+                    format!("foreign function '{}' binds the C symbol '{}', which nothing dc links defines: dc links no C library; define it in an @link'ed object, or build with --emit obj and link with a C toolchain", d.symbol, d.symbol),
+                );
+            }
+        }
+    }
+    if diags.has_errors() {
+        diags.print_all(&c.sm);
+        return Err(());
+    }
+    Ok(objects)
+}
+
+fn arch_name(a: Arch) -> &'static str {
+    match a {
+        Arch::X86_64 => "x86-64",
+        Arch::Aarch64 => "aarch64",
+    }
+}

@@ -60,6 +60,7 @@ pub fn check(a: &CommonArgs) -> i32 {
 pub fn compile(file: &Path, arch: Arch, emit: Emit, opt: bool, debug: bool) -> Result<Output, ()> {
     let fe = crate::compile::FrontEnd::new();
     let checked = fe.check(file)?;
+    let c_objects = crate::compile::c_boundary(&checked, arch, emit == Emit::Exe)?;
     let module = crate::compile::lower(&checked, arch);
     if emit == Emit::Ir {
         // Show the IR the back end will see.
@@ -82,7 +83,13 @@ pub fn compile(file: &Path, arch: Arch, emit: Emit, opt: bool, debug: bool) -> R
             let isa = dc_backend::isa::for_arch(arch);
             let mut entry = dc_backend::obj::Object::new(arch);
             isa.runtime_asm(&mut entry);
-            dc_backend::link::link_objects(&[obj, entry], "_start").map(Output::Exe).map_err(|e| eprintln!("dc: error: {}", e))
+            // The program, the runtime entry, then any `@link`ed objects.
+            let mut files = Vec::new();
+            for o in [&obj, &entry] {
+                files.push(dc_backend::elf::write_object(o).map_err(|e| eprintln!("dc: internal error: {}", e))?);
+            }
+            files.extend(c_objects);
+            dc_backend::link::link(&files, "_start").map(Output::Exe).map_err(|e| eprintln!("dc: error: {}", e))
         }
     }
 }

@@ -13,6 +13,7 @@ use dc_backend::ir::{self, BinOp as IB, BlockId, CastOp, Callee, FloatCC, Functi
 use dc_backend::Arch;
 use std::collections::HashMap;
 
+mod cabi;
 mod closures;
 mod concurrency;
 mod enums;
@@ -21,6 +22,8 @@ mod views;
 mod containers;
 #[path = "lower_heap.rs"]
 mod heap;
+
+pub use cabi::unsupported_result as c_result_unsupported;
 
 /// Linux system-call numbers per architecture, for `__sys_nr`.
 pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
@@ -98,7 +101,8 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
     }
     let mut strings = Strings::default();
     for (i, f) in c.funcs.iter().enumerate() {
-        let func = FnLower::new(c, f, &mut strings, arch).lower_body();
+        let mut func = FnLower::new(c, f, &mut strings, arch).lower_body();
+        cabi::export_linkage(f, &mut func);
         let _ = i;
         m.functions.push(func);
         for lam in &f.lambdas {
@@ -106,6 +110,7 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
         }
     }
     m.functions.extend(closures::thunks(c));
+    m.functions.extend(cabi::boundary_functions(c));
     if let Some((main, form)) = c.main {
         m.functions.push(entry(c, main, form));
     }
@@ -819,6 +824,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             ExprKind::Rune(r) => self.b.iconst(Type::I32, *r as i64),
             ExprKind::Bool(v) => self.b.iconst(Type::I8, *v as i64),
             ExprKind::Paren(inner) => self.expr(inner),
+            ExprKind::Name(_) if self.c.cabi.values.contains_key(&key(e)) => self.foreign_value(e),
             ExprKind::Name(_) => match self.c.info.names[&key(e)] {
                 NameRes::Local(l) => {
                     let addr = self.local_slot(l);
@@ -1076,6 +1082,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         let ty = self.ty(e);
         match res {
             CallRes::Func(f) => Some(self.call_func(e, f, None, args)),
+            CallRes::Foreign(f) => Some(self.foreign_call(e, f, args)),
             CallRes::Method(f) => {
                 let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
                 // Through a managed *S the receiver is the checked heap block.

@@ -52,6 +52,18 @@ pub fn link(objects: &[Vec<u8>], entry: &str) -> Result<Vec<u8>, String> {
     Ok(write_executable(&target, &outs, &segments, &symbols, entry_addr))
 }
 
+/// The machine of a relocatable object and the global symbols it defines
+/// (for a front end that checks, before linking, that a name it binds will
+/// resolve).
+pub fn defined_symbols(object: &[u8]) -> Result<(Arch, Vec<String>), String> {
+    let f = object::read::File::parse(object).map_err(|e| format!("not a readable object file: {}", e))?;
+    if f.kind() != object::ObjectKind::Relocatable {
+        return Err("not a relocatable object file".into());
+    }
+    let arch = machine_of(std::slice::from_ref(&f))?;
+    Ok((arch, f.symbols().filter(|s| s.is_global() && !s.is_undefined()).filter_map(|s| s.name().ok().map(str::to_string)).collect()))
+}
+
 /// What differs between the two machines.
 struct Target {
     arch: Arch,

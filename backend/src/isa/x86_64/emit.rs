@@ -1202,6 +1202,12 @@ impl<'a> Emitter<'a> {
             }
         }
         self.parallel(&moves)?;
+        if nf > 0 {
+            // A variadic C callee reads al as an upper bound on the vector
+            // registers holding arguments (System V); dc does not know
+            // which callees are variadic, and al is free here.
+            self.a.mov(eax, nf as u32)?;
+        }
         match callee {
             Callee::Direct(name) => {
                 self.relocs.push(PendingReloc {
