@@ -237,7 +237,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// The instance of template `tid` at ground type arguments `args`,
     /// created (and queued for checking) on first use.
-    fn instance(&mut self, tid: u32, args: Vec<TyId>, span: Span) -> Option<u32> {
+    pub(super) fn instance(&mut self, tid: u32, args: Vec<TyId>, span: Span) -> Option<u32> {
         if let Some(&f) = self.gen.instances.get(&(tid, args.clone())) {
             return Some(f);
         }

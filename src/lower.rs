@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 mod closures;
 mod concurrency;
+mod async_fn;
 mod enums;
 mod iface;
 mod views;
@@ -89,6 +90,9 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
         let func = FnLower::new(c, f, &mut strings, arch).lower_body();
         let _ = i;
         m.functions.push(func);
+        if f.item.is_async {
+            m.functions.push(async_fn::task_entry(c, f));
+        }
         for lam in &f.lambdas {
             m.functions.push(FnLower::new(c, f, &mut strings, arch).lower_lambda(lam));
         }
@@ -896,6 +900,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             ExprKind::Lambda(l) => self.closure_value(l),
             // A `do` block is the calls the checker desugared it to.
             ExprKind::Do(_) => self.expr(self.c.dos[&key(e)]),
+            ExprKind::Await(x) => self.await_expr(e, x),
             _ => unreachable!("rejected by the checker: {:?}", e.kind),
         }
     }
@@ -1055,6 +1060,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         let res = self.c.info.calls.get(&key(e)).cloned().expect("checked call");
         let ty = self.ty(e);
         match res {
+            CallRes::Func(f) if self.c.funcs[f as usize].item.is_async => Some(self.async_call(e, f, args)),
             CallRes::Func(f) => Some(self.call_func(e, f, None, args)),
             CallRes::Method(f) => {
                 let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };
