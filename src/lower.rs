@@ -412,6 +412,12 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
 
     /// `return` / `return e` (also a `Pat => return e` match arm).
     fn lower_return(&mut self, v: Option<&'a Expr<'a>>, span: crate::source::Span) {
+        // `return await f` of a void element in a void async func: the
+        // await runs for effect, then the bare return.
+        if let (Some(e), true) = (v, self.ret == prim::VOID) {
+            self.expr_void(e);
+            return self.lower_return(None, span);
+        }
         let r = v.map(|e| {
             let t = self.ret;
             self.expr_as(e, t)
