@@ -51,6 +51,8 @@ pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
         "epoll_create1" => (291, 20),
         "epoll_ctl" => (233, 21),
         "epoll_pwait" => (281, 22),
+        "pipe2" => (293, 59),
+        "eventfd2" => (290, 19),
         _ => return None,
     };
     Some(if arch == Arch::X86_64 { x86 } else { a64 })
