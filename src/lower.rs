@@ -895,8 +895,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 let (size, align) = size_align(&self.c.types, ty);
                 let (esize, ealign) = size_align(&self.c.types, el);
                 let stride = crate::layout::round_up(esize, ealign) as i32;
-                let slot = self.b.new_slot(size.max(1) as u32, align as u32);
-                let base = self.b.slot_addr(slot);
+                let base = self.frame_block(size, align);
                 for (i, x) in elems.iter().enumerate() {
                     let v = self.expr_as(x, el);
                     let at = self.b.iconst(Type::I64, i as i64 * stride as i64);

@@ -87,6 +87,26 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         out
     }
 
+    /// Storage for a value built in place (an array literal's backing, a
+    /// closure environment, a boxed interface value): a frame slot, except
+    /// in an async body, where each execution gets a block of the task's
+    /// arena (freed when the task completes), so values built on different
+    /// loop iterations and kept across a suspension stay distinct.
+    pub(super) fn frame_block(&mut self, size: u64, align: u64) -> Value {
+        if self.f.item.is_async {
+            let n = self.b.iconst(Type::I64, size.max(1) as i64);
+            return self.rt("__rt_task_block", vec![n], Some(Type::I64)).unwrap();
+        }
+        let slot = self.b.new_slot(size.max(1) as u32, align.max(1) as u32);
+        self.b.slot_addr(slot)
+    }
+
+    /// `temp`, through `frame_block`.
+    pub(super) fn frame_temp(&mut self, ty: TyId) -> Value {
+        let (size, align) = size_align(&self.c.types, ty);
+        self.frame_block(size, align)
+    }
+
     /// `await x`: the call of the keyword instance the checker chose.
     pub(super) fn await_expr(&mut self, e: &'a Expr<'a>, x: &'a Expr<'a>) -> Value {
         let Some(CallRes::Func(f)) = self.c.info.calls.get(&key(e)).cloned() else { unreachable!("checked await") };
