@@ -253,8 +253,12 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
             },
             AwaitShape::Return | AwaitShape::Defer => {
+                let pair = self.types.tuple(vec![elem, prim::ERROR]);
                 if elem == prim::VOID {
                     ("__async_await_void", prim::VOID)
+                } else if cx.ret == pair {
+                    // `return await f` forwards the value and the completer's error whole.
+                    ("__async_await", pair)
                 } else {
                     ("__async_await_value", elem)
                 }
