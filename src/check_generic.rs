@@ -149,11 +149,6 @@ impl<'a, 'd> Checker<'a, 'd> {
             (params, c.resolve_type(func.ret))
         });
         self.refuse_interface_return(ret, func.ret.span);
-        for p in func.params {
-            if p.using {
-                self.err(p.span, "not supported yet: using parameters");
-            }
-        }
         let tid = self.gen.templates.len() as u32;
         self.gen.templates.push(Template { item: func, name: func.name.name.to_string(), file: f.ast.file, runtime: f.runtime, symbol, tparams, recv, params, ret });
         tid
