@@ -22,6 +22,7 @@ mod std_builtins;
 mod monads;
 mod concurrency;
 pub use concurrency::Launch;
+mod async_fn;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
 mod ownership;
@@ -222,7 +223,7 @@ struct Globals {
 /// their bodies into it.
 pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a>], diags: &mut Diagnostics) -> Checked<'a> {
     let library = files.iter().filter(|f| f.library).map(|f| f.ast.file).collect();
-    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default(), ifaces: Default::default(), monads: Default::default(), cabi: Default::default() };
+    let mut c = Checker { types: Types::new(), funcs: Vec::new(), info: Info::default(), diags, g: Globals { global: HashMap::new(), private: HashMap::new(), runtime: HashMap::new(), library }, structs: HashMap::new(), methods: HashMap::new(), interfaces: Default::default(), arena, tparams: Vec::new(), gen: Default::default(), enums: HashMap::new(), own: Default::default(), ifaces: Default::default(), monads: Default::default(), cabi: Default::default(), asyncs: Default::default() };
     c.cabi.links = cabi::collect_links(&sm, files);
     c.collect(files);
     let main = c.find_main(files);
@@ -299,6 +300,8 @@ struct Checker<'a, 'd> {
     monads: monads::Monads<'a>,
     /// Foreign functions and the C boundary (check/cabi.rs).
     cabi: cabi::Cabi<'a>,
+    /// Await shapes (check/async_fn.rs).
+    asyncs: async_fn::AsyncCx,
 }
 
 /// A local's checking state.
@@ -491,10 +494,6 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.declare_template(fi, f, func);
             return;
         }
-        if func.is_async {
-            self.err(func.span, "not supported yet: async functions");
-            return;
-        }
         let mut params = Vec::new();
         for p in func.params {
             params.push(self.resolve_type(p.ty));
@@ -502,6 +501,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         let ret = self.resolve_type(func.ret);
         self.refuse_interface_return(ret, func.ret.span);
         self.check_owning(func, ret);
+        if func.is_async {
+            self.async_signature(func, &params, ret);
+        }
 
         let id = self.funcs.len() as u32;
         let exported = func.vis != Visibility::Private || f.is_root;
@@ -703,6 +705,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 
     fn stmt(&mut self, cx: &mut FnCx, s: &'a Stmt<'a>) {
+        self.note_await(s);
         match &s.kind {
             StmtKind::Let(b) => self.let_stmt(cx, s, b),
             StmtKind::Assign { place, value } => {
@@ -841,6 +844,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if t == prim::ERROR {
                     self.err(e.span, "this expression's error result is ignored; bind it and handle the error with exists, check, or ignore");
                 }
+                self.future_dropped(e);
                 if is_noreturn_call(e) {
                     self.own.end_path();
                 }
@@ -1322,7 +1326,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Match(m) => self.match_expr(cx, m, expected),
             ExprKind::Do(d) => self.do_block(cx, e, d, expected),
             ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
-            ExprKind::Await(_) => self.unsupported(e, "await"),
+            ExprKind::Await(x) => self.await_expr(cx, e, x),
         }
     }
 
@@ -1424,6 +1428,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             return cx.locals[l.0 as usize].ty;
         }
         if let Some(f) = self.lookup_func(cx, id.name) {
+            self.async_name_value(e, f);
             return self.func_value(e, f);
         }
         if let Some(f) = self.cabi.lookup(id.name) {
@@ -1806,11 +1811,12 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     fn call_named(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, id: &Ident, args: &'a [Expr<'a>], expected: Option<TyId>) -> TyId {
         let name = id.name;
+        self.pumping_rule(cx, id);
         if let Some(f) = self.lookup_func(cx, name) {
             let (params, ret) = (self.funcs[f as usize].params.clone(), self.funcs[f as usize].ret);
             self.args_against(cx, args, &params, e.span, None);
             self.info.calls.insert(key(e), CallRes::Func(f));
-            return ret;
+            return self.async_call_ret(f, ret);
         }
         if let Some(f) = self.cabi.lookup(name) {
             return self.foreign_call(cx, e, f, args);
@@ -1880,6 +1886,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             return t;
         }
         if let Some(t) = self.concurrency_builtin(cx, e, name, args) {
+            return t;
+        }
+        if let Some(t) = self.async_builtin(cx, e, name, args) {
             return t;
         }
         if let Some(t) = self.std_builtin(cx, e, name, args) {

@@ -120,6 +120,16 @@ pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()>
                 }
             }
         }
+        // An async func's call returns a std.async.future Future, and the
+        // await and async_run keywords call into that module.
+        if ast.items.iter().any(|i| matches!(i, crate::ast::Item::Func(f) if f.is_async)) {
+            if let Some(found) = resolve_import(&from, &["std", "async", "future"]) {
+                if seen.insert(canonical(&found.path)) {
+                    let fid = sm.add(found.path, found.text);
+                    queue.push_back((fid, "std.async.future".into(), false, found.library));
+                }
+            }
+        }
         files.push(ParsedFile { ast, module, is_root, runtime: false, library });
     }
     for (path, text) in runtime_files() {

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 mod cabi;
 mod closures;
 mod concurrency;
+mod async_fn;
 mod enums;
 mod iface;
 mod views;
@@ -65,6 +66,7 @@ pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
         "dup3" => (292, 24),
         "execve" => (59, 221),
         "wait4" => (61, 260),
+        "eventfd2" => (290, 19),
         _ => return None,
     };
     Some(if arch == Arch::X86_64 { x86 } else { a64 })
@@ -105,6 +107,9 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
         cabi::export_linkage(f, &mut func);
         let _ = i;
         m.functions.push(func);
+        if f.item.is_async {
+            m.functions.push(async_fn::task_entry(c, f));
+        }
         for lam in &f.lambdas {
             m.functions.push(FnLower::new(c, f, &mut strings, arch).lower_lambda(lam));
         }
@@ -430,6 +435,12 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
 
     /// `return` / `return e` (also a `Pat => return e` match arm).
     fn lower_return(&mut self, v: Option<&'a Expr<'a>>, span: crate::source::Span) {
+        // `return await f` of a void element in a void async func: the
+        // await runs for effect, then the bare return.
+        if let (Some(e), true) = (v, self.ret == prim::VOID) {
+            self.expr_void(e);
+            return self.lower_return(None, span);
+        }
         let r = v.map(|e| {
             let t = self.ret;
             self.expr_as(e, t)
@@ -909,8 +920,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 let (size, align) = size_align(&self.c.types, ty);
                 let (esize, ealign) = size_align(&self.c.types, el);
                 let stride = crate::layout::round_up(esize, ealign) as i32;
-                let slot = self.b.new_slot(size.max(1) as u32, align as u32);
-                let base = self.b.slot_addr(slot);
+                let base = self.frame_block(size, align);
                 for (i, x) in elems.iter().enumerate() {
                     let v = self.expr_as(x, el);
                     let at = self.b.iconst(Type::I64, i as i64 * stride as i64);
@@ -922,6 +932,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             ExprKind::Lambda(l) => self.closure_value(l),
             // A `do` block is the calls the checker desugared it to.
             ExprKind::Do(_) => self.expr(self.c.dos[&key(e)]),
+            ExprKind::Await(x) => self.await_expr(e, x),
             _ => unreachable!("rejected by the checker: {:?}", e.kind),
         }
     }
@@ -1081,6 +1092,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         let res = self.c.info.calls.get(&key(e)).cloned().expect("checked call");
         let ty = self.ty(e);
         match res {
+            CallRes::Func(f) if self.c.funcs[f as usize].item.is_async => Some(self.async_call(e, f, args)),
             CallRes::Func(f) => Some(self.call_func(e, f, None, args)),
             CallRes::Foreign(f) => Some(self.foreign_call(e, f, args)),
             CallRes::Method(f) => {

@@ -65,6 +65,11 @@ impl LambdaCx {
         self.frames.last().map_or(1, |f| f.body_depth)
     }
 
+    /// The function whose body is being checked (None in a generic template).
+    pub(super) fn func(&self) -> Option<u32> {
+        self.func
+    }
+
     /// Whether a lambda body is being checked.
     pub(super) fn in_lambda(&self) -> bool {
         !self.frames.is_empty()

@@ -73,7 +73,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             return result;
         }
         for (name, ty) in self.lambda_captures(cx, l) {
-            if let Some(why) = self.crossing_ban(ty) {
+            if let Some(why) = self.future_capture_ban(ty).or_else(|| self.crossing_ban(ty)) {
                 self.err(args[0].span, format!("{} cannot capture '{}': {}", b, name, why));
             }
         }
@@ -153,6 +153,10 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// At an instance of a std.concurrent.channel function: its element type
     /// must be able to cross to another thread.
     pub(super) fn channel_instance(&mut self, tid: u32, targs: &[TyId], span: Span) {
+        let t = &self.gen.templates[tid as usize];
+        if self.g.library.contains(&t.file) {
+            self.future_instance(t.item.name.name, targs, span);
+        }
         let t = &self.gen.templates[tid as usize];
         if !matches!(t.item.name.name, "chan_new" | "chan_send") || !self.g.library.contains(&t.file) {
             return;

@@ -109,8 +109,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             self.b.iconst(Type::I64, 0)
         } else {
             let ((size, align), offsets) = env_layout(self.c, f, lam);
-            let slot = self.b.new_slot(size.max(1) as u32, align.max(1) as u32);
-            let env = self.b.slot_addr(slot);
+            let env = self.frame_block(size, align);
             for (&cap, &off) in lam.captures.iter().zip(&offsets) {
                 let ty = f.locals[cap.0 as usize].ty;
                 let src = self.local_slot(cap);

@@ -35,7 +35,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         let (TyKind::Struct(sid, _), TyKind::Interface(iid, _)) = (self.c.types.kind(have).clone(), self.c.types.kind(want).clone()) else {
             return None;
         };
-        let data = self.temp(have);
+        let data = self.frame_temp(have);
         self.copy_mem(data, v, have);
         let sym = vtable_symbol(&self.c.types.interfaces[iid as usize].name, &self.c.types.structs[sid as usize].name);
         let vt = self.b.sym_addr(&sym);
