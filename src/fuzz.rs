@@ -11,11 +11,11 @@
 //! - the worker (`dc fuzz --worker`) runs every input through the front end
 //!   (lexer, parser, checker with monomorphization, escape analysis; with
 //!   `--lower` also the IR lowering) in process, catching panics. Before each
-//!   input it prints `run I`, after a caught panic `panic I WHERE`.
-//! - the supervisor (`dc fuzz`) reads those lines. Silence for longer than
-//!   the timeout is a hang: it kills the worker, saves input I and restarts
-//!   the worker after it. A worker that dies (abort, stack overflow) is a
-//!   crash, handled the same way.
+//!   input it prints `run I ACCEPTED`, after a caught panic `panic I WHERE`.
+//! - the supervisor (`dc fuzz`) reads those lines. An input that uses more
+//!   than the timeout in CPU time is a hang: the supervisor kills the worker,
+//!   saves input I and restarts the worker after it. A worker that dies
+//!   (abort, stack overflow) is a crash, handled the same way.
 //!
 //! Every distinct failure is saved to the output directory with a
 //! reproduction shrunk against the real compiler (`dc check FILE`).
@@ -399,7 +399,7 @@ fn worker(a: &FuzzArgs, mut corpus: Vec<Seed>) -> i32 {
     for i in a.start..a.start + a.count {
         let input = mutate(&corpus, a.seed, i);
         // Stdout is line-buffered: the supervisor sees this before the input runs.
-        let _ = writeln!(out, "run {}", i);
+        let _ = writeln!(out, "run {} {}", i, accepted);
         let lower = a.lower.then(|| if i % 2 == 0 { dc_backend::Arch::X86_64 } else { dc_backend::Arch::Aarch64 });
         match front_end(&input.seed.path, input.text, input.runtime, lower) {
             Ok(ok) => accepted += ok as u64,
@@ -408,7 +408,7 @@ fn worker(a: &FuzzArgs, mut corpus: Vec<Seed>) -> i32 {
             }
         }
     }
-    let _ = writeln!(out, "done {}", accepted);
+    let _ = writeln!(out, "done {} {}", a.start + a.count, accepted);
     0
 }
 
@@ -469,32 +469,51 @@ fn supervise(a: &FuzzArgs, corpus: &[Seed]) -> i32 {
         });
         // The input being run, once the worker has loaded the corpus.
         let mut current: Option<u64> = None;
+        // Inputs accepted by this worker so far, as it last said.
+        let mut accepted = 0;
+        // The worker's CPU time when the current input was first seen to be slow.
+        let mut slow_since: Option<Duration> = None;
+        let mut silent = Instant::now();
         loop {
             // Loading the corpus takes a while; only inputs are timed.
             let wait = if current.is_some() { timeout } else { Duration::from_secs(120) };
             match rx.recv_timeout(wait) {
                 Ok(line) => {
+                    slow_since = None;
+                    silent = Instant::now();
                     let mut w = line.splitn(3, ' ');
                     match (w.next(), w.next().and_then(|n| n.parse::<u64>().ok())) {
-                        (Some("run"), Some(i)) => {
+                        (Some("run" | "done"), Some(i)) => {
                             current = Some(i);
-                            t.inputs += 1;
+                            t.inputs += (line.starts_with("run")) as u64;
+                            accepted = w.next().and_then(|n| n.parse().ok()).unwrap_or(accepted);
                         }
                         (Some("panic"), Some(i)) => {
                             t.panics += 1;
                             record(a, corpus, &mut t, "panic", i, w.next().unwrap_or(""));
                         }
-                        (Some("done"), Some(k)) => t.accepted += k,
                         _ => {}
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
                     let Some(i) = current else {
+                        let _ = child.kill();
+                        let _ = child.wait();
                         eprintln!("dc fuzz: the worker did not start");
                         return 2;
                     };
+                    // Wall-clock silence only prompts a look at the CPU clock: on a
+                    // loaded machine an input can wait seconds for a core. A hang is
+                    // an input that goes on using CPU for the whole timeout (or is
+                    // silent for a minute, if /proc cannot say).
+                    match cpu_time(child.id()) {
+                        Some(cpu) if cpu < *slow_since.get_or_insert(cpu) + timeout && silent.elapsed() < Duration::from_secs(60) => continue,
+                        None if silent.elapsed() < Duration::from_secs(60) => continue,
+                        _ => {}
+                    }
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    t.accepted += accepted;
                     t.hangs += 1;
                     record(a, corpus, &mut t, "hang", i, "hang");
                     next = i + 1;
@@ -502,11 +521,13 @@ fn supervise(a: &FuzzArgs, corpus: &[Seed]) -> i32 {
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     let status = child.wait();
+                    t.accepted += accepted;
                     match (status, current) {
                         (Ok(s), _) if s.success() => next = end,
                         (s, Some(i)) => {
                             t.crashes += 1;
-                            record(a, corpus, &mut t, "crash", i, &format!("worker died: {:?}", s));
+                            let how = s.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                            record(a, corpus, &mut t, "crash", i, &format!("the worker died: {}", how));
                             next = i + 1;
                         }
                         (s, None) => {
@@ -519,11 +540,11 @@ fn supervise(a: &FuzzArgs, corpus: &[Seed]) -> i32 {
             }
             if last_report.elapsed() >= Duration::from_secs(10) {
                 last_report = Instant::now();
-                report(&t, began, false);
+                report(&t, t.accepted + accepted, began, false);
             }
         }
     }
-    report(&t, began, true);
+    report(&t, t.accepted, began, true);
     if t.panics + t.hangs + t.crashes > 0 {
         1
     } else {
@@ -531,7 +552,7 @@ fn supervise(a: &FuzzArgs, corpus: &[Seed]) -> i32 {
     }
 }
 
-fn report(t: &Tally, began: Instant, last: bool) {
+fn report(t: &Tally, accepted: u64, began: Instant, last: bool) {
     let secs = began.elapsed().as_secs_f64();
     println!(
         "{}{} inputs in {:.1} s ({:.0} inputs/s), {} accepted by the checker; {} panics, {} hangs, {} crashes ({} distinct)",
@@ -539,7 +560,7 @@ fn report(t: &Tally, began: Instant, last: bool) {
         t.inputs,
         secs,
         t.inputs as f64 / secs.max(1e-9),
-        t.accepted,
+        accepted,
         t.panics,
         t.hangs,
         t.crashes,
@@ -578,6 +599,17 @@ fn record(a: &FuzzArgs, corpus: &[Seed], t: &mut Tally, kind: &str, index: u64, 
     }
 }
 
+/// User + system CPU time of process `pid`, from /proc (Linux).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid)).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the
+    // 12th and 13th of those, in clock ticks (100 a second on Linux).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut f = rest.split(' ').skip(11);
+    let ticks: u64 = f.next()?.parse::<u64>().ok()? + f.next()?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
 // ---- Shrinking ----
 
 /// Runs the real compiler on a candidate and names how it fails, if it does.
@@ -611,7 +643,7 @@ impl Oracle {
         let status = loop {
             match child.try_wait() {
                 Ok(Some(s)) => break s,
-                Ok(None) if began.elapsed() > self.timeout => {
+                Ok(None) if cpu_time(child.id()).map_or(began.elapsed() > self.timeout, |c| c > self.timeout) || began.elapsed() > self.timeout * 30 => {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Some("hang".into());
