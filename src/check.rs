@@ -359,21 +359,19 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
             }
         }
-        for (id, st) in struct_items {
+        for &(id, st) in &struct_items {
             let mut fields: Vec<(String, TyId)> = Vec::new();
             let generic_tys = self.generic_struct_fields(&st);
             for (fld, t) in st.fields.iter().zip(generic_tys) {
                 if fields.iter().any(|(n, _)| n == fld.name.name) {
                     self.err(fld.name.span, format!("duplicate field '{}'", fld.name.name));
                 }
-                if matches!(self.types.kind(t), TyKind::Struct(sid, _) if *sid == id) {
-                    self.err(fld.span, format!("'{}' contains itself; hold it through a pointer", st.name.name));
-                }
                 fields.push((fld.name.name.to_string(), t));
             }
             self.types.structs[id as usize].fields = fields;
         }
         self.define_enums(&enum_items);
+        self.reject_struct_cycles(&struct_items);
         self.define_interfaces();
         for (fi, f) in files.iter().enumerate() {
             for item in f.ast.items {
