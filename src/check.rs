@@ -217,8 +217,23 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
         i += 1;
     }
     c.check_templates(files);
-    if !c.types.complete_instances() {
-        c.diags.error_global("generic type instances do not terminate: a struct or enum nests itself under ever larger type arguments");
+    if let Err(t) = c.types.complete_instances() {
+        // Report at the declaration of the type that keeps growing.
+        let (is_struct, name) = match c.types.kind(t) {
+            TyKind::Struct(id, _) => (true, c.types.structs[*id as usize].name.clone()),
+            TyKind::Enum(id, _) => (false, c.types.enums[*id as usize].name.clone()),
+            _ => (false, String::new()),
+        };
+        let decl = files.iter().flat_map(|f| f.ast.items).find_map(|item| match item {
+            Item::Struct(st) if is_struct && st.name.name == name => Some(st.name.span),
+            Item::Enum(en) if !is_struct && en.name.name == name => Some(en.name.span),
+            _ => None,
+        });
+        let msg = format!("generic type instances do not terminate: '{}' nests itself under ever larger type arguments", name);
+        match decl {
+            Some(span) => c.diags.error(span, msg),
+            None => c.diags.error_global(msg),
+        }
     }
     let Checker { types, funcs, info, monads, .. } = c;
     Checked { sm, types, funcs, info, main, dos: monads.dos }
@@ -1756,7 +1771,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                     return prim::I64;
                 }
                 let t = self.sizeof_operand(cx, &args[0]);
-                self.types.complete_instances();
+                // A failure is reported once, at the end of checking.
+                let _ = self.types.complete_instances();
                 let size = crate::layout::size_of(&self.types, t);
                 self.info.calls.insert(key(e), CallRes::Sizeof(size));
                 return prim::I64;
