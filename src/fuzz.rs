@@ -46,7 +46,7 @@ pub struct FuzzArgs {
     /// examples and ../shared/conformance/examples if it exists.
     #[arg(long)]
     pub corpus: Vec<PathBuf>,
-    /// Also lower every accepted input to IR (always with the runtime).
+    /// Also lower every accepted input to IR (x86-64 and AArch64 alternately).
     #[arg(long)]
     pub lower: bool,
     /// An input running longer than this (milliseconds) is a hang.
@@ -359,7 +359,7 @@ static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
 fn front_end(path: &Path, text: String, runtime: bool, lower: Option<dc_backend::Arch>) -> Result<bool, String> {
     let run = || {
         let arena = bumpalo::Bump::new();
-        match crate::compile::front_end_text(&arena, path, text, runtime || lower.is_some()) {
+        match crate::compile::front_end_text(&arena, path, text, runtime) {
             Ok(checked) => {
                 if let Some(arch) = lower {
                     crate::lower::lower(&checked, arch);
