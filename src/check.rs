@@ -1499,6 +1499,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Func(..) => self.err(span, "cannot compare a function; compare the results of calling it instead"),
                 TyKind::Enum(..) => self.err(span, "cannot compare an enum; match on it instead"),
                 TyKind::Interface(..) => self.err(span, "cannot compare an interface value; compare its parts instead"),
+                TyKind::Struct(..) => self.err(span, "cannot compare a struct; compare its fields instead"),
+                TyKind::Tuple(_) => self.err(span, "cannot compare a tuple; compare its parts instead"),
+                TyKind::Thread => self.err(span, "cannot compare a thread handle"),
+                TyKind::Void => self.err(span, "cannot compare void values; the calls return nothing"),
                 _ => {}
             }
             return prim::BOOL;
