@@ -589,12 +589,12 @@ fn record(a: &FuzzArgs, corpus: &[Seed], t: &mut Tally, kind: &str, index: u64, 
     }
     let oracle = Oracle { exe: std::env::current_exe().unwrap_or_else(|_| "dc".into()), file: a.out.join("candidate.dusk"), lower: a.lower, timeout: Duration::from_millis(a.timeout_ms) };
     match oracle.failure(&input.text) {
-        None => println!("  not reproduced by `dc check` (with the runtime) in a fresh process"),
+        None => println!("  not reproduced by {} (with the runtime) in a fresh process", oracle.command()),
         Some(f) => {
             let small = shrink(&input.text, &f, &oracle);
             let min = file.with_extension("min.dusk");
             let _ = std::fs::write(&min, &small);
-            println!("  `dc check`: {}\n  shrunk to {} bytes: {}", f, small.len(), min.display());
+            println!("  {}: {}\n  shrunk to {} bytes: {}", oracle.command(), f, small.len(), min.display());
         }
     }
 }
@@ -621,6 +621,14 @@ struct Oracle {
 }
 
 impl Oracle {
+    fn command(&self) -> &'static str {
+        if self.lower {
+            "`dc build --emit ir`"
+        } else {
+            "`dc check`"
+        }
+    }
+
     /// `None` when dc exits 0 or 1 (accepted, or diagnosed); otherwise the
     /// panic location, "hang", or the way the process died.
     fn failure(&self, text: &str) -> Option<String> {
