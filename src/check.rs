@@ -237,8 +237,23 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
         i += 1;
     }
     c.check_templates(files);
-    if !c.types.complete_instances() {
-        c.diags.error_global("generic type instances do not terminate: a struct or enum nests itself under ever larger type arguments");
+    if let Err(t) = c.types.complete_instances() {
+        // Report at the declaration of the type that keeps growing.
+        let (is_struct, name) = match c.types.kind(t) {
+            TyKind::Struct(id, _) => (true, c.types.structs[*id as usize].name.clone()),
+            TyKind::Enum(id, _) => (false, c.types.enums[*id as usize].name.clone()),
+            _ => (false, String::new()),
+        };
+        let decl = files.iter().flat_map(|f| f.ast.items).find_map(|item| match item {
+            Item::Struct(st) if is_struct && st.name.name == name => Some(st.name.span),
+            Item::Enum(en) if !is_struct && en.name.name == name => Some(en.name.span),
+            _ => None,
+        });
+        let msg = format!("generic type instances do not terminate: '{}' nests itself under ever larger type arguments", name);
+        match decl {
+            Some(span) => c.diags.error(span, msg),
+            None => c.diags.error_global(msg),
+        }
     }
     if c.diags.has_errors() {
         // The escape analysis will not run to report these after it.
@@ -391,21 +406,19 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
             }
         }
-        for (id, st) in struct_items {
+        for &(id, st) in &struct_items {
             let mut fields: Vec<(String, TyId)> = Vec::new();
             let generic_tys = self.generic_struct_fields(&st);
             for (fld, t) in st.fields.iter().zip(generic_tys) {
                 if fields.iter().any(|(n, _)| n == fld.name.name) {
                     self.err(fld.name.span, format!("duplicate field '{}'", fld.name.name));
                 }
-                if matches!(self.types.kind(t), TyKind::Struct(sid, _) if *sid == id) {
-                    self.err(fld.span, format!("'{}' contains itself; hold it through a pointer", st.name.name));
-                }
                 fields.push((fld.name.name.to_string(), t));
             }
             self.types.structs[id as usize].fields = fields;
         }
         self.define_enums(&enum_items);
+        self.reject_struct_cycles(&struct_items);
         self.define_interfaces();
         for (fi, f) in files.iter().enumerate() {
             for item in f.ast.items {
@@ -1572,6 +1585,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Func(..) => self.err(span, "cannot compare a function; compare the results of calling it instead"),
                 TyKind::Enum(..) => self.err(span, "cannot compare an enum; match on it instead"),
                 TyKind::Interface(..) => self.err(span, "cannot compare an interface value; compare its parts instead"),
+                TyKind::Struct(..) => self.err(span, "cannot compare a struct; compare its fields instead"),
+                TyKind::Tuple(_) => self.err(span, "cannot compare a tuple; compare its parts instead"),
+                TyKind::Thread => self.err(span, "cannot compare a thread handle"),
+                TyKind::Void => self.err(span, "cannot compare void values; the calls return nothing"),
                 _ => {}
             }
             return prim::BOOL;
@@ -1853,7 +1870,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                     return prim::I64;
                 }
                 let t = self.sizeof_operand(cx, &args[0]);
-                self.types.complete_instances();
+                // A failure is reported once, at the end of checking.
+                let _ = self.types.complete_instances();
                 let size = crate::layout::size_of(&self.types, t);
                 self.info.calls.insert(key(e), CallRes::Sizeof(size));
                 return prim::I64;

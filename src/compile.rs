@@ -81,8 +81,6 @@ pub struct FrontEnd {
 }
 
 pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()> {
-    let mut sm = SourceMap::new();
-    let mut diags = Diagnostics::new();
     let text = match std::fs::read_to_string(root) {
         Ok(t) => t,
         Err(e) => {
@@ -90,6 +88,16 @@ pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()>
             return Err(());
         }
     };
+    front_end_text(arena, root, text, true).map_err(|rendered| eprint!("{}", rendered))
+}
+
+/// The front end on source already in memory: `root` names it in diagnostics
+/// and anchors its local imports. On failure the diagnostics come back
+/// rendered. `runtime: false` leaves out rt/ (whose checking dominates the
+/// time on small inputs); only the fuzz driver does that.
+pub fn front_end_text<'a>(arena: &'a Bump, root: &Path, text: String, runtime: bool) -> Result<Checked<'a>, String> {
+    let mut sm = SourceMap::new();
+    let mut diags = Diagnostics::new();
     let mut files: Vec<ParsedFile<'a>> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let root_id = sm.add(root.to_string_lossy().into_owned(), text);
@@ -132,15 +140,14 @@ pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()>
         }
         files.push(ParsedFile { ast, module, is_root, runtime: false, library });
     }
-    for (path, text) in runtime_files() {
+    for (path, text) in if runtime { runtime_files() } else { Vec::new() } {
         let id = sm.add(path, text);
         let src: &'a str = arena.alloc_str(sm.text(id));
         let ast = crate::parser::parse_file(arena, id, src, &mut diags);
         files.push(ParsedFile { ast, module: String::new(), is_root: false, runtime: true, library: false });
     }
     if diags.has_errors() {
-        diags.print_all(&sm);
-        return Err(());
+        return Err(diags.render_all(&sm));
     }
     let checked = check::check(arena, sm, &files, &mut diags);
     if !diags.has_errors() {
@@ -150,8 +157,7 @@ pub fn front_end_in<'a>(arena: &'a Bump, root: &Path) -> Result<Checked<'a>, ()>
         diags.error(Span::new(root_id, 0, 0), "the program has no 'main' function");
     }
     if diags.has_errors() {
-        diags.print_all(&checked.sm);
-        return Err(());
+        return Err(diags.render_all(&checked.sm));
     }
     Ok(checked)
 }

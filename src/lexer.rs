@@ -414,11 +414,7 @@ impl<'s, 'd> Scanner<'s, 'd> {
             b'u' => return self.unicode_escape(i),
             _ => {
                 // Skip the whole escaped scalar so decoding stays aligned.
-                let len = std::str::from_utf8(&self.src[i + 1..])
-                    .ok()
-                    .and_then(|s| s.chars().next())
-                    .map(|ch| ch.len_utf8())
-                    .unwrap_or(1);
+                let len = scalar_at(self.src, i + 1).map(|ch| ch.len_utf8()).unwrap_or(1);
                 self.error(i, i + 1 + len, "unknown escape");
                 return (None, i + 1 + len);
             }
@@ -650,10 +646,7 @@ impl<'s, 'd> Scanner<'s, 'd> {
                 (v, next)
             }
             Some(_) => {
-                let ch = std::str::from_utf8(&self.src[body..])
-                    .ok()
-                    .and_then(|s| s.chars().next())
-                    .unwrap_or('\u{FFFD}');
+                let ch = scalar_at(self.src, body).unwrap_or('\u{FFFD}');
                 let next = body + ch.len_utf8();
                 if !rune && ch.len_utf8() > 1 {
                     self.error(open, next, "a char is one byte; use a rune literal r'...' or a string");
@@ -732,6 +725,17 @@ impl<'s, 'd> Scanner<'s, 'd> {
         }
         Lit::Float(num.parse::<f64>().unwrap_or(0.0), sfx)
     }
+}
+
+/// The scalar starting at byte `i`, decoded from its own bytes only
+/// (validating the rest of the file per literal made lexing quadratic).
+fn scalar_at(src: &[u8], i: usize) -> Option<char> {
+    let chunk = src.get(i..(i + 4).min(src.len()))?;
+    let valid = match std::str::from_utf8(chunk) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&chunk[..e.valid_up_to()]).ok()?,
+    };
+    valid.chars().next()
 }
 
 fn is_ident_byte(c: u8) -> bool {

@@ -9,6 +9,7 @@ mod compile;
 mod diag;
 mod driver;
 mod escape;
+mod fuzz;
 mod layout;
 mod lexer;
 mod lower;
@@ -34,6 +35,9 @@ enum Command {
     Run(RunArgs),
     /// Run the front end only: parse, resolve and type-check FILE.
     Check(CommonArgs),
+    /// Fuzz the front end with mutated sources (a development tool; see DEVELOPERS.md).
+    #[command(hide = true)]
+    Fuzz(fuzz::FuzzArgs),
 }
 
 #[derive(Args, Clone)]
@@ -76,7 +80,7 @@ fn main() -> ExitCode {
     // `dc FILE ...` is shorthand for `dc build FILE ...`.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
-        let verb = matches!(first, "build" | "run" | "check" | "help" | "-h" | "--help" | "-V" | "--version");
+        let verb = matches!(first, "build" | "run" | "check" | "fuzz" | "help" | "-h" | "--help" | "-V" | "--version");
         if !verb {
             args.insert(1, "build".into());
         }
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         Command::Build(b) => driver::build(&b),
         Command::Run(r) => driver::run(&r),
         Command::Check(c) => driver::check(&c),
+        Command::Fuzz(f) => fuzz::main(&f),
     };
     ExitCode::from(code.clamp(0, 255) as u8)
 }

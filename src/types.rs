@@ -368,20 +368,26 @@ impl Types {
 
     /// Instantiates the fields of every generic struct (and the payloads of
     /// every generic enum) instance interned so far, and of the instances
-    /// those name in turn. Returns false if the instances do not close (a
-    /// type nesting itself under ever larger type arguments).
-    pub fn complete_instances(&mut self) -> bool {
+    /// those name in turn. Fails if the instances do not close (a type
+    /// nesting itself under ever larger type arguments, as in
+    /// `struct P<T> { next: *P<P<T>> }`), with the instance it gave up on.
+    pub fn complete_instances(&mut self) -> Result<(), TyId> {
+        // Closing instances adds a few types per instance the program names;
+        // 64K more means growth, and is still quick to reach.
+        let limit = self.kinds.len() + (1 << 16);
         let mut i = 0;
         while i < self.kinds.len() {
-            if self.kinds.len() > 1 << 20 {
-                return false;
+            if self.kinds.len() > limit {
+                // The newest instance is one of the growing ones.
+                let newest = (0..self.kinds.len()).rev().find(|&j| matches!(&self.kinds[j], TyKind::Struct(_, a) | TyKind::Enum(_, a) if !a.is_empty()));
+                return Err(TyId(newest.unwrap_or(i) as u32));
             }
             if matches!(&self.kinds[i], TyKind::Struct(_, a) | TyKind::Enum(_, a) if !a.is_empty()) {
                 self.instantiate_fields(TyId(i as u32));
             }
             i += 1;
         }
-        true
+        Ok(())
     }
 
     /// The name of a type as diagnostics print it.

@@ -90,7 +90,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         for &(id, en) in items {
             let direct: Vec<TyId> = self.types.enums[id as usize].variants.iter().flat_map(|v| v.fields.iter().map(|f| f.1)).collect();
             let mut seen = Vec::new();
-            if direct.iter().any(|&t| self.holds_by_value(t, id, &mut seen)) {
+            if direct.iter().any(|&t| self.holds_by_value(t, Nominal::Enum(id), &mut seen)) {
                 self.err(en.name.span, format!("'{}' contains itself; hold it through a pointer", en.name.name));
                 self.types.enums[id as usize].variants.iter_mut().for_each(|v| v.fields.clear());
             }
@@ -117,12 +117,29 @@ impl<'a, 'd> Checker<'a, 'd> {
         variants
     }
 
-    /// Whether a value of type `t` stores an instance of enum `target`
-    /// inside it (not behind a pointer). Any instance counts: each holds
-    /// another instance in turn.
-    fn holds_by_value(&mut self, t: TyId, target: u32, seen: &mut Vec<TyId>) -> bool {
-        if matches!(self.types.kind(t), TyKind::Enum(id, _) if *id == target) {
-            return true;
+    /// A struct holding itself by value, directly or through other structs,
+    /// enums, tuples or arrays, would have no finite size (and its layout
+    /// would recurse forever). The field that closes the cycle is reported
+    /// and made an error type, which breaks the cycle for what follows.
+    pub(super) fn reject_struct_cycles(&mut self, items: &[(u32, &'a StructItem<'a>)]) {
+        for &(id, st) in items {
+            for (i, fld) in st.fields.iter().enumerate() {
+                let Some(&(_, t)) = self.types.structs[id as usize].fields.get(i) else { break };
+                if self.holds_by_value(t, Nominal::Struct(id), &mut Vec::new()) {
+                    self.err(fld.span, format!("'{}' contains itself; hold it through a pointer", st.name.name));
+                    self.types.structs[id as usize].fields[i].1 = prim::ERR;
+                }
+            }
+        }
+    }
+
+    /// Whether a value of type `t` stores an instance of `target` inside it
+    /// (not behind a pointer). Any instance counts: each holds another
+    /// instance in turn.
+    fn holds_by_value(&mut self, t: TyId, target: Nominal, seen: &mut Vec<TyId>) -> bool {
+        match (self.types.kind(t), target) {
+            (TyKind::Enum(id, _), Nominal::Enum(want)) | (TyKind::Struct(id, _), Nominal::Struct(want)) if *id == want => return true,
+            _ => {}
         }
         // Types growing under their own type arguments are left to
         // `complete_instances`, which reports them.
@@ -545,4 +562,11 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         self.expr(cx, e, want)
     }
+}
+
+/// A struct or enum declaration, by id.
+#[derive(Clone, Copy)]
+enum Nominal {
+    Struct(u32),
+    Enum(u32),
 }
