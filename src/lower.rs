@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 mod closures;
 mod concurrency;
+mod debug;
 mod enums;
 mod iface;
 mod views;
@@ -198,13 +199,15 @@ struct FnLower<'c, 'a, 's> {
     /// The `defer`red expressions registered so far, in order; every return
     /// replays them in reverse.
     defers: Vec<&'a Expr<'a>>,
+    /// Each dusk type's index in the function's debug type table (`debug.rs`).
+    debug_types: HashMap<TyId, u32>,
 }
 
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn new(c: &'c Checked<'a>, f: &'c FuncDecl<'a>, strings: &'s mut Strings, arch: Arch) -> Self {
         let span = ir_span(c, f.item.span);
         let b = FunctionBuilder::new(&f.symbol, f.item.name.name, &ir_params(c, f), ir_type(&c.types, f.ret), span);
-        FnLower { c, f, b, slots: HashMap::new(), ret: f.ret, env: None, sret: None, loops: Vec::new(), strings, arch, defers: Vec::new() }
+        FnLower { c, f, b, slots: HashMap::new(), ret: f.ret, env: None, sret: None, loops: Vec::new(), strings, arch, defers: Vec::new(), debug_types: HashMap::new() }
     }
 
     fn ty(&self, e: &Expr) -> TyId {
@@ -272,7 +275,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             Some(&st) => st,
             None => {
                 let (size, align) = size_align(&self.c.types, self.f.locals[l.0 as usize].ty);
-                let st = Storage::Slot(self.b.new_slot(size.max(1) as u32, align.max(1) as u32));
+                let s = self.b.new_slot(size.max(1) as u32, align.max(1) as u32);
+                self.declare_local(l, s);
+                let st = Storage::Slot(s);
                 self.slots.insert(l, st);
                 st
             }

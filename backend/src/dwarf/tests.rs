@@ -230,7 +230,7 @@ fn aarch64_dwarf_is_valid_and_maps_lines() {
 #[test]
 fn emits_nothing_for_an_empty_module_and_links_two_objects() {
     let mut o = Object::new(Arch::X86_64);
-    emit(&mut o, &Module::default()).unwrap();
+    emit(&mut o, &Module::default(), &[]).unwrap();
     assert_eq!(o.sections.len(), 4);
     assert!(o.relocs.is_empty());
 
