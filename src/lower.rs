@@ -227,8 +227,10 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         if is_aggregate(&self.c.types, self.f.ret) {
             self.sret = Some(params.remove(0));
         }
-        if self.f.receiver.is_some() {
-            self.slots.insert(LocalId(0), Storage::Addr(params.remove(0)));
+        if let Some(recv) = self.f.receiver {
+            let this = params.remove(0);
+            self.declare_receiver(this, recv);
+            self.slots.insert(LocalId(0), Storage::Addr(this));
         }
         // Parameters are the locals after the receiver, in order.
         let first = self.f.receiver.is_some() as usize;

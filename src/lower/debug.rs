@@ -10,7 +10,7 @@ use super::FnLower;
 use crate::check::{key, LocalId};
 use crate::layout::{member_offset, size_align};
 use crate::types::{TyId, TyKind};
-use dc_backend::ir::{DebugBase, DebugMember, DebugType, DebugVar, SlotId};
+use dc_backend::ir::{DebugBase, DebugMember, DebugType, DebugVar, SlotId, Value};
 
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     /// Describe local `l`, just given the slot `s`, to the debugger.
@@ -28,6 +28,22 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         // it is first stored, which is its `let` statement.
         let span = if param { self.b.func.span } else { self.b.span };
         self.b.func.debug.vars.push(DebugVar { name, ty, slot: s, param, span });
+    }
+
+    /// Describe a method's receiver, the pointer `this` to a `recv`, as the
+    /// parameter `self`. It has no slot of its own (it is used as the
+    /// address it is), so it gets a home holding the pointer; without debug
+    /// information nothing reads the home and the passes remove it.
+    pub(super) fn declare_receiver(&mut self, this: Value, recv: TyId) {
+        let Some(to) = self.debug_type(recv) else { return };
+        let types = &mut self.b.func.debug.types;
+        types.push(DebugType::Pointer { name: None, to: Some(to) });
+        let ty = types.len() as u32 - 1;
+        let s = self.b.new_slot(8, 8);
+        let home = self.b.slot_addr(s);
+        self.b.store(this, home, 0);
+        let span = self.b.func.span;
+        self.b.func.debug.vars.push(DebugVar { name: "self".to_string(), ty, slot: s, param: true, span });
     }
 
     /// Whether `l` is a parameter of the function or lambda being lowered.
