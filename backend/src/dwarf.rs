@@ -223,6 +223,8 @@ fn debug_info(obj: &Object, funcs: &[Func]) -> DwarfUnit {
         die.set(gimli::DW_AT_frame_base, AttributeValue::Exprloc(frame_base));
 
         let (Some(info), Some(slots)) = (func.vars, frames.get(f.name.as_str())) else { continue };
+        types.this_function.clear();
+        types.this_function.resize(info.types.len(), None);
         for v in &info.vars {
             let Some(&at) = slots.get(v.slot.0 as usize) else { continue };
             let Some(ty) = types.die(&mut dwarf, &info.types, v.ty) else { continue };
@@ -249,6 +251,9 @@ fn debug_info(obj: &Object, funcs: &[Func]) -> DwarfUnit {
 #[derive(Default)]
 struct TypeDies {
     by_key: HashMap<String, UnitEntryId>,
+    /// The DIE of each type of the current function's table, once known
+    /// (spares building its key again for every variable of that type).
+    this_function: Vec<Option<UnitEntryId>>,
 }
 
 /// How deep type descriptions may nest before we stop describing them (a
@@ -258,7 +263,14 @@ const MAX_TYPE_DEPTH: u32 = 64;
 impl TypeDies {
     /// The DIE of `types[i]`, a type of one function's table.
     fn die(&mut self, dwarf: &mut DwarfUnit, types: &[DebugType], i: u32) -> Option<UnitEntryId> {
-        self.die_at(dwarf, types, i, 0)
+        if let Some(&Some(id)) = self.this_function.get(i as usize) {
+            return Some(id);
+        }
+        let id = self.die_at(dwarf, types, i, 0)?;
+        if let Some(slot) = self.this_function.get_mut(i as usize) {
+            *slot = Some(id);
+        }
+        Some(id)
     }
 
     fn die_at(&mut self, dwarf: &mut DwarfUnit, types: &[DebugType], i: u32, depth: u32) -> Option<UnitEntryId> {
@@ -403,11 +415,14 @@ fn frame_table(obj: &Object, funcs: &[Func]) -> FrameTable {
         }
     };
     let cie = table.add_cie(cie);
+    // One decoder and one instruction buffer for all x86-64 functions: making
+    // a decoder costs about as much as decoding a small function.
+    let mut x86 = X86Code { decoder: iced_x86::Decoder::new(64, text, iced_x86::DecoderOptions::NONE), insts: Vec::new() };
     for (i, func) in funcs.iter().enumerate() {
         let Some(code) = text.get(func.start as usize..(func.start + func.size) as usize) else { continue };
         let Ok(len) = u32::try_from(func.size) else { continue };
         let steps = match obj.arch {
-            Arch::X86_64 => x86_64_frame(code),
+            Arch::X86_64 => x86.decode(func.start as usize, code.len()).and_then(|insts| x86_64_frame(insts, code.len())),
             Arch::Aarch64 => aarch64_frame(code),
         };
         let Some(steps) = steps else { continue };
@@ -430,10 +445,28 @@ fn frame_table(obj: &Object, funcs: &[Func]) -> FrameTable {
 /// with any number of epilogues. The code is decoded rather than described by
 /// the back end, so the table follows what was really emitted; `None` if the
 /// function does not start with that prologue.
-fn x86_64_frame(code: &[u8]) -> Option<Vec<(u32, Cfa)>> {
+/// Decodes the functions of an x86-64 `.text`.
+struct X86Code<'t> {
+    decoder: iced_x86::Decoder<'t>,
+    insts: Vec<iced_x86::Instruction>,
+}
+
+impl X86Code<'_> {
+    /// The instructions of the `len` bytes at `start`, addressed from 0.
+    fn decode(&mut self, start: usize, len: usize) -> Option<&[iced_x86::Instruction]> {
+        self.insts.clear();
+        self.decoder.set_position(start).ok()?;
+        self.decoder.set_ip(0);
+        while self.decoder.can_decode() && self.decoder.position() < start + len {
+            self.insts.push(self.decoder.decode());
+        }
+        Some(&self.insts)
+    }
+}
+
+fn x86_64_frame(insts: &[iced_x86::Instruction], code_len: usize) -> Option<Vec<(u32, Cfa)>> {
     use gimli::X86_64 as R;
-    use iced_x86::{Code, Decoder, DecoderOptions, Register as X};
-    let insts: Vec<iced_x86::Instruction> = Decoder::with_ip(64, code, 0, DecoderOptions::NONE).into_iter().collect();
+    use iced_x86::{Code, Register as X};
     let end = |k: usize| insts[k].next_ip() as u32;
     let is = |k: usize, c: Code, r0: X| insts.get(k).is_some_and(|i| i.code() == c && i.op0_register() == r0);
     if !is(0, Code::Push_r64, X::RBP) || !(is(1, Code::Mov_rm64_r64, X::RBP) || is(1, Code::Mov_r64_rm64, X::RBP)) || insts[1].op1_register() != X::RSP {
@@ -467,7 +500,7 @@ fn x86_64_frame(code: &[u8]) -> Option<Vec<(u32, Cfa)>> {
             steps.push((end(k), Cfa::SameValue(R::RBP)));
             in_epilogue = true;
         } else if i.code() == Code::Retnq && in_epilogue {
-            if (end(k) as usize) < code.len() {
+            if (end(k) as usize) < code_len {
                 steps.push((end(k), Cfa::Cfa(R::RBP, 16)));
                 steps.push((end(k), Cfa::Offset(R::RBP, -16)));
             }
