@@ -5,6 +5,10 @@
 //! (`layout`): a managed `*T` is the record {ptr, gen}, a slice {ptr, len},
 //! a closure {code, env}, an enum its tag word; `string` is a named pointer
 //! to its NUL-terminated bytes, so gdb prints the text.
+//!
+//! The runtime's own functions (`rt/`) describe no variables: a home costs a
+//! store per assignment, and the runtime's hot paths (printing, allocation)
+//! run in every program. Backtraces and stepping through them still work.
 
 use super::FnLower;
 use crate::check::{key, LocalId};
@@ -15,6 +19,9 @@ use dc_backend::ir::{DebugBase, DebugMember, DebugType, DebugVar, SlotId, Value}
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     /// Describe local `l`, just given the slot `s`, to the debugger.
     pub(super) fn declare_local(&mut self, l: LocalId, s: SlotId) {
+        if self.f.runtime {
+            return;
+        }
         let local = &self.f.locals[l.0 as usize];
         // Names the compiler makes up for itself start with something a
         // user's identifier cannot.
@@ -35,6 +42,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     /// address it is), so it gets a home holding the pointer; without debug
     /// information nothing reads the home and the passes remove it.
     pub(super) fn declare_receiver(&mut self, this: Value, recv: TyId) {
+        if self.f.runtime {
+            return;
+        }
         let Some(to) = self.debug_type(recv) else { return };
         let types = &mut self.b.func.debug.types;
         types.push(DebugType::Pointer { name: None, to: Some(to) });
