@@ -17,6 +17,7 @@ mod cabi;
 mod closures;
 mod concurrency;
 mod async_fn;
+mod debug;
 mod enums;
 mod iface;
 mod views;
@@ -222,6 +223,8 @@ struct FnLower<'c, 'a, 's> {
     /// The `defer`red expressions registered so far, in order; every return
     /// replays them in reverse.
     defers: Vec<&'a Expr<'a>>,
+    /// Each dusk type's index in the function's debug type table (`debug.rs`).
+    debug_types: HashMap<TyId, u32>,
 }
 
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
@@ -231,7 +234,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         // Runtime and std code may be inlined; the user's functions stay
         // whole for the debugger.
         b.func.inlinable = f.runtime || c.library.contains(&f.file);
-        FnLower { c, f, b, slots: HashMap::new(), ret: f.ret, env: None, sret: None, loops: Vec::new(), strings, arch, defers: Vec::new() }
+        FnLower { c, f, b, slots: HashMap::new(), ret: f.ret, env: None, sret: None, loops: Vec::new(), strings, arch, defers: Vec::new(), debug_types: HashMap::new() }
     }
 
     fn ty(&self, e: &Expr) -> TyId {
@@ -251,8 +254,10 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         if is_aggregate(&self.c.types, self.f.ret) {
             self.sret = Some(params.remove(0));
         }
-        if self.f.receiver.is_some() {
-            self.slots.insert(LocalId(0), Storage::Addr(params.remove(0)));
+        if let Some(recv) = self.f.receiver {
+            let this = params.remove(0);
+            self.declare_receiver(this, recv);
+            self.slots.insert(LocalId(0), Storage::Addr(this));
         }
         // Parameters are the locals after the receiver, in order.
         let first = self.f.receiver.is_some() as usize;
@@ -299,7 +304,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             Some(&st) => st,
             None => {
                 let (size, align) = size_align(&self.c.types, self.f.locals[l.0 as usize].ty);
-                let st = Storage::Slot(self.b.new_slot(size.max(1) as u32, align.max(1) as u32));
+                let s = self.b.new_slot(size.max(1) as u32, align.max(1) as u32);
+                self.declare_local(l, s);
+                let st = Storage::Slot(s);
                 self.slots.insert(l, st);
                 st
             }

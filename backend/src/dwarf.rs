@@ -19,23 +19,35 @@
 //! sections of all its inputs. gimli's writer reports these through
 //! `RelocateWriter`.
 //!
-//! Locals and parameters: the IR has no variable information yet. When it
-//! gets some (say, a name and a frame location per stack slot or value), each
-//! becomes a `DW_TAG_variable`/`DW_TAG_formal_parameter` child of its
-//! function's subprogram DIE (`debug_info` below, where the subprogram is
-//! made), with a `DW_AT_type` pointing at base/struct type DIEs and a
-//! `DW_AT_location` of `DW_OP_fbreg <offset>`: the frame base is already the
-//! CFA (`DW_OP_call_frame_cfa`), which is rbp+16 / x29+16 on both machines, so
-//! a slot at rbp-N is at fbreg -(N+16). Values that live in registers need
-//! location lists built from the register allocation.
+//! Locals and parameters come from `Function::debug` (filled by the front
+//! end): each variable becomes a `DW_TAG_variable` or
+//! `DW_TAG_formal_parameter` child of its function's subprogram, with a
+//! `DW_AT_type` and a `DW_AT_location` of `DW_OP_fbreg <offset>`. The frame
+//! base is the CFA (`DW_OP_call_frame_cfa`, rbp+16 / x29+16), and the back
+//! ends report where each stack slot sits from it (`Object::frames`).
+//!
+//! Why stack homes rather than location lists over the register allocation:
+//! every variable keeps a home slot that `mem2reg` keeps storing to (it still
+//! promotes the reads), so the value the debugger reads is exact at every
+//! statement and one location describes it for the whole function. Location
+//! lists would need the allocator and both emitters to report, per value,
+//! which register or spill slot holds it over which code range, and the
+//! passes to track which SSA value is which variable after every rewrite;
+//! values the allocator lets die early would still show as `<optimized
+//! out>`. The homes cost one store per assignment and nothing in the
+//! allocator; `--strip` builds drop them (see `compile_module_opt`).
+//!
+//! Types are made once per compile unit, keyed by their structure (structs by
+//! name), so a struct that points at itself ends.
 
-use crate::ir::{Function, Linkage, Module, Span};
+use crate::ir::{DebugBase, DebugInfo, DebugType, Function, Linkage, Module, Span};
 use crate::obj::{Arch, LineRow, Object, Reloc, RelocKind, Section, SectionId, SectionKind};
 use gimli::write::{
     Address, AttributeValue, CallFrameInstruction as Cfa, CommonInformationEntry, DwarfUnit, EndianVec, Expression,
     FileId, FrameDescriptionEntry, FrameTable, LineProgram, LineString, RelocateWriter, Relocation, RelocationTarget,
-    Sections,
+    Sections, UnitEntryId,
 };
+use std::collections::HashMap;
 use gimli::{Encoding, Format, LineEncoding, LittleEndian};
 
 /// What `DW_AT_producer` says.
@@ -45,9 +57,11 @@ const PRODUCER: &str = concat!("dc ", env!("CARGO_PKG_VERSION"));
 const NO_FILE: &str = "<unknown>";
 
 /// Append the debug sections for `module`'s functions, already compiled into
-/// `obj`. Does nothing if none of them is in `obj`.
-pub fn emit(obj: &mut Object, module: &Module) -> Result<(), String> {
-    let funcs = functions_in(obj, module);
+/// `obj`. `vars[i]` describes the variables of `module.functions[i]` as
+/// compiled (its slots numbered as in `obj.frames`); missing entries mean no
+/// variables. Does nothing if none of the functions is in `obj`.
+pub fn emit(obj: &mut Object, module: &Module, vars: &[DebugInfo]) -> Result<(), String> {
+    let funcs = functions_in(obj, module, vars);
     if funcs.is_empty() {
         return Ok(());
     }
@@ -64,15 +78,17 @@ struct Func<'m> {
     f: &'m Function,
     start: u64,
     size: u64,
+    vars: Option<&'m DebugInfo>,
 }
 
-fn functions_in<'m>(obj: &Object, module: &'m Module) -> Vec<Func<'m>> {
+fn functions_in<'m>(obj: &Object, module: &'m Module, vars: &'m [DebugInfo]) -> Vec<Func<'m>> {
     let mut funcs: Vec<Func> = module
         .functions
         .iter()
-        .filter_map(|f| {
+        .enumerate()
+        .filter_map(|(i, f)| {
             let s = obj.symbols.iter().find(|s| s.name == f.name && s.is_func && s.section == Some(Object::TEXT))?;
-            Some(Func { f, start: s.offset, size: s.size })
+            Some(Func { f, start: s.offset, size: s.size, vars: vars.get(i) })
         })
         .collect();
     funcs.sort_by_key(|f| f.start);
@@ -180,6 +196,8 @@ fn debug_info(obj: &Object, funcs: &[Func]) -> DwarfUnit {
     cu.set(gimli::DW_AT_low_pc, AttributeValue::Address(sym(0)));
     cu.set(gimli::DW_AT_high_pc, AttributeValue::Udata(last.start + last.size - funcs[0].start));
 
+    let frames: HashMap<&str, &[i64]> = obj.frames.iter().map(|fr| (fr.func.as_str(), fr.cfa_offsets.as_slice())).collect();
+    let mut types = TypeDies::default();
     for (i, func) in funcs.iter().enumerate() {
         let f = func.f;
         let source_name = if f.source_name.is_empty() { &f.name } else { &f.source_name };
@@ -203,8 +221,166 @@ fn debug_info(obj: &Object, funcs: &[Func]) -> DwarfUnit {
         let mut frame_base = Expression::new();
         frame_base.op(gimli::DW_OP_call_frame_cfa);
         die.set(gimli::DW_AT_frame_base, AttributeValue::Exprloc(frame_base));
+
+        let (Some(info), Some(slots)) = (func.vars, frames.get(f.name.as_str())) else { continue };
+        types.this_function.clear();
+        types.this_function.resize(info.types.len(), None);
+        for v in &info.vars {
+            let Some(&at) = slots.get(v.slot.0 as usize) else { continue };
+            let Some(ty) = types.die(&mut dwarf, &info.types, v.ty) else { continue };
+            let tag = if v.param { gimli::DW_TAG_formal_parameter } else { gimli::DW_TAG_variable };
+            let name = dwarf.strings.add(v.name.as_str());
+            let var = dwarf.unit.add(id, tag);
+            let die = dwarf.unit.get_mut(var);
+            die.set(gimli::DW_AT_name, AttributeValue::StringRef(name));
+            let (file, line, _) = place(v.span);
+            if line != 0 {
+                die.set(gimli::DW_AT_decl_file, AttributeValue::FileIndex(Some(file)));
+                die.set(gimli::DW_AT_decl_line, AttributeValue::Udata(line));
+            }
+            die.set(gimli::DW_AT_type, AttributeValue::UnitRef(ty));
+            let mut loc = Expression::new();
+            loc.op_fbreg(at);
+            die.set(gimli::DW_AT_location, AttributeValue::Exprloc(loc));
+        }
     }
     dwarf
+}
+
+/// The compile unit's type DIEs, made on first use.
+#[derive(Default)]
+struct TypeDies {
+    by_key: HashMap<String, UnitEntryId>,
+    /// The DIE of each type of the current function's table, once known
+    /// (spares building its key again for every variable of that type).
+    this_function: Vec<Option<UnitEntryId>>,
+}
+
+/// How deep type descriptions may nest before we stop describing them (a
+/// malformed table could otherwise recurse without end).
+const MAX_TYPE_DEPTH: u32 = 64;
+
+impl TypeDies {
+    /// The DIE of `types[i]`, a type of one function's table.
+    fn die(&mut self, dwarf: &mut DwarfUnit, types: &[DebugType], i: u32) -> Option<UnitEntryId> {
+        if let Some(&Some(id)) = self.this_function.get(i as usize) {
+            return Some(id);
+        }
+        let id = self.die_at(dwarf, types, i, 0)?;
+        if let Some(slot) = self.this_function.get_mut(i as usize) {
+            *slot = Some(id);
+        }
+        Some(id)
+    }
+
+    fn die_at(&mut self, dwarf: &mut DwarfUnit, types: &[DebugType], i: u32, depth: u32) -> Option<UnitEntryId> {
+        if depth > MAX_TYPE_DEPTH {
+            return None;
+        }
+        let key = type_key(types, i, 0)?;
+        if let Some(&id) = self.by_key.get(&key) {
+            return Some(id);
+        }
+        let root = dwarf.unit.root();
+        let id = match &types[i as usize] {
+            DebugType::Base { name, size, base } => {
+                let id = dwarf.unit.add(root, gimli::DW_TAG_base_type);
+                let name = dwarf.strings.add(name.as_str());
+                let die = dwarf.unit.get_mut(id);
+                die.set(gimli::DW_AT_name, AttributeValue::StringRef(name));
+                die.set(gimli::DW_AT_byte_size, AttributeValue::Udata(*size as u64));
+                let enc = match base {
+                    DebugBase::Signed => gimli::DW_ATE_signed,
+                    DebugBase::Unsigned => gimli::DW_ATE_unsigned,
+                    DebugBase::Float => gimli::DW_ATE_float,
+                    DebugBase::Bool => gimli::DW_ATE_boolean,
+                    DebugBase::Char => gimli::DW_ATE_unsigned_char,
+                    DebugBase::Rune => gimli::DW_ATE_UTF,
+                };
+                die.set(gimli::DW_AT_encoding, AttributeValue::Encoding(enc));
+                self.by_key.insert(key, id);
+                id
+            }
+            DebugType::Pointer { name, to } => {
+                // The pointee first: it may be the struct this pointer is a
+                // member of, which is then already registered.
+                let target = match to {
+                    Some(t) => Some(self.die_at(dwarf, types, *t, depth + 1)?),
+                    None => None,
+                };
+                let ptr = dwarf.unit.add(root, gimli::DW_TAG_pointer_type);
+                let die = dwarf.unit.get_mut(ptr);
+                die.set(gimli::DW_AT_byte_size, AttributeValue::Udata(8));
+                if let Some(t) = target {
+                    die.set(gimli::DW_AT_type, AttributeValue::UnitRef(t));
+                }
+                let id = match name {
+                    Some(n) => {
+                        let td = dwarf.unit.add(root, gimli::DW_TAG_typedef);
+                        let n = dwarf.strings.add(n.as_str());
+                        let die = dwarf.unit.get_mut(td);
+                        die.set(gimli::DW_AT_name, AttributeValue::StringRef(n));
+                        die.set(gimli::DW_AT_type, AttributeValue::UnitRef(ptr));
+                        td
+                    }
+                    None => ptr,
+                };
+                self.by_key.insert(key, id);
+                id
+            }
+            DebugType::Struct { name, size, members } => {
+                let id = dwarf.unit.add(root, gimli::DW_TAG_structure_type);
+                let n = dwarf.strings.add(name.as_str());
+                let die = dwarf.unit.get_mut(id);
+                die.set(gimli::DW_AT_name, AttributeValue::StringRef(n));
+                die.set(gimli::DW_AT_byte_size, AttributeValue::Udata(*size as u64));
+                // Registered before its members so a member pointing back
+                // at the struct finds it.
+                self.by_key.insert(key, id);
+                for m in members {
+                    let Some(ty) = self.die_at(dwarf, types, m.ty, depth + 1) else { continue };
+                    let mid = dwarf.unit.add(id, gimli::DW_TAG_member);
+                    let n = dwarf.strings.add(m.name.as_str());
+                    let die = dwarf.unit.get_mut(mid);
+                    die.set(gimli::DW_AT_name, AttributeValue::StringRef(n));
+                    die.set(gimli::DW_AT_type, AttributeValue::UnitRef(ty));
+                    die.set(gimli::DW_AT_data_member_location, AttributeValue::Udata(m.offset as u64));
+                }
+                id
+            }
+            DebugType::Array { elem, count } => {
+                let elem = self.die_at(dwarf, types, *elem, depth + 1)?;
+                let id = dwarf.unit.add(root, gimli::DW_TAG_array_type);
+                dwarf.unit.get_mut(id).set(gimli::DW_AT_type, AttributeValue::UnitRef(elem));
+                let sub = dwarf.unit.add(id, gimli::DW_TAG_subrange_type);
+                dwarf.unit.get_mut(sub).set(gimli::DW_AT_count, AttributeValue::Udata(*count));
+                self.by_key.insert(key, id);
+                id
+            }
+        };
+        Some(id)
+    }
+}
+
+/// A name for `types[i]` that is equal for equal types of different
+/// functions' tables. Structs are named by their name and size alone, which
+/// is what keeps the recursion finite. `None` for an index out of range.
+fn type_key(types: &[DebugType], i: u32, depth: u32) -> Option<String> {
+    if depth > MAX_TYPE_DEPTH {
+        return None;
+    }
+    Some(match types.get(i as usize)? {
+        DebugType::Base { name, size, base } => format!("b{:?}{}:{}", base, size, name),
+        DebugType::Pointer { name, to } => {
+            let to = match to {
+                Some(t) => type_key(types, *t, depth + 1)?,
+                None => String::new(),
+            };
+            format!("p{}:({})", name.as_deref().unwrap_or(""), to)
+        }
+        DebugType::Struct { name, size, .. } => format!("s{}:{}", size, name),
+        DebugType::Array { elem, count } => format!("a{}:({})", count, type_key(types, *elem, depth + 1)?),
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -239,11 +415,14 @@ fn frame_table(obj: &Object, funcs: &[Func]) -> FrameTable {
         }
     };
     let cie = table.add_cie(cie);
+    // One decoder and one instruction buffer for all x86-64 functions: making
+    // a decoder costs about as much as decoding a small function.
+    let mut x86 = X86Code { decoder: iced_x86::Decoder::new(64, text, iced_x86::DecoderOptions::NONE), insts: Vec::new() };
     for (i, func) in funcs.iter().enumerate() {
         let Some(code) = text.get(func.start as usize..(func.start + func.size) as usize) else { continue };
         let Ok(len) = u32::try_from(func.size) else { continue };
         let steps = match obj.arch {
-            Arch::X86_64 => x86_64_frame(code),
+            Arch::X86_64 => x86.decode(func.start as usize, code.len()).and_then(|insts| x86_64_frame(insts, code.len())),
             Arch::Aarch64 => aarch64_frame(code),
         };
         let Some(steps) = steps else { continue };
@@ -266,10 +445,28 @@ fn frame_table(obj: &Object, funcs: &[Func]) -> FrameTable {
 /// with any number of epilogues. The code is decoded rather than described by
 /// the back end, so the table follows what was really emitted; `None` if the
 /// function does not start with that prologue.
-fn x86_64_frame(code: &[u8]) -> Option<Vec<(u32, Cfa)>> {
+/// Decodes the functions of an x86-64 `.text`.
+struct X86Code<'t> {
+    decoder: iced_x86::Decoder<'t>,
+    insts: Vec<iced_x86::Instruction>,
+}
+
+impl X86Code<'_> {
+    /// The instructions of the `len` bytes at `start`, addressed from 0.
+    fn decode(&mut self, start: usize, len: usize) -> Option<&[iced_x86::Instruction]> {
+        self.insts.clear();
+        self.decoder.set_position(start).ok()?;
+        self.decoder.set_ip(0);
+        while self.decoder.can_decode() && self.decoder.position() < start + len {
+            self.insts.push(self.decoder.decode());
+        }
+        Some(&self.insts)
+    }
+}
+
+fn x86_64_frame(insts: &[iced_x86::Instruction], code_len: usize) -> Option<Vec<(u32, Cfa)>> {
     use gimli::X86_64 as R;
-    use iced_x86::{Code, Decoder, DecoderOptions, Register as X};
-    let insts: Vec<iced_x86::Instruction> = Decoder::with_ip(64, code, 0, DecoderOptions::NONE).into_iter().collect();
+    use iced_x86::{Code, Register as X};
     let end = |k: usize| insts[k].next_ip() as u32;
     let is = |k: usize, c: Code, r0: X| insts.get(k).is_some_and(|i| i.code() == c && i.op0_register() == r0);
     if !is(0, Code::Push_r64, X::RBP) || !(is(1, Code::Mov_rm64_r64, X::RBP) || is(1, Code::Mov_r64_rm64, X::RBP)) || insts[1].op1_register() != X::RSP {
@@ -303,7 +500,7 @@ fn x86_64_frame(code: &[u8]) -> Option<Vec<(u32, Cfa)>> {
             steps.push((end(k), Cfa::SameValue(R::RBP)));
             in_epilogue = true;
         } else if i.code() == Code::Retnq && in_epilogue {
-            if (end(k) as usize) < code.len() {
+            if (end(k) as usize) < code_len {
                 steps.push((end(k), Cfa::Cfa(R::RBP, 16)));
                 steps.push((end(k), Cfa::Offset(R::RBP, -16)));
             }

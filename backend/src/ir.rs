@@ -284,6 +284,9 @@ pub struct Function {
     /// front end sets it for runtime and library code; a user's own
     /// functions stay whole, so a debugger can break on them by name.
     pub inlinable: bool,
+    /// The source variables and their types, for the debugger. Optional:
+    /// empty unless the front end describes its locals.
+    pub debug: DebugInfo,
 }
 
 impl Function {
@@ -296,6 +299,65 @@ impl Function {
     pub fn block(&self, b: BlockId) -> &Block {
         &self.blocks[b.0 as usize]
     }
+}
+
+/// What a function tells the debugger about its source variables. Each
+/// variable has a home: a stack slot that holds its current value whenever
+/// the program stops on a statement (the front end keeps every local in a
+/// slot; `mem2reg` promotes a home's reads into SSA values but keeps its
+/// stores, so the slot stays up to date). Types are described here, not
+/// derived from `Type`, because the debugger needs the source's view:
+/// signedness, names, struct members.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DebugInfo {
+    pub vars: Vec<DebugVar>,
+    /// Indexed by `DebugVar::ty`, `DebugType::Pointer::to` and so on.
+    pub types: Vec<DebugType>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DebugVar {
+    pub name: String,
+    /// Index into `DebugInfo::types`.
+    pub ty: u32,
+    /// The variable's home.
+    pub slot: SlotId,
+    /// A parameter of the function (`DW_TAG_formal_parameter`).
+    pub param: bool,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// How a base type's bits are read.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum DebugBase {
+    Signed,
+    Unsigned,
+    Float,
+    Bool,
+    /// A byte shown as a character.
+    Char,
+    /// A Unicode scalar.
+    Rune,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DebugType {
+    Base { name: String, size: u32, base: DebugBase },
+    /// A machine pointer; `to: None` points at nothing in particular. A
+    /// `name` makes it a named alias (dusk's `string` is a named pointer to
+    /// its NUL-terminated bytes).
+    Pointer { name: Option<String>, to: Option<u32> },
+    /// A record; no members for a type shown only by name and size.
+    Struct { name: String, size: u32, members: Vec<DebugMember> },
+    Array { elem: u32, count: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DebugMember {
+    pub name: String,
+    pub offset: u32,
+    pub ty: u32,
 }
 
 /// A relocation inside a data object: at `offset`, the 64-bit address of
@@ -346,6 +408,7 @@ impl FunctionBuilder {
                 slots: Vec::new(),
                 span,
                 inlinable: false,
+                debug: DebugInfo::default(),
             },
             current: None,
             span,

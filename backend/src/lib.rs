@@ -46,25 +46,39 @@ pub fn compile_module_opt(m: &ir::Module, arch: Arch, opt: bool, debug: bool) ->
             o.relocs.push(obj::Reloc { section: sec, offset: off + r.offset as u64, kind: obj::RelocKind::Abs64, symbol: r.symbol.clone(), addend: r.addend });
         }
     }
+    // The debug tables of the functions as compiled: the passes renumber
+    // the slots their variables live in.
+    let mut debug_tables: Vec<ir::DebugInfo> = Vec::new();
     for f in &m.functions {
         verify::verify_function(f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
     }
     if opt {
         let mut fs = m.functions.clone();
         for f in &mut fs {
+            if !debug {
+                // Without a debugger nothing reads the variables' homes:
+                // let mem2reg drop their stores too.
+                f.debug = ir::DebugInfo::default();
+            }
             passes::optimize(f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
         }
         passes::inline::run(&mut fs)?;
-        for f in &fs {
-            isa.compile_function(f, &mut o)?;
+        for f in fs {
+            isa.compile_function(&f, &mut o)?;
+            if debug {
+                debug_tables.push(f.debug);
+            }
         }
     } else {
         for f in &m.functions {
             isa.compile_function(f, &mut o)?;
+            if debug {
+                debug_tables.push(f.debug.clone());
+            }
         }
     }
     if debug {
-        dwarf::emit(&mut o, m)?;
+        dwarf::emit(&mut o, m, &debug_tables)?;
     }
     Ok(o)
 }

@@ -100,6 +100,19 @@ pub struct Object {
     pub lines: Vec<LineRow>,
     /// Source file paths; `Span::file` indexes this.
     pub files: Vec<String>,
+    /// Where each compiled function keeps its stack slots, for the debug
+    /// information's variable locations.
+    pub frames: Vec<FrameSlots>,
+}
+
+/// The stack slots of one compiled function: slot `i` of the function as
+/// compiled (`ir::Function::slots`) starts at `cfa_offsets[i]` bytes from
+/// its canonical frame address (the caller's sp before the call), valid
+/// between the end of the prologue and the start of an epilogue.
+#[derive(Clone, Debug)]
+pub struct FrameSlots {
+    pub func: String,
+    pub cfa_offsets: Vec<i64>,
 }
 
 impl Object {
@@ -119,6 +132,7 @@ impl Object {
             relocs: Vec::new(),
             lines: Vec::new(),
             files: Vec::new(),
+            frames: Vec::new(),
         }
     }
     pub const TEXT: SectionId = SectionId(0);

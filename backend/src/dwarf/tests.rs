@@ -230,7 +230,7 @@ fn aarch64_dwarf_is_valid_and_maps_lines() {
 #[test]
 fn emits_nothing_for_an_empty_module_and_links_two_objects() {
     let mut o = Object::new(Arch::X86_64);
-    emit(&mut o, &Module::default()).unwrap();
+    emit(&mut o, &Module::default(), &[]).unwrap();
     assert_eq!(o.sections.len(), 4);
     assert!(o.relocs.is_empty());
 
@@ -474,4 +474,84 @@ fn x86_64_gdb_unwinds_at_every_instruction() {
 #[test]
 fn aarch64_gdb_unwinds_at_every_instruction() {
     gdb_unwinds_at_every_instruction(Arch::Aarch64, "stepi-aarch64");
+}
+
+/// `fn count(n: i64) -> i64 { let s = n + 1; s = s * 3; return s }` with
+/// both variables in slots, as the front end lowers them; `debug` names the
+/// slots as the homes of `n` (a parameter) and `s`.
+fn with_locals(debug: bool) -> crate::ir::Function {
+    use crate::ir::{DebugBase, DebugType, DebugVar};
+    let mut b = FunctionBuilder::new("count", "count", &[Type::I64], Some(Type::I64), at(2));
+    let n = b.block_params(b.func.entry())[0];
+    let (sn, ss) = (b.new_slot(8, 8), b.new_slot(8, 8));
+    let a = b.slot_addr(sn);
+    b.store(n, a, 0);
+    b.span = at(3);
+    let a = b.slot_addr(sn);
+    let v = b.load(Type::I64, a, 0);
+    let one = b.iconst(Type::I64, 1);
+    let v = b.bin(crate::ir::BinOp::Add, v, one);
+    let a = b.slot_addr(ss);
+    b.store(v, a, 0);
+    b.span = at(4);
+    let a = b.slot_addr(ss);
+    let v = b.load(Type::I64, a, 0);
+    let three = b.iconst(Type::I64, 3);
+    let v = b.bin(crate::ir::BinOp::Mul, v, three);
+    let a = b.slot_addr(ss);
+    b.store(v, a, 0);
+    let a = b.slot_addr(ss);
+    let v = b.load(Type::I64, a, 0);
+    b.ret(Some(v));
+    let mut f = b.finish();
+    if debug {
+        f.debug.types.push(DebugType::Base { name: "int64".into(), size: 8, base: DebugBase::Signed });
+        f.debug.vars.push(DebugVar { name: "n".into(), ty: 0, slot: sn, param: true, span: at(2) });
+        f.debug.vars.push(DebugVar { name: "s".into(), ty: 0, slot: ss, param: false, span: at(3) });
+    }
+    f
+}
+
+fn count_ops(f: &crate::ir::Function) -> (usize, usize) {
+    let insts = || f.blocks.iter().flat_map(|b| &b.insts);
+    let loads = insts().filter(|i| matches!(i.op, Op::Load { .. })).count();
+    let stores = insts().filter(|i| matches!(i.op, Op::Store { .. })).count();
+    (loads, stores)
+}
+
+#[test]
+fn mem2reg_keeps_the_stores_of_variable_homes() {
+    // Without debug information the variables become SSA values entirely.
+    let mut plain = with_locals(false);
+    crate::passes::optimize(&mut plain).unwrap();
+    assert_eq!((plain.slots.len(), count_ops(&plain)), (0, (0, 0)), "{}", crate::print::print_function(&plain));
+    // With it the reads are promoted all the same, but every assignment
+    // still reaches the home, and the table follows the renumbered slots.
+    let mut homes = with_locals(true);
+    crate::passes::optimize(&mut homes).unwrap();
+    assert_eq!((homes.slots.len(), count_ops(&homes)), (2, (0, 3)), "{}", crate::print::print_function(&homes));
+    let slots: Vec<u32> = homes.debug.vars.iter().map(|v| v.slot.0).collect();
+    assert_eq!(slots, [0, 1]);
+}
+
+#[test]
+fn variables_get_a_type_and_a_frame_location() {
+    for arch in [Arch::X86_64, Arch::Aarch64] {
+        let f = with_locals(true);
+        let m = Module { files: vec!["t.dk".into()], functions: vec![f], data: vec![] };
+        let o = crate::compile_module(&m, arch).unwrap();
+        let frame = o.frames.iter().find(|fr| fr.func == "count").expect("the back end reports the frame");
+        assert_eq!(frame.cfa_offsets.len(), 2);
+        // Both homes are below the CFA, 8 bytes apart, inside the frame.
+        let (a, b) = (frame.cfa_offsets[0], frame.cfa_offsets[1]);
+        assert!(a < -16 && b < -16 && (a - b).abs() == 8, "{:?}: {:?}", arch, frame.cfa_offsets);
+        let info = o.sections.iter().find(|s| s.name == ".debug_info").expect(".debug_info");
+        let strs = o.sections.iter().find(|s| s.name == ".debug_str").expect(".debug_str");
+        let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+        assert!(has(&strs.bytes, b"int64\0") && has(&strs.bytes, b"s\0"), "names in .debug_str");
+        // DW_OP_fbreg (0x91) with the SLEB128 offset of `s`'s home.
+        let mut loc = vec![0x91u8];
+        gimli::leb128::write::signed(&mut loc, b).unwrap();
+        assert!(has(&info.bytes, &loc), "{:?}: no fbreg {} in .debug_info", arch, b);
+    }
 }

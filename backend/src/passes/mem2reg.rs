@@ -19,6 +19,10 @@
 //!
 //! A load before any store reads zero of the variable's type (the language
 //! zero-initialises, and anything is a valid value for undefined reads).
+//!
+//! A slot that is the home of a source variable (`Function::debug`) is
+//! promoted like any other, but its stores stay: the debugger reads the
+//! variable there, and the code still uses the SSA values.
 
 use super::dom::DomTree;
 use super::*;
@@ -54,6 +58,8 @@ struct Vars {
     ty: Vec<Type>,
     /// Slot of each value defined by `SlotAddr`, or NONE.
     addr_slot: Vec<u32>,
+    /// Per slot: a debugger's home, whose stores and slot are kept.
+    home: Vec<bool>,
 }
 
 impl Vars {
@@ -107,7 +113,13 @@ impl Vars {
                 }
             });
         }
-        let mut vars = Vars { of_slot: vec![NONE; nslots], slot: Vec::new(), ty: Vec::new(), addr_slot };
+        let mut home = vec![false; nslots];
+        for v in &f.debug.vars {
+            if let Some(h) = home.get_mut(v.slot.0 as usize) {
+                *h = true;
+            }
+        }
+        let mut vars = Vars { of_slot: vec![NONE; nslots], slot: Vec::new(), ty: Vec::new(), addr_slot, home };
         for s in 0..nslots {
             if ok[s] {
                 vars.of_slot[s] = vars.slot.len() as u32;
@@ -299,7 +311,7 @@ fn rename(f: &mut Function, vars: &Vars, new_params: &[Vec<(u32, Value)>], dom: 
         let mut kept = Vec::with_capacity(insts.len());
         for inst in insts {
             match &inst.op {
-                Op::SlotAddr(s) if vars.of_slot[s.0 as usize] != NONE => {}
+                Op::SlotAddr(s) if vars.of_slot[s.0 as usize] != NONE && !vars.home[s.0 as usize] => {}
                 Op::Load { addr, .. } if vars.of_addr(*addr).is_some() => {
                     let v = cur.read(f, vars, vars.of_addr(*addr).unwrap());
                     replaced[inst.result.unwrap().0 as usize] = Some(v);
@@ -312,6 +324,9 @@ fn rename(f: &mut Function, vars: &Vars, new_params: &[Vec<(u32, Value)>], dom: 
                         v = *r;
                     }
                     cur.set(vars.of_addr(*addr).unwrap(), v);
+                    if vars.home[vars.addr_slot[addr.0 as usize] as usize] {
+                        kept.push(inst);
+                    }
                 }
                 _ => kept.push(inst),
             }
@@ -337,12 +352,12 @@ fn rename(f: &mut Function, vars: &Vars, new_params: &[Vec<(u32, Value)>], dom: 
     }
 }
 
-/// Drop the promoted slots and renumber the others densely.
+/// Drop the promoted slots (but not homes) and renumber the others densely.
 fn renumber_slots(f: &mut Function, vars: &Vars) {
     let mut remap = vec![NONE; f.slots.len()];
     let mut kept = Vec::new();
     for (s, slot) in f.slots.iter().enumerate() {
-        if vars.of_slot[s] == NONE {
+        if vars.of_slot[s] == NONE || vars.home[s] {
             remap[s] = kept.len() as u32;
             kept.push(*slot);
         }
@@ -355,4 +370,8 @@ fn renumber_slots(f: &mut Function, vars: &Vars) {
             }
         }
     }
+    for v in &mut f.debug.vars {
+        v.slot.0 = remap.get(v.slot.0 as usize).copied().unwrap_or(NONE);
+    }
+    f.debug.vars.retain(|v| v.slot.0 != NONE);
 }

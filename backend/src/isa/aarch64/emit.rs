@@ -73,6 +73,10 @@ pub fn compile(f: &Function, alloc: &Allocation, obj: &mut Object) -> Result<(),
         last_line = Some((span.file, span.line));
         obj.lines.push(LineRow { section: Object::TEXT, offset: off + 4 * at as u64, span, is_stmt });
     }
+    // For the debugger: sp = x29 - size and the CFA is x29 + 16.
+    let size = e.frame.size as i64;
+    let cfa_offsets = e.frame.slot_offsets.iter().map(|&o| o as i64 - size - 16).collect();
+    obj.frames.push(crate::obj::FrameSlots { func: f.name.clone(), cfa_offsets });
     Ok(())
 }
 

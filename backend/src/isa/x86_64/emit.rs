@@ -153,6 +153,9 @@ pub fn compile_function(f: &Function, info: &RegInfo, obj: &mut Object) -> Resul
         });
     }
     obj.lines.extend(rows);
+    // For the debugger: the CFA is rbp + 16.
+    let cfa_offsets = e.slot_offs.iter().map(|&o| -(o as i64) - 16).collect();
+    obj.frames.push(crate::obj::FrameSlots { func: f.name.clone(), cfa_offsets });
     Ok(())
 }
 
