@@ -25,6 +25,7 @@ pub use concurrency::Launch;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
 mod ownership;
+mod collector;
 #[path = "check_generic.rs"]
 mod generic;
 
@@ -140,6 +141,9 @@ pub struct Info {
     pub arms: HashMap<usize, ArmRes>,
     /// The vtable of every complete `impl I for S`.
     pub vtables: Vec<VTable>,
+    /// Bare lambda literals (by key) minted into `collector<F>` at a
+    /// direct call's argument (check/collector.rs).
+    pub minted: HashSet<usize>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -220,6 +224,7 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
     if !c.types.complete_instances() {
         c.diags.error_global("generic type instances do not terminate: a struct or enum nests itself under ever larger type arguments");
     }
+    c.types.erase_collectors();
     let Checker { types, funcs, info, monads, .. } = c;
     Checked { sm, types, funcs, info, main, dos: monads.dos }
 }
@@ -573,10 +578,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.types.func(v, r)
             }
             TypeKind::Void | TypeKind::Unit => prim::VOID,
-            TypeKind::Collector(_) => {
-                self.err(t.span, "not supported yet: collector types");
-                prim::ERR
-            }
+            TypeKind::Collector(inner) => self.collector_type(inner),
             TypeKind::Infer => prim::ERR,
         }
     }
@@ -731,7 +733,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.gate(cx, cx.par.procedural, s.span, "the 'for' loop", "procedural");
                 let ExprKind::Range { lo, hi, .. } = &f.iter.unparen().kind else {
                     let t = self.expr(cx, f.iter, None);
-                    let elem = match self.types.kind(t) {
+                    let elem = match self.types.kind(self.types.rep(t)) {
                         TyKind::Array(e, _) | TyKind::Slice(e) => *e,
                         TyKind::Str => prim::CHAR,
                         TyKind::Err => prim::ERR,
@@ -927,6 +929,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         };
         self.reserved_binding(&n.name, ty);
+        if b.mode == BindMode::Ref && self.is_collector(ty) {
+            self.err(n.name.span, collector::NOT_REF);
+        }
         let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
         self.own_binding(cx, b.mode, b.value, l);
     }
@@ -967,6 +972,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             (TyKind::Int { .. }, TyKind::Rune) | (TyKind::Rune, TyKind::Int { .. }) => true,
             // A struct is boxed into an interface it implements.
             (TyKind::Struct(..), TyKind::Interface(..)) => self.implements(v, t),
+            // A collector boxed into an interface is reported by name (collector_boxing).
+            (TyKind::Collector(_), TyKind::Interface(..)) => true,
+            (TyKind::Collector(_), _) => self.collector_widens(v, t),
             _ => false,
         }
     }
@@ -1109,6 +1117,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     fn expr(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, expected: Option<TyId>) -> TyId {
         let t = self.expr_inner(cx, e, expected);
+        let t = self.collector_boxing(e, t, expected);
         let t = self.check_conversion(e, t, expected);
         self.info.expr_ty.insert(key(e), t);
         t
@@ -1192,7 +1201,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     return t;
                 }
                 let bt = self.expr(cx, base, None);
-                match (self.types.kind(bt).clone(), name.name) {
+                match (self.types.kind(self.types.rep(bt)).clone(), name.name) {
                     (TyKind::Slice(_) | TyKind::Array(..), "len") => prim::I64,
                     (TyKind::Array(..), _) => {
                         self.err(name.span, format!("a fixed array has no field '{}'", name.name));
@@ -1248,7 +1257,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Lambda(l) => self.lambda(cx, l, expected),
             ExprKind::Match(m) => self.match_expr(cx, m, expected),
             ExprKind::Do(d) => self.do_block(cx, e, d, expected),
-            ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
+            ExprKind::Collector { ty, value } => self.collector_mint(cx, ty, value),
             ExprKind::Await(_) => self.unsupported(e, "await"),
         }
     }
@@ -1414,7 +1423,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
                 t
             }
-            UnOp::Deref => match self.types.kind(t) {
+            UnOp::Deref => match self.types.kind(self.types.rep(t)) {
                 TyKind::RawPtr(inner) | TyKind::Ptr(inner) => *inner,
                 TyKind::VoidPtr => {
                     self.err(e.span, "cannot dereference a *void; it is opaque, convert it to a typed pointer first");
@@ -1486,6 +1495,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Func(..) => self.err(span, "cannot compare a function; compare the results of calling it instead"),
                 TyKind::Enum(..) => self.err(span, "cannot compare an enum; match on it instead"),
                 TyKind::Interface(..) => self.err(span, "cannot compare an interface value; compare its parts instead"),
+                TyKind::Collector(_) => self.err(span, "cannot compare a collector; compare its parts instead"),
                 _ => {}
             }
             return prim::BOOL;
@@ -1547,7 +1557,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             return self.range_index(cx, e, bt, index, lo, hi);
         }
         self.index_operand(cx, index);
-        match self.types.kind(bt) {
+        match self.types.kind(self.types.rep(bt)) {
             TyKind::RawPtr(inner) | TyKind::Slice(inner) | TyKind::Array(inner, _) => *inner,
             // `p[i]` through a managed pointer: element i past the checked block start.
             TyKind::Ptr(inner) => *inner,
@@ -1581,7 +1591,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         if range.unparen() as *const Expr != range as *const Expr {
             self.info.expr_ty.insert(key(range.unparen()), prim::I64);
         }
-        match self.types.kind(bt) {
+        match self.types.kind(self.types.rep(bt)) {
             TyKind::Slice(el) | TyKind::Array(el, _) => {
                 let el = *el;
                 self.types.slice(el)
@@ -1638,7 +1648,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if t == prim::ERR {
                     return t;
                 }
-                self.closure_call(cx, e, t, args)
+                self.closure_call(cx, e, self.types.rep(t), args)
             }
         }
     }
@@ -1662,7 +1672,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         // Through a managed pointer the receiver is the pointee (the lowering
         // checks the generation).
-        let bt = match self.types.kind(bt) {
+        let bt = match self.types.kind(self.types.rep(bt)) {
             TyKind::Ptr(inner) if matches!(self.types.kind(*inner), TyKind::Struct(..)) => *inner,
             _ => bt,
         };
@@ -1697,6 +1707,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             return prim::ERR;
         };
         let (params, ret) = (self.funcs[f as usize].params.clone(), self.funcs[f as usize].ret);
+        self.reject_bare_collector_lambdas(args, &params, collector::ArgSite::Method);
         self.args_against(cx, args, &params, e.span, None);
         self.info.calls.insert(key(e), CallRes::Method(f));
         ret
@@ -1711,7 +1722,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             if want == Some(prim::ERROR) {
                 self.mark_handled(cx, a);
             }
-            let t = self.expr(cx, a, want);
+            let t = match self.collector_arg(cx, a, want) {
+                Some(t) => t,
+                None => self.expr(cx, a, want),
+            };
             if let Some(w) = want {
                 if !self.assignable(t, w) {
                     match fname {

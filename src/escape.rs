@@ -48,6 +48,8 @@ use crate::source::Span;
 use crate::types::{prim, TyId, TyKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod collector;
+
 /// An abstract memory location, relative to the function being analysed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Loc {
@@ -73,6 +75,9 @@ enum Loc {
     /// The code of a function value (not memory: it names what a call
     /// through the value runs).
     Code(Code),
+    /// The collected heap: every block a `collector<T>` mint made. It
+    /// outlives every frame (escape/collector.rs).
+    Collected,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -457,10 +462,13 @@ impl<'c, 'a> Fx<'c, 'a> {
 
     /// Everything reachable from the contents of `locs`, at any depth.
     fn reach1(&self, st: &State, locs: &Locs) -> Locs {
+        // What the collected heap holds was judged where it was collected;
+        // a value pointing there views no frame through it.
         let mut seen = Locs::new();
-        let mut work: Vec<Loc> = self.contents_of(st, locs).into_iter().collect();
+        let start: Locs = locs.iter().copied().filter(|l| *l != Loc::Collected).collect();
+        let mut work: Vec<Loc> = self.contents_of(st, &start).into_iter().collect();
         while let Some(l) = work.pop() {
-            if seen.insert(l) {
+            if seen.insert(l) && l != Loc::Collected {
                 work.extend(self.contents(st, l));
             }
         }
@@ -476,7 +484,8 @@ impl<'c, 'a> Fx<'c, 'a> {
     /// Locations of the caller's memory reach: what the parameters point
     /// into, and whatever has been stored there.
     fn escaped(&self, st: &State) -> Locs {
-        let roots: Locs = (0..self.nparams).flat_map(|i| [Loc::Arg(i), Loc::Deep(i)]).collect();
+        let mut roots: Locs = (0..self.nparams).flat_map(|i| [Loc::Arg(i), Loc::Deep(i)]).collect();
+        roots.insert(Loc::Collected);
         self.reach(st, &roots)
     }
 
@@ -506,7 +515,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         if l.is_frame() && !receiver {
             return;
         }
-        let outlives = receiver || l.param().is_some() || self.escaped(st).contains(&l);
+        let outlives = receiver || l.param().is_some() || l == Loc::Collected || self.escaped(st).contains(&l);
         if !outlives {
             if let Sink::Call { callee, arg, .. } = sink {
                 let note = self.stored_into(*callee, *arg);
@@ -516,6 +525,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
         let owner = if receiver { 0 } else { self.owning_param(st, l) };
         let msg = match sink {
+            _ if l == Loc::Collected => self.collected_store_message(sink),
             Sink::Assign => format!("a frame view is stored into a place reachable through {}, which outlives this frame; put the backing on the heap", self.param_name(owner)),
             Sink::Call { callee, arg, direct, .. } => {
                 let direct = *direct;
@@ -691,6 +701,12 @@ impl<'c, 'a> Fx<'c, 'a> {
         for (l, s) in &exit.mem {
             if matches!(l, Loc::Obj(_)) {
                 sum.fresh.extend(clean(s));
+            }
+        }
+        if let Some(s) = exit.mem.get(&Loc::Collected) {
+            let s = clean(s);
+            if !s.is_empty() {
+                sum.stores.insert(Loc::Collected, s);
             }
         }
         sum
@@ -1241,7 +1257,9 @@ impl<'c, 'a> Fx<'c, 'a> {
                 Some(&de) => self.ev(st, de),
                 None => self.shape(t, &Locs::new()),
             },
+            ExprKind::Lambda(l) if self.c.info.minted.contains(&key(e)) => self.mint_closure(st, l),
             ExprKind::Lambda(l) => self.closure(st, l),
+            ExprKind::Collector { value, .. } => self.mint(st, e, value),
             _ => self.shape(t, &Locs::new()),
         }
     }
@@ -1581,6 +1599,9 @@ impl<'c, 'a> Fx<'c, 'a> {
                     Loc::Code(c) => {
                         out.insert(Loc::Code(c));
                     }
+                    Loc::Collected => {
+                        out.insert(Loc::Collected);
+                    }
                     _ => {}
                 }
             }
@@ -1592,6 +1613,16 @@ impl<'c, 'a> Fx<'c, 'a> {
             st.mem.entry(Loc::Obj(k)).or_default().extend(fresh);
         }
         for (target, contents) in &sum.stores {
+            if *target == Loc::Collected {
+                // What the callee collects, one argument at a time (for the message).
+                for c in contents {
+                    let cs = subst(&[*c].into_iter().collect());
+                    let j = c.param().unwrap_or(0) as usize;
+                    let sink = Sink::Call { span: e.span, callee: code, arg: j, direct: direct.get(j).copied().unwrap_or(false) };
+                    self.store(st, Loc::Collected, &cs, e.span, &sink);
+                }
+                continue;
+            }
             let Some(j) = target.param() else { continue };
             let targets = subst(&[*target].into_iter().collect());
             let cs = subst(contents);
