@@ -1646,6 +1646,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             _ => {
                 let t = self.expr(cx, callee, None);
                 if t == prim::ERR {
+                    // Still read the arguments (an open function type in a template).
+                    for a in args {
+                        self.expr(cx, a, None);
+                    }
                     return t;
                 }
                 self.closure_call(cx, e, self.types.rep(t), args)

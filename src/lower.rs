@@ -18,6 +18,7 @@ mod concurrency;
 mod enums;
 mod iface;
 mod views;
+mod collector;
 #[path = "lower_heap.rs"]
 mod heap;
 
@@ -72,6 +73,7 @@ pub fn asm_routine(name: &str) -> Option<(&'static str, usize)> {
         "__call1" => ("__dc_call1", 2),
         "__tls_get" => ("__dc_tls_get", 0),
         "__tls_set" => ("__dc_tls_set", 1),
+        "__gc_spill" => ("__dc_gc_spill", 1),
         _ => return None,
     })
 }
@@ -121,6 +123,9 @@ fn entry(c: &Checked, main: u32, form: MainForm) -> ir::Function {
             vec![argc32, addr]
         }
     };
+    // The collector scans the main thread's stack up to here (rt/collector.dusk).
+    let top = b.call(Callee::Direct("__dc_gc_sp".into()), vec![], Some(Type::I64)).unwrap();
+    b.call(Callee::Direct("__rt_gc_anchor".into()), vec![top], None);
     let ret_ty = ir_type(&c.types, f.ret);
     let r = b.call(Callee::Direct(f.symbol.clone()), args, ret_ty).unwrap();
     let code = if ret_ty == Some(Type::I64) { b.cast(CastOp::Trunc, r, Type::I32) } else { r };
@@ -893,7 +898,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
                 base
             }
+            ExprKind::Lambda(l) if self.c.info.minted.contains(&key(e)) => self.collected_closure(l),
             ExprKind::Lambda(l) => self.closure_value(l),
+            ExprKind::Collector { value, .. } => self.collector_mint(e, value),
             // A `do` block is the calls the checker desugared it to.
             ExprKind::Do(_) => self.expr(self.c.dos[&key(e)]),
             _ => unreachable!("rejected by the checker: {:?}", e.kind),
