@@ -1617,9 +1617,7 @@ impl<'c, 'a> Fx<'c, 'a> {
                 // What the callee collects, one argument at a time (for the message).
                 for c in contents {
                     let cs = subst(&[*c].into_iter().collect());
-                    let j = c.param().unwrap_or(0) as usize;
-                    let sink = Sink::Call { span: e.span, callee: code, arg: j, direct: direct.get(j).copied().unwrap_or(false) };
-                    self.store(st, Loc::Collected, &cs, e.span, &sink);
+                    self.collect_through_call(st, e, code, c.param().unwrap_or(0) as usize, &cs);
                 }
                 continue;
             }

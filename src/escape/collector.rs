@@ -70,6 +70,35 @@ impl<'c, 'a> Fx<'c, 'a> {
         AVal::Leaf([Loc::Code(Code::Lambda(self.func, i as u32)), Loc::Collected].into_iter().collect())
     }
 
+    /// A call of `code` collects `contents`, what its argument `j` (0-based
+    /// over the summary's parameters) reaches: rejected when that views the
+    /// current frame.
+    pub(super) fn collect_through_call(&mut self, st: &mut State, e: &'a Expr<'a>, code: Code, j: usize, contents: &Locs) {
+        st.mem.entry(Loc::Collected).or_default().extend(contents.iter().copied());
+        if !self.reach(st, contents).iter().any(|l| l.is_frame()) {
+            return;
+        }
+        // The argument as written, when it is a name.
+        let first = match code {
+            Code::Func(f) if self.c.funcs[f as usize].receiver.is_some() => 1,
+            Code::Lambda(f, i) => 1 + self.ncaptures(f, i),
+            Code::Func(_) => 0,
+        };
+        let written = match &e.unparen().kind {
+            ExprKind::Call { args, .. } => j.checked_sub(first).and_then(|k| args.get(k)).and_then(|a| match &a.unparen().kind {
+                ExprKind::Name(id) => Some(format!("'{}'", id.name)),
+                _ => None,
+            }),
+            _ => None,
+        };
+        let what = written.unwrap_or_else(|| self.arg_label(code, j));
+        let msg = match code {
+            Code::Func(f) => format!("'{}' collects {}, but it holds a view of the frame; the collected block outlives the frame, so put the backing on the heap", self.callee_name(f), what),
+            Code::Lambda(..) => format!("the closure called here collects {}, but it holds a view of the frame; the collected block outlives the frame, so put the backing on the heap", what),
+        };
+        self.error(e.span, msg);
+    }
+
     /// The message for a frame view stored into the collected heap.
     pub(super) fn collected_store_message(&self, sink: &Sink) -> String {
         match sink {
