@@ -166,6 +166,8 @@ pub struct Checked<'a> {
     pub main: Option<(u32, MainForm)>,
     /// A `do` expression (by key) -> the calls it desugars to, checked in its place.
     pub dos: HashMap<usize, &'a Expr<'a>>,
+    /// The standard library's files (runtime files are `FuncDecl::runtime`).
+    pub library: HashSet<FileId>,
 }
 
 /// One parsed file handed to the checker.
@@ -231,8 +233,8 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
         c.diags.error_global("generic type instances do not terminate: a struct or enum nests itself under ever larger type arguments");
     }
     c.types.erase_collectors();
-    let Checker { types, funcs, info, monads, .. } = c;
-    Checked { sm, types, funcs, info, main, dos: monads.dos }
+    let Checker { types, funcs, info, monads, g, .. } = c;
+    Checked { sm, types, funcs, info, main, dos: monads.dos, library: g.library }
 }
 
 fn paradigms(f: &File, diags: &mut Diagnostics, runtime: bool) -> Paradigms {

@@ -52,6 +52,17 @@ pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
         "epoll_create1" => (291, 20),
         "epoll_ctl" => (233, 21),
         "epoll_pwait" => (281, 22),
+        "lseek" => (8, 62),
+        "getdents64" => (217, 61),
+        "mkdirat" => (258, 34),
+        "unlinkat" => (263, 35),
+        "renameat2" => (316, 276),
+        "statx" => (332, 291),
+        "getrandom" => (318, 278),
+        "pipe2" => (293, 59),
+        "dup3" => (292, 24),
+        "execve" => (59, 221),
+        "wait4" => (61, 260),
         _ => return None,
     };
     Some(if arch == Arch::X86_64 { x86 } else { a64 })
@@ -112,6 +123,8 @@ fn entry(c: &Checked, main: u32, form: MainForm) -> ir::Function {
     let mut b = FunctionBuilder::new("__dc_entry", "__dc_entry", &[Type::I64, Type::I64], None, ir::Span::NONE);
     b.func.linkage = ir::Linkage::Global;
     let (argc, argv) = (b.block_params(BlockId(0))[0], b.block_params(BlockId(0))[1]);
+    // The environment follows argv; std.os and std.process need it.
+    b.call(Callee::Direct("__rt_std_set_args".into()), vec![argc, argv], None);
     let f = &c.funcs[main as usize];
     let args = match form {
         MainForm::NoArgs => vec![],
@@ -209,7 +222,10 @@ struct FnLower<'c, 'a, 's> {
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     fn new(c: &'c Checked<'a>, f: &'c FuncDecl<'a>, strings: &'s mut Strings, arch: Arch) -> Self {
         let span = ir_span(c, f.item.span);
-        let b = FunctionBuilder::new(&f.symbol, f.item.name.name, &ir_params(c, f), ir_type(&c.types, f.ret), span);
+        let mut b = FunctionBuilder::new(&f.symbol, f.item.name.name, &ir_params(c, f), ir_type(&c.types, f.ret), span);
+        // Runtime and std code may be inlined; the user's functions stay
+        // whole for the debugger.
+        b.func.inlinable = f.runtime || c.library.contains(&f.file);
         FnLower { c, f, b, slots: HashMap::new(), ret: f.ret, env: None, sret: None, loops: Vec::new(), strings, arch, defers: Vec::new() }
     }
 

@@ -280,6 +280,10 @@ pub struct Function {
     pub value_types: Vec<Type>,
     pub slots: Vec<StackSlot>,
     pub span: Span,
+    /// The inliner may copy this function's body into its callers. The
+    /// front end sets it for runtime and library code; a user's own
+    /// functions stay whole, so a debugger can break on them by name.
+    pub inlinable: bool,
 }
 
 impl Function {
@@ -341,6 +345,7 @@ impl FunctionBuilder {
                 value_types: Vec::new(),
                 slots: Vec::new(),
                 span,
+                inlinable: false,
             },
             current: None,
             span,

@@ -48,11 +48,18 @@ pub fn compile_module_opt(m: &ir::Module, arch: Arch, opt: bool, debug: bool) ->
     }
     for f in &m.functions {
         verify::verify_function(f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
-        if opt {
-            let mut f = f.clone();
-            passes::optimize(&mut f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
-            isa.compile_function(&f, &mut o)?;
-        } else {
+    }
+    if opt {
+        let mut fs = m.functions.clone();
+        for f in &mut fs {
+            passes::optimize(f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
+        }
+        passes::inline::run(&mut fs)?;
+        for f in &fs {
+            isa.compile_function(f, &mut o)?;
+        }
+    } else {
+        for f in &m.functions {
             isa.compile_function(f, &mut o)?;
         }
     }

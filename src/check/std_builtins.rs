@@ -1,5 +1,6 @@
 //! The builtins the standard library stands on (digest 7.1): `hash`, the
-//! stdin readers `read_line` and `read_all`, and `parse_float`. Each is a
+//! stdin readers `read_line` and `read_all`, `parse_float`, and the file
+//! builtins `read_file` and `write_file`. Each is a
 //! plain call of a runtime service (rt/std.dusk), except `hash` of an
 //! integer, char or rune, which is the value widened to int64 by its own
 //! signedness (spec "Hash"), so it is checked as that cast.
@@ -16,6 +17,8 @@ impl<'a, 'd> Checker<'a, 'd> {
             "read_line" => self.rt_service(cx, e, "__rt_std_read_line", args),
             "read_all" => self.rt_service(cx, e, "__rt_std_read_all", args),
             "parse_float" => self.rt_service(cx, e, "__rt_std_parse_float", args),
+            "read_file" => self.rt_service(cx, e, "__rt_std_read_file", args),
+            "write_file" => self.rt_service(cx, e, "__rt_std_write_file", args),
             _ => return None,
         })
     }

@@ -6,6 +6,9 @@
 //!    block parameters that always receive the same value;
 //! 3. `dce`: instructions and block parameters whose results nobody needs.
 //!
+//! `inline` is a module pass run after that pipeline (it needs the callees'
+//! optimised bodies), re-running the pipeline on every function it changed.
+//!
 //! Every pass keeps the IR valid; debug builds re-verify after each one so a
 //! broken pass is named instead of surfacing as wrong machine code.
 
@@ -13,6 +16,7 @@ use crate::ir::*;
 
 pub mod dce;
 pub mod dom;
+pub mod inline;
 pub mod mem2reg;
 pub mod simplify;
 

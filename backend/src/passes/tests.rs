@@ -815,3 +815,64 @@ mod native {
         run_on(Arch::Aarch64, 1..300);
     }
 }
+
+/// `max0(x)`: a two-block leaf with a slot, the shape of a small runtime helper.
+fn max0(inlinable: bool) -> Function {
+    let mut f = build("max0", &[I64], Some(I64), |b, p| {
+        let s = local(b, p[0]);
+        let zero = b.iconst(I64, 0);
+        let x = get(b, s, I64);
+        let neg = b.icmp(IntCC::Slt, x, zero);
+        let (t, e) = (b.new_block(), b.new_block());
+        b.branch(neg, t, vec![], e, vec![]);
+        b.switch_to(t);
+        set(b, s, zero);
+        b.jump(e, vec![]);
+        b.switch_to(e);
+        let r = get(b, s, I64);
+        b.ret(Some(r));
+    });
+    f.inlinable = inlinable;
+    f
+}
+
+/// `sum(a, b) = max0(a) + max0(b) * 3`, with the second result unused once.
+fn sum_of_max0() -> Function {
+    build("sum", &[I64, I64], Some(I64), |b, p| {
+        let x = b.call(Callee::Direct("max0".into()), vec![p[0]], Some(I64)).unwrap();
+        b.call(Callee::Direct("max0".into()), vec![p[1]], Some(I64));
+        let y = b.call(Callee::Direct("max0".into()), vec![p[1]], Some(I64)).unwrap();
+        let three = b.iconst(I64, 3);
+        let y3 = b.bin(BinOp::Mul, y, three);
+        let r = b.bin(BinOp::Add, x, y3);
+        b.ret(Some(r));
+    })
+}
+
+fn calls_of(f: &Function) -> usize {
+    f.blocks.iter().flat_map(|b| &b.insts).filter(|i| matches!(i.op, Op::Call { .. })).count()
+}
+
+#[test]
+fn inline_copies_small_leaf_callees_marked_inlinable() {
+    let before = vec![sum_of_max0(), max0(true)];
+    let mut after = before.clone();
+    for f in &mut after {
+        optimize(f).unwrap();
+    }
+    inline::run(&mut after).unwrap();
+    let sum = &after[0];
+    verify_function(sum).unwrap();
+    check_dominance(sum);
+    assert_eq!(calls_of(sum), 0, "{}", print_function(sum));
+    for args in [[5u64, 7], [(-5i64) as u64, 7], [5, (-7i64) as u64], [0, 0]] {
+        assert_eq!(interp::run(&after, "sum", &args), interp::run(&before, "sum", &args), "{:?}\n{}", args, print_function(sum));
+    }
+}
+
+#[test]
+fn inline_leaves_user_functions_whole() {
+    let mut fs = vec![sum_of_max0(), max0(false)];
+    inline::run(&mut fs).unwrap();
+    assert_eq!(calls_of(&fs[0]), 3);
+}
