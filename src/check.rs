@@ -26,6 +26,7 @@ mod async_fn;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
 mod ownership;
+mod collector;
 mod containers;
 mod allocators;
 pub use allocators::{AllocMethod, AllocRecv, Ambient};
@@ -149,6 +150,9 @@ pub struct Info {
     pub arms: HashMap<usize, ArmRes>,
     /// The vtable of every complete `impl I for S`.
     pub vtables: Vec<VTable>,
+    /// Bare lambda literals (by key) minted into `collector<F>` at a
+    /// direct call's argument (check/collector.rs).
+    pub minted: HashSet<usize>,
     /// `for` over a `*Vector`/`*Map` (ForStmt node) -> its accessor calls.
     pub container_loops: HashMap<usize, ContainerLoop>,
     /// Errors reported after the escape analysis, which still reads the
@@ -261,6 +265,7 @@ pub fn check<'a>(arena: &'a bumpalo::Bump, sm: SourceMap, files: &[ParsedFile<'a
             c.diags.error(span, msg);
         }
     }
+    c.types.erase_collectors();
     let Checker { types, funcs, info, monads, g, cabi, .. } = c;
     Checked { sm, types, funcs, info, main, dos: monads.dos, library: g.library, cabi }
 }
@@ -620,10 +625,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.types.func(v, r)
             }
             TypeKind::Void | TypeKind::Unit => prim::VOID,
-            TypeKind::Collector(_) => {
-                self.err(t.span, "not supported yet: collector types");
-                prim::ERR
-            }
+            TypeKind::Collector(inner) => self.collector_type(inner),
             TypeKind::Infer => prim::ERR,
         }
     }
@@ -782,7 +784,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.gate(cx, cx.par.procedural, s.span, "the 'for' loop", "procedural");
                 let ExprKind::Range { lo, hi, .. } = &f.iter.unparen().kind else {
                     let t = self.expr(cx, f.iter, None);
-                    let (elem, second_ty) = match self.types.kind(t) {
+                    let (elem, second_ty) = match self.types.kind(self.types.rep(t)) {
                         TyKind::Array(e, _) | TyKind::Slice(e) => (*e, None),
                         TyKind::Str => (prim::CHAR, None),
                         TyKind::Err => (prim::ERR, None),
@@ -990,6 +992,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
         };
         self.reserved_binding(&n.name, ty);
+        if b.mode == BindMode::Ref && self.is_collector(ty) {
+            self.err(n.name.span, collector::NOT_REF);
+        }
         let l = self.declare(cx, &n.name, ty, b.mode == BindMode::Mut, true);
         self.own_binding(cx, b.mode, b.value, l);
     }
@@ -1052,6 +1057,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             (TyKind::Int { .. }, TyKind::Rune) | (TyKind::Rune, TyKind::Int { .. }) => true,
             // A struct is boxed into an interface it implements.
             (TyKind::Struct(..), TyKind::Interface(..)) => self.implements(v, t),
+            // A collector boxed into an interface is reported by name (collector_boxing).
+            (TyKind::Collector(_), TyKind::Interface(..)) => true,
+            (TyKind::Collector(_), _) => self.collector_widens(v, t),
             _ => false,
         }
     }
@@ -1194,6 +1202,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     fn expr(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, expected: Option<TyId>) -> TyId {
         let t = self.expr_inner(cx, e, expected);
+        let t = self.collector_boxing(e, t, expected);
         let t = self.check_conversion(e, t, expected);
         self.info.expr_ty.insert(key(e), t);
         t
@@ -1278,7 +1287,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     return t;
                 }
                 let bt = self.expr(cx, base, None);
-                match (self.types.kind(bt).clone(), name.name) {
+                match (self.types.kind(self.types.rep(bt)).clone(), name.name) {
                     (TyKind::Slice(_) | TyKind::Array(..), "len") => prim::I64,
                     (TyKind::Array(..), _) => {
                         self.err(name.span, format!("a fixed array has no field '{}'", name.name));
@@ -1338,7 +1347,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             ExprKind::Lambda(l) => self.lambda(cx, l, expected),
             ExprKind::Match(m) => self.match_expr(cx, m, expected),
             ExprKind::Do(d) => self.do_block(cx, e, d, expected),
-            ExprKind::Collector { .. } => self.unsupported(e, "collectors"),
+            ExprKind::Collector { ty, value } => self.collector_mint(cx, ty, value),
             ExprKind::Await(x) => self.await_expr(cx, e, x),
         }
     }
@@ -1508,7 +1517,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
                 t
             }
-            UnOp::Deref => match self.types.kind(t).clone() {
+            UnOp::Deref => match self.types.kind(self.types.rep(t)).clone() {
                 TyKind::RawPtr(inner) | TyKind::Ptr(inner) => inner,
                 TyKind::VoidPtr => {
                     self.err(e.span, "cannot dereference a *void; it is opaque, convert it to a typed pointer first");
@@ -1589,6 +1598,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Tuple(_) => self.err(span, "cannot compare a tuple; compare its parts instead"),
                 TyKind::Thread => self.err(span, "cannot compare a thread handle"),
                 TyKind::Void => self.err(span, "cannot compare void values; the calls return nothing"),
+                TyKind::Collector(_) => self.err(span, "cannot compare a collector; compare its parts instead"),
                 _ => {}
             }
             return prim::BOOL;
@@ -1650,7 +1660,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             return self.range_index(cx, e, bt, index, lo, hi);
         }
         self.index_operand(cx, index);
-        match self.types.kind(bt) {
+        match self.types.kind(self.types.rep(bt)) {
             TyKind::RawPtr(inner) | TyKind::Slice(inner) | TyKind::Array(inner, _) => *inner,
             // `p[i]` through a managed pointer: element i past the checked block start.
             TyKind::Ptr(inner) => *inner,
@@ -1684,7 +1694,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         if range.unparen() as *const Expr != range as *const Expr {
             self.info.expr_ty.insert(key(range.unparen()), prim::I64);
         }
-        match self.types.kind(bt) {
+        match self.types.kind(self.types.rep(bt)) {
             TyKind::Slice(el) | TyKind::Array(el, _) => {
                 let el = *el;
                 self.types.slice(el)
@@ -1739,9 +1749,13 @@ impl<'a, 'd> Checker<'a, 'd> {
             _ => {
                 let t = self.expr(cx, callee, None);
                 if t == prim::ERR {
+                    // Still read the arguments (an open function type in a template).
+                    for a in args {
+                        self.expr(cx, a, None);
+                    }
                     return t;
                 }
-                self.closure_call(cx, e, t, args)
+                self.closure_call(cx, e, self.types.rep(t), args)
             }
         }
     }
@@ -1765,7 +1779,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         // Through a managed pointer the receiver is the pointee (the lowering
         // checks the generation).
-        let bt = match self.types.kind(bt) {
+        let bt = match self.types.kind(self.types.rep(bt)) {
             TyKind::Ptr(inner) if matches!(self.types.kind(*inner), TyKind::Struct(..)) => *inner,
             _ => bt,
         };
@@ -1800,6 +1814,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             return prim::ERR;
         };
         let (params, ret) = (self.funcs[f as usize].params.clone(), self.funcs[f as usize].ret);
+        self.reject_bare_collector_lambdas(args, &params, collector::ArgSite::Method);
         self.args_against(cx, args, &params, e.span, None);
         self.info.calls.insert(key(e), CallRes::Method(f));
         ret
@@ -1814,7 +1829,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             if want == Some(prim::ERROR) {
                 self.mark_handled(cx, a);
             }
-            let t = self.expr(cx, a, want);
+            let t = match self.collector_arg(cx, a, want) {
+                Some(t) => t,
+                None => self.expr(cx, a, want),
+            };
             if let Some(w) = want {
                 if !self.assignable(t, w) && !self.self_for_pointer(cx, a, Some(w)) {
                     match fname {

@@ -274,7 +274,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     pub(super) fn ground(&self, t: TyId) -> bool {
         match self.types.kind(t) {
             TyKind::Param(..) | TyKind::Err => false,
-            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.ground(*e),
+            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) | TyKind::Collector(e) => self.ground(*e),
             TyKind::Tuple(ts) | TyKind::Struct(_, ts) | TyKind::Enum(_, ts) | TyKind::Interface(_, ts) => ts.iter().all(|&e| self.ground(e)),
             TyKind::Func(ps, r) => ps.iter().all(|&e| self.ground(e)) && self.ground(*r),
             _ => true,
@@ -283,7 +283,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     fn type_depth(&self, t: TyId) -> u32 {
         let inner = match self.types.kind(t) {
-            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.type_depth(*e),
+            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) | TyKind::Collector(e) => self.type_depth(*e),
             TyKind::Tuple(ts) | TyKind::Struct(_, ts) | TyKind::Enum(_, ts) | TyKind::Interface(_, ts) => ts.iter().map(|&e| self.type_depth(e)).max().unwrap_or(0),
             TyKind::Func(ps, r) => ps.iter().map(|&e| self.type_depth(e)).max().unwrap_or(0).max(self.type_depth(*r)),
             _ => 0,
@@ -310,7 +310,8 @@ impl<'a, 'd> Checker<'a, 'd> {
             | (TyKind::Ptr(x), TyKind::Ptr(y))
             | (TyKind::Slice(x), TyKind::Slice(y))
             | (TyKind::Slice(x), TyKind::Array(y, _))
-            | (TyKind::Array(x, _), TyKind::Array(y, _)) => self.unify(*x, *y, binds),
+            | (TyKind::Array(x, _), TyKind::Array(y, _))
+            | (TyKind::Collector(x), TyKind::Collector(y)) => self.unify(*x, *y, binds),
             (TyKind::Tuple(xs), TyKind::Tuple(ys)) if xs.len() == ys.len() => {
                 for (x, y) in xs.iter().zip(ys) {
                     self.unify(*x, *y, binds);
@@ -364,7 +365,11 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.mark_handled(cx, v);
                 }
                 let h = if p == prim::ERR { None } else { self.hint(p, binds, abstract_) };
-                tys[i] = self.expr(cx, v, h);
+                let hc = h.or_else(|| self.collector_hint(p, binds));
+                tys[i] = match self.collector_arg(cx, v, hc) {
+                    Some(t) => t,
+                    None => self.expr(cx, v, h),
+                };
                 if p != prim::ERR {
                     self.unify(p, tys[i], binds);
                 }
@@ -379,7 +384,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             let p = params.get(i).copied().unwrap_or(prim::ERR);
             let known: Vec<TyId> = binds.iter().map(|b| b.unwrap_or(prim::ERR)).collect();
             let h = self.types.subst(p, &known);
-            tys[i] = self.expr(cx, v, Some(h));
+            tys[i] = match self.collector_arg(cx, v, Some(h)) {
+                Some(t) => t,
+                None => self.expr(cx, v, Some(h)),
+            };
             if p != prim::ERR {
                 self.unify(p, tys[i], binds);
             }
@@ -538,7 +546,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     fn mentions_err(&self, t: TyId) -> bool {
         match self.types.kind(t) {
             TyKind::Err => true,
-            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.mentions_err(*e),
+            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) | TyKind::Collector(e) => self.mentions_err(*e),
             TyKind::Tuple(ts) | TyKind::Struct(_, ts) | TyKind::Enum(_, ts) | TyKind::Interface(_, ts) => ts.iter().any(|&e| self.mentions_err(e)),
             TyKind::Func(ps, r) => ps.iter().any(|&e| self.mentions_err(e)) || self.mentions_err(*r),
             _ => false,

@@ -139,6 +139,10 @@ impl<'a, 'd> Checker<'a, 'd> {
         };
         let t = self.expr(cx, p, None);
         let op = match self.types.kind(t) {
+            TyKind::Collector(_) => {
+                self.err(p.span, super::collector::NOT_FREED);
+                return prim::VOID;
+            }
             TyKind::Ptr(_) => HeapOp::FreeManaged,
             TyKind::RawPtr(_) | TyKind::VoidPtr | TyKind::Str => HeapOp::FreeRaw,
             // An open type parameter in a generic template: the type is the
@@ -175,6 +179,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             return prim::ERR;
         };
         let t = self.expr(cx, p, expected);
+        if matches!(self.types.kind(t), TyKind::Collector(_)) {
+            self.err(p.span, super::collector::NOT_OWNED);
+            return t;
+        }
         self.info.calls.insert(key(e), CallRes::Heap(HeapOp::Move));
         if !self.own_move(cx, p) && self.may_alias_args(cx, p) {
             self.err(p.span, ALIAS_MOVE);

@@ -58,6 +58,8 @@ use crate::source::Span;
 use crate::types::{prim, TyId, TyKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod collector;
+
 /// An abstract memory location, relative to the function being analysed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Loc {
@@ -83,6 +85,9 @@ enum Loc {
     /// The code of a function value (not memory: it names what a call
     /// through the value runs).
     Code(Code),
+    /// The collected heap: every block a `collector<T>` mint made. It
+    /// outlives every frame (escape/collector.rs).
+    Collected,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -492,10 +497,13 @@ impl<'c, 'a> Fx<'c, 'a> {
 
     /// Everything reachable from the contents of `locs`, at any depth.
     fn reach1(&self, st: &State, locs: &Locs) -> Locs {
+        // What the collected heap holds was judged where it was collected;
+        // a value pointing there views no frame through it.
         let mut seen = Locs::new();
-        let mut work: Vec<Loc> = self.contents_of(st, locs).into_iter().collect();
+        let start: Locs = locs.iter().copied().filter(|l| *l != Loc::Collected).collect();
+        let mut work: Vec<Loc> = self.contents_of(st, &start).into_iter().collect();
         while let Some(l) = work.pop() {
-            if seen.insert(l) {
+            if seen.insert(l) && l != Loc::Collected {
                 work.extend(self.contents(st, l));
             }
         }
@@ -511,7 +519,8 @@ impl<'c, 'a> Fx<'c, 'a> {
     /// Locations of the caller's memory reach: what the parameters point
     /// into, and whatever has been stored there.
     fn escaped(&self, st: &State) -> Locs {
-        let roots: Locs = (0..self.nparams).flat_map(|i| [Loc::Arg(i), Loc::Deep(i)]).collect();
+        let mut roots: Locs = (0..self.nparams).flat_map(|i| [Loc::Arg(i), Loc::Deep(i)]).collect();
+        roots.insert(Loc::Collected);
         self.reach(st, &roots)
     }
 
@@ -541,7 +550,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         if l.is_frame() && !receiver {
             return;
         }
-        let outlives = receiver || l.param().is_some() || self.escaped(st).contains(&l);
+        let outlives = receiver || l.param().is_some() || l == Loc::Collected || self.escaped(st).contains(&l);
         if !outlives {
             if let Sink::Call { callee, arg, .. } = sink {
                 let note = self.stored_into(*callee, *arg);
@@ -551,6 +560,7 @@ impl<'c, 'a> Fx<'c, 'a> {
         }
         let owner = if receiver { 0 } else { self.owning_param(st, l) };
         let msg = match sink {
+            _ if l == Loc::Collected => self.collected_store_message(sink),
             Sink::Assign => format!("a frame view is stored into a place reachable through {}, which outlives this frame; put the backing on the heap", self.param_name(owner)),
             Sink::Call { callee, arg, direct, .. } => {
                 let direct = *direct;
@@ -726,6 +736,12 @@ impl<'c, 'a> Fx<'c, 'a> {
         for (l, s) in &exit.mem {
             if matches!(l, Loc::Obj(_)) {
                 sum.fresh.extend(clean(s));
+            }
+        }
+        if let Some(s) = exit.mem.get(&Loc::Collected) {
+            let s = clean(s);
+            if !s.is_empty() {
+                sum.stores.insert(Loc::Collected, s);
             }
         }
         sum
@@ -1307,7 +1323,9 @@ impl<'c, 'a> Fx<'c, 'a> {
                 Some(&de) => self.ev(st, de),
                 None => self.shape(t, &Locs::new()),
             },
+            ExprKind::Lambda(l) if self.c.info.minted.contains(&key(e)) => self.mint_closure(st, l),
             ExprKind::Lambda(l) => self.closure(st, l),
+            ExprKind::Collector { value, .. } => self.mint(st, e, value),
             _ => self.shape(t, &Locs::new()),
         }
     }
@@ -1680,6 +1698,9 @@ impl<'c, 'a> Fx<'c, 'a> {
                     Loc::Code(c) => {
                         out.insert(Loc::Code(c));
                     }
+                    Loc::Collected => {
+                        out.insert(Loc::Collected);
+                    }
                     _ => {}
                 }
             }
@@ -1691,6 +1712,14 @@ impl<'c, 'a> Fx<'c, 'a> {
             st.mem.entry(Loc::Obj(k)).or_default().extend(fresh);
         }
         for (target, contents) in &sum.stores {
+            if *target == Loc::Collected {
+                // What the callee collects, one argument at a time (for the message).
+                for c in contents {
+                    let cs = subst(&[*c].into_iter().collect());
+                    self.collect_through_call(st, e, code, c.param().unwrap_or(0) as usize, &cs);
+                }
+                continue;
+            }
             let Some(j) = target.param() else { continue };
             let targets = subst(&[*target].into_iter().collect());
             let cs = subst(contents);

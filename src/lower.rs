@@ -21,6 +21,7 @@ mod debug;
 mod enums;
 mod iface;
 mod views;
+mod collector;
 mod containers;
 #[path = "lower_heap.rs"]
 mod heap;
@@ -90,6 +91,7 @@ pub fn asm_routine(name: &str) -> Option<(&'static str, usize)> {
         "__call1" => ("__dc_call1", 2),
         "__tls_get" => ("__dc_tls_get", 0),
         "__tls_set" => ("__dc_tls_set", 1),
+        "__gc_spill" => ("__dc_gc_spill", 1),
         _ => return None,
     })
 }
@@ -146,6 +148,9 @@ fn entry(c: &Checked, main: u32, form: MainForm) -> ir::Function {
             vec![argc32, addr]
         }
     };
+    // The collector scans the main thread's stack up to here (rt/collector.dusk).
+    let top = b.call(Callee::Direct("__dc_gc_sp".into()), vec![], Some(Type::I64)).unwrap();
+    b.call(Callee::Direct("__rt_gc_anchor".into()), vec![top], None);
     let ret_ty = ir_type(&c.types, f.ret);
     let r = b.call(Callee::Direct(f.symbol.clone()), args, ret_ty).unwrap();
     let code = if ret_ty == Some(Type::I64) { b.cast(CastOp::Trunc, r, Type::I32) } else { r };
@@ -936,7 +941,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 }
                 base
             }
+            ExprKind::Lambda(l) if self.c.info.minted.contains(&key(e)) => self.collected_closure(l),
             ExprKind::Lambda(l) => self.closure_value(l),
+            ExprKind::Collector { value, .. } => self.collector_mint(e, value),
             // A `do` block is the calls the checker desugared it to.
             ExprKind::Do(_) => self.expr(self.c.dos[&key(e)]),
             ExprKind::Await(x) => self.await_expr(e, x),

@@ -39,6 +39,10 @@ pub enum TyKind {
     /// A generic type parameter (declaration-local index and name).
     Param(u32, String),
     Thread,
+    /// `collector<T>`: a value on the collected heap (check/collector.rs).
+    /// Only the checker tells it apart; `erase_collectors` turns it into its
+    /// representation for the passes after checking.
+    Collector(TyId),
     /// The type of an expression that already produced a diagnostic:
     /// compatible with everything so one mistake reports once.
     Err,
@@ -266,6 +270,42 @@ impl Types {
         self.intern(TyKind::Func(params, ret))
     }
 
+    /// `collector<t>`, interning its representation too (`rep`).
+    pub fn collector(&mut self, t: TyId) -> TyId {
+        match self.kind(t) {
+            TyKind::Func(..) | TyKind::Slice(_) => {}
+            _ => {
+                self.ptr(t);
+            }
+        }
+        self.intern(TyKind::Collector(t))
+    }
+
+    /// What a value of type `t` is made of: a plain `collector<T>` is the
+    /// managed `*T` of its block, a closure or slice collector the closure
+    /// or slice itself; any other type is itself.
+    pub fn rep(&self, t: TyId) -> TyId {
+        match self.kind(t) {
+            TyKind::Collector(inner) => match self.kind(*inner) {
+                TyKind::Func(..) | TyKind::Slice(_) => *inner,
+                _ => self.map.get(&TyKind::Ptr(*inner)).copied().unwrap_or(t),
+            },
+            _ => t,
+        }
+    }
+
+    /// After checking, a `collector<T>` is only its representation: every
+    /// pass that follows (escape analysis, lowering, layout) sees the
+    /// managed pointer, closure or slice it is made of. The interned id
+    /// stays valid; only its kind changes, so the types that mention it
+    /// need no rewriting.
+    pub fn erase_collectors(&mut self) {
+        let reps: Vec<(usize, TyId)> = (0..self.kinds.len()).filter(|&i| matches!(self.kinds[i], TyKind::Collector(_))).map(|i| (i, self.rep(TyId(i as u32)))).collect();
+        for (i, rep) in reps {
+            self.kinds[i] = self.kinds[rep.0 as usize].clone();
+        }
+    }
+
     /// The enum declaration behind an enum type.
     pub fn enum_def(&self, t: TyId) -> Option<&EnumDef> {
         match self.kind(t) {
@@ -298,6 +338,10 @@ impl Types {
             TyKind::Param(i, _) => return args.get(i as usize).copied().unwrap_or(t),
             TyKind::RawPtr(e) => TyKind::RawPtr(self.subst(e, args)),
             TyKind::Ptr(e) => TyKind::Ptr(self.subst(e, args)),
+            TyKind::Collector(e) => {
+                let e = self.subst(e, args);
+                return self.collector(e);
+            }
             TyKind::Slice(e) => TyKind::Slice(self.subst(e, args)),
             TyKind::Array(e, n) => TyKind::Array(self.subst(e, args), n),
             TyKind::Tuple(ts) => TyKind::Tuple(ts.iter().map(|&e| self.subst(e, args)).collect()),
@@ -317,7 +361,7 @@ impl Types {
     pub fn has_param(&self, t: TyId) -> bool {
         match self.kind(t) {
             TyKind::Param(..) => true,
-            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) => self.has_param(*e),
+            TyKind::RawPtr(e) | TyKind::Ptr(e) | TyKind::Slice(e) | TyKind::Array(e, _) | TyKind::Collector(e) => self.has_param(*e),
             TyKind::Tuple(ts) => ts.iter().any(|&e| self.has_param(e)),
             TyKind::Func(ps, r) => ps.iter().any(|&e| self.has_param(e)) || self.has_param(*r),
             TyKind::Struct(_, xs) | TyKind::Enum(_, xs) | TyKind::Interface(_, xs) => xs.iter().any(|&e| self.has_param(e)),
@@ -414,6 +458,7 @@ impl Types {
             TyKind::VoidPtr => "*void".into(),
             TyKind::RawPtr(e) => format!("*raw {}", self.display(*e, names)),
             TyKind::Ptr(e) => format!("*{}", self.display(*e, names)),
+            TyKind::Collector(e) => format!("collector<{}>", self.display(*e, names)),
             TyKind::Slice(e) => format!("{}[]", self.display(*e, names)),
             TyKind::Array(e, n) => format!("{}[{}]", self.display(*e, names), n),
             TyKind::Tuple(ts) => format!("({})", ts.iter().map(|t| self.display(*t, names)).collect::<Vec<_>>().join(", ")),

@@ -224,6 +224,34 @@ fn tls_set() -> Routine {
     routine("__dc_tls_set", a)
 }
 
+/// `__dc_gc_spill(buf) -> int64`: store the callee-saved registers (x19-x28,
+/// the frame pointer and the link register) into the twelve words at `buf`
+/// and return the stack pointer. The collector scans both, so a collected
+/// pointer living only in a callee-saved register is still seen.
+fn gc_spill() -> Routine {
+    let mut a = asm();
+    dynasm!(a
+        ; .arch aarch64
+        ; stp x19, x20, [x0]
+        ; stp x21, x22, [x0, 16]
+        ; stp x23, x24, [x0, 32]
+        ; stp x25, x26, [x0, 48]
+        ; stp x27, x28, [x0, 64]
+        ; stp x29, x30, [x0, 80]
+        ; mov x0, sp
+        ; ret
+    );
+    routine("__dc_gc_spill", a)
+}
+
+/// `__dc_gc_sp() -> int64`: the stack pointer (the collector's stack top,
+/// recorded when the program starts).
+fn gc_sp() -> Routine {
+    let mut a = asm();
+    dynasm!(a ; .arch aarch64 ; mov x0, sp ; ret);
+    routine("__dc_gc_sp", a)
+}
+
 pub fn routines() -> Vec<Routine> {
     vec![
         atomic_load(),
@@ -238,5 +266,7 @@ pub fn routines() -> Vec<Routine> {
         call1(),
         tls_get(),
         tls_set(),
+        gc_spill(),
+        gc_sp(),
     ]
 }

@@ -200,6 +200,34 @@ fn tls_set() -> Routine {
     routine("__dc_tls_set", a)
 }
 
+/// `__dc_gc_spill(buf) -> int64`: store the callee-saved registers (rbx,
+/// rbp, r12-r15) into the six words at `buf` and return the caller's stack
+/// pointer. The collector scans both, so a collected pointer living only in
+/// a callee-saved register at the collection point is still seen.
+fn gc_spill() -> Routine {
+    let mut a = asm();
+    dynasm!(a
+        ; .arch x64
+        ; mov [rdi], rbx
+        ; mov [rdi + 8], rbp
+        ; mov [rdi + 16], r12
+        ; mov [rdi + 24], r13
+        ; mov [rdi + 32], r14
+        ; mov [rdi + 40], r15
+        ; lea rax, [rsp + 8]
+        ; ret
+    );
+    routine("__dc_gc_spill", a)
+}
+
+/// `__dc_gc_sp() -> int64`: the caller's stack pointer (the collector's
+/// stack top, recorded when the program starts).
+fn gc_sp() -> Routine {
+    let mut a = asm();
+    dynasm!(a ; .arch x64 ; lea rax, [rsp + 8] ; ret);
+    routine("__dc_gc_sp", a)
+}
+
 pub fn routines() -> Vec<Routine> {
     vec![
         atomic_load(),
@@ -214,5 +242,7 @@ pub fn routines() -> Vec<Routine> {
         call1(),
         tls_get(),
         tls_set(),
+        gc_spill(),
+        gc_sp(),
     ]
 }

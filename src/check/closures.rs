@@ -186,6 +186,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             return prim::ERR;
         };
+        self.reject_bare_collector_lambdas(args, &params, super::collector::ArgSite::Indirect);
         self.args_against(cx, args, &params, e.span, None);
         self.info.calls.insert(key(e), CallRes::Closure);
         ret
@@ -195,6 +196,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// (of type `st`: a generic instance's field type is substituted).
     pub(super) fn field_closure_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, callee: &'a Expr<'a>, st: TyId, name: &str, args: &'a [Expr<'a>]) -> Option<TyId> {
         let (_, ft) = self.struct_field_of(st, name)?;
+        let ft = self.types.rep(ft);
         if !matches!(self.types.kind(ft), TyKind::Func(..)) {
             return None;
         }

@@ -83,7 +83,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// The (name, type) of each local the checked lambda `l` captures; empty
     /// in a generic template, whose instances are checked again.
-    fn lambda_captures(&self, cx: &FnCx, l: &'a Lambda<'a>) -> Vec<(String, TyId)> {
+    pub(super) fn lambda_captures(&self, cx: &FnCx, l: &'a Lambda<'a>) -> Vec<(String, TyId)> {
         let Some(&i) = self.info.lambdas.get(&key(l)) else { return Vec::new() };
         for f in &self.funcs {
             if let Some(d) = f.lambdas.get(i) {
@@ -98,6 +98,9 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// Why a value of type `t` may not cross to another thread (a spawn or
     /// submit capture, a channel element), or None when it may.
     pub(super) fn crossing_ban(&self, t: TyId) -> Option<&'static str> {
+        if self.reaches_collector(t) {
+            return Some(super::collector::STAYS);
+        }
         let mut seen = HashSet::new();
         if self.views_frame(t, &mut seen) {
             return Some("a slice, closure, or interface value may view the spawning frame, so move the data to the heap or send it through a channel");
@@ -162,6 +165,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             return;
         }
         if let Some(&elem) = targs.first() {
+            if self.collector_channel(elem, span) {
+                return;
+            }
             if self.crossing_ban(elem).is_some() {
                 self.err(span, "a channel element cannot contain a slice, closure, or interface value; each may view the sending frame, so send heap-owned data instead");
             }

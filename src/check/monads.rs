@@ -294,7 +294,10 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         let known: Vec<TyId> = binds.iter().map(|b| b.unwrap_or(prim::ERR)).collect();
         let h = self.types.subst(p_cont, &known);
-        tys[1] = self.expr(cx, cont, Some(h));
+        tys[1] = match self.collector_arg(cx, cont, Some(h)) {
+            Some(t) => t,
+            None => self.expr(cx, cont, Some(h)),
+        };
         self.unify(p_cont, tys[1], binds);
         Some(tys)
     }

@@ -59,7 +59,7 @@ fn thunk(c: &Checked, f: &FuncDecl) -> ir::Function {
 }
 
 /// The environment of `lam`: its (size, align) and each capture's offset.
-fn env_layout(c: &Checked, f: &FuncDecl, lam: &LambdaDecl) -> ((u64, u64), Vec<u64>) {
+pub(super) fn env_layout(c: &Checked, f: &FuncDecl, lam: &LambdaDecl) -> ((u64, u64), Vec<u64>) {
     let tys: Vec<TyId> = lam.captures.iter().map(|l| f.locals[l.0 as usize].ty).collect();
     record_layout(&c.types, &tys)
 }
@@ -135,7 +135,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         self.make_closure(code, env)
     }
 
-    fn make_closure(&mut self, code: Value, env: Value) -> Value {
+    pub(super) fn make_closure(&mut self, code: Value, env: Value) -> Value {
         let slot = self.b.new_slot(16, 8);
         let at = self.b.slot_addr(slot);
         self.b.store(code, at, 0);

@@ -95,6 +95,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 Some(DebugType::Pointer { name: None, to })
             }
             TyKind::VoidPtr => Some(DebugType::Pointer { name: None, to: None }),
+            // Erased into what it wraps before lowering (Types::erase_collectors).
+            TyKind::Collector(_) => None,
             TyKind::Ptr(e) => {
                 let ptr = self.pointer_to(Some(e));
                 let gen = self.debug_type(crate::types::prim::U64);
