@@ -22,6 +22,8 @@ mod std_builtins;
 mod monads;
 mod concurrency;
 pub use concurrency::Launch;
+mod tasks;
+pub use tasks::TaskOp;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
 mod ownership;
@@ -104,6 +106,8 @@ pub enum CallRes {
     Launch(Launch),
     /// `join(t)`.
     Join,
+    /// `task_spawn`, `task_spawn_stack`, `task_join` (check/tasks.rs).
+    Task(TaskOp),
     /// `x.m(args)` on an interface value: a call through this vtable slot.
     Dynamic(u32),
 }
@@ -1486,6 +1490,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Func(..) => self.err(span, "cannot compare a function; compare the results of calling it instead"),
                 TyKind::Enum(..) => self.err(span, "cannot compare an enum; match on it instead"),
                 TyKind::Interface(..) => self.err(span, "cannot compare an interface value; compare its parts instead"),
+                TyKind::Task => self.err(span, "cannot compare a task handle"),
                 _ => {}
             }
             return prim::BOOL;
@@ -1793,6 +1798,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(t) = self.concurrency_builtin(cx, e, name, args) {
             return t;
         }
+        if let Some(t) = self.task_builtin(cx, e, name, args) {
+            return t;
+        }
         if let Some(t) = self.std_builtin(cx, e, name, args) {
             return t;
         }
@@ -1963,6 +1971,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),
             TyKind::Thread => self.err(span, "cannot print a thread handle; join it instead"),
+            TyKind::Task => self.err(span, "cannot print a task handle; join it instead"),
             TyKind::Enum(..) => {
                 let n = self.types.enum_def(t).map_or(String::new(), |d| d.name.clone());
                 self.err(span, format!("cannot print the enum '{}'; match on it and print its parts", n))

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 mod closures;
 mod concurrency;
+mod tasks;
 mod enums;
 mod iface;
 mod views;
@@ -124,6 +125,8 @@ fn entry(c: &Checked, main: u32, form: MainForm) -> ir::Function {
     let ret_ty = ir_type(&c.types, f.ret);
     let r = b.call(Callee::Direct(f.symbol.clone()), args, ret_ty).unwrap();
     let code = if ret_ty == Some(Type::I64) { b.cast(CastOp::Trunc, r, Type::I32) } else { r };
+    // Spawned tasks run to completion before the process ends (rt/task.dusk).
+    b.call(Callee::Direct("__rt_task_drain".into()), vec![], None);
     b.call(Callee::Direct("__rt_exit".into()), vec![code], None);
     b.unreachable();
     b.finish()
@@ -1101,6 +1104,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             CallRes::Closure => Some(self.closure_call(e, callee, args)),
             CallRes::Launch(kind) => self.launch(e, kind, args),
             CallRes::Join => Some(self.join(e, args)),
+            CallRes::Task(op) => Some(self.task_call(e, op, args)),
             CallRes::Functional(k) => self.functional(e, k, args),
             CallRes::ErrorCheck => {
                 let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };

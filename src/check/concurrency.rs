@@ -81,7 +81,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// The (name, type) of each local the checked lambda `l` captures; empty
     /// in a generic template, whose instances are checked again.
-    fn lambda_captures(&self, cx: &FnCx, l: &'a Lambda<'a>) -> Vec<(String, TyId)> {
+    pub(super) fn lambda_captures(&self, cx: &FnCx, l: &'a Lambda<'a>) -> Vec<(String, TyId)> {
         let Some(&i) = self.info.lambdas.get(&key(l)) else { return Vec::new() };
         for f in &self.funcs {
             if let Some(d) = f.lambdas.get(i) {
