@@ -23,6 +23,7 @@ mod monads;
 mod concurrency;
 pub use concurrency::Launch;
 mod tasks;
+mod parallel;
 pub use tasks::TaskOp;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
@@ -136,6 +137,9 @@ pub struct Info {
     pub calls: HashMap<usize, CallRes>,
     /// Ident node -> local it declares (bindings, params, for binders).
     pub decls: HashMap<usize, LocalId>,
+    /// A `parallel` statement -> the locals its branches reach through the
+    /// enclosing frame (check/parallel.rs).
+    pub parallels: HashMap<usize, Vec<LocalId>>,
     /// Lambda node -> its index in the enclosing function's `lambdas`.
     pub lambdas: HashMap<usize, usize>,
     /// A payload-less `E.V` (a `Field` node) -> the variant it constructs.
@@ -794,6 +798,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.own.jump();
             }
             StmtKind::Defer(e) => self.defer_stmt(cx, s, e),
+            StmtKind::Parallel(b) => self.parallel_stmt(cx, s, b),
             StmtKind::Expr(e) => {
                 let t = self.expr(cx, e, None);
                 if t == prim::ERROR {

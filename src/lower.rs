@@ -16,6 +16,7 @@ use std::collections::HashMap;
 mod closures;
 mod concurrency;
 mod tasks;
+mod parallel;
 mod enums;
 mod iface;
 mod views;
@@ -94,6 +95,7 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
             m.functions.push(FnLower::new(c, f, &mut strings, arch).lower_lambda(lam));
         }
     }
+    m.functions.extend(std::mem::take(&mut strings.lifted));
     m.functions.extend(closures::thunks(c));
     if let Some((main, form)) = c.main {
         m.functions.push(entry(c, main, form));
@@ -137,6 +139,11 @@ fn entry(c: &Checked, main: u32, form: MainForm) -> ir::Function {
 struct Strings {
     by_text: HashMap<Vec<u8>, String>,
     data: Vec<ir::Data>,
+    /// Functions lifted while lowering another (parallel branches,
+    /// lower/parallel.rs), added to the module at the end.
+    lifted: Vec<ir::Function>,
+    /// Parallel branches lifted so far (their symbols' numbers).
+    branches: usize,
 }
 
 impl Strings {
@@ -406,6 +413,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             // The checker allows a defer only at the top level, so the
             // registrations seen so far are exactly those before this point.
             StmtKind::Defer(e) => self.defers.push(e),
+            StmtKind::Parallel(b) => self.parallel(s, b),
         }
     }
 
