@@ -885,6 +885,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
             let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
             let vt = self.expr(cx, b.value, expected);
+            self.task_detach(b);
             let members = match self.types.kind(vt) {
                 TyKind::Tuple(ts) if ts.len() == b.names.len() => ts.clone(),
                 TyKind::Err => vec![prim::ERR; b.names.len()],

@@ -14,7 +14,9 @@ use super::*;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum TaskOp {
     /// `task_spawn(lambda)`, or with `sized` `task_spawn_stack(bytes, lambda)`.
-    Spawn { sized: bool },
+    /// `detached` when the handle is bound to `_`: nobody can join the task,
+    /// so the runtime frees its record when the body returns.
+    Spawn { sized: bool, detached: bool },
     /// `task_join(t)`.
     Join,
 }
@@ -68,8 +70,18 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.err(body.span, format!("{} cannot capture '{}': {}", b, name, why));
             }
         }
-        self.info.calls.insert(key(e), CallRes::Task(TaskOp::Spawn { sized }));
+        self.info.calls.insert(key(e), CallRes::Task(TaskOp::Spawn { sized, detached: false }));
         result
+    }
+
+    /// `_, e := task_spawn(...)`: the handle is dropped at once.
+    pub(super) fn task_detach(&mut self, b: &'a Binding<'a>) {
+        if b.names.first().map_or(true, |n| n.name.name != "_") {
+            return;
+        }
+        if let Some(CallRes::Task(TaskOp::Spawn { detached, .. })) = self.info.calls.get_mut(&key(b.value.unparen())) {
+            *detached = true;
+        }
     }
 
     fn task_join(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, args: &'a [Expr<'a>]) -> TyId {

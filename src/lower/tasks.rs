@@ -10,7 +10,7 @@ use crate::layout::member_offset;
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     pub(super) fn task_call(&mut self, e: &'a Expr<'a>, op: TaskOp, args: &'a [Expr<'a>]) -> Value {
         match op {
-            TaskOp::Spawn { sized } => {
+            TaskOp::Spawn { sized, detached } => {
                 let size = if sized { self.expr_as(&args[0], prim::I64) } else { self.b.iconst(Type::I64, 0) };
                 let body = &args[usize::from(sized)];
                 let ExprKind::Lambda(l) = &body.unparen().kind else { unreachable!("checked task_spawn") };
@@ -19,7 +19,8 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 let ty = self.ty(e);
                 let out = self.temp(ty);
                 let err_off = self.b.iconst(Type::I64, member_offset(&self.c.types, ty, 1) as i64);
-                self.rt("__rt_task_spawn", vec![code, env, size, out, err_off], None);
+                let detached = self.b.iconst(Type::I64, i64::from(detached));
+                self.rt("__rt_task_spawn", vec![code, env, size, detached, out, err_off], None);
                 out
             }
             TaskOp::Join => {
