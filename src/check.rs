@@ -28,6 +28,10 @@ pub use tasks::TaskOp;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
 mod ownership;
+mod containers;
+mod allocators;
+pub use allocators::{AllocMethod, AllocRecv, Ambient};
+pub use containers::ContainerLoop;
 #[path = "check_generic.rs"]
 mod generic;
 
@@ -148,6 +152,8 @@ pub struct Info {
     pub arms: HashMap<usize, ArmRes>,
     /// The vtable of every complete `impl I for S`.
     pub vtables: Vec<VTable>,
+    /// `for` over a `*Vector`/`*Map` (ForStmt node) -> its accessor calls.
+    pub container_loops: HashMap<usize, ContainerLoop>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -304,6 +310,8 @@ struct FnCx<'p> {
     par: &'p Paradigms,
     runtime: bool,
     lam: closures::LambdaCx,
+    /// The `using` parameter: `alloc` and `free` in this body go through it.
+    allocator: Option<LocalId>,
 }
 
 impl<'p> FnCx<'p> {
@@ -470,9 +478,6 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
         let mut params = Vec::new();
         for p in func.params {
-            if p.using {
-                self.err(p.span, "not supported yet: using parameters");
-            }
             params.push(self.resolve_type(p.ty));
         }
         let ret = self.resolve_type(func.ret);
@@ -607,7 +612,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// Checks one body; returns its locals (a receiver is local 0).
     fn check_body(&mut self, func: Option<u32>, item: &'a FuncItem<'a>, file: FileId, params: &[TyId], ret: TyId, receiver: Option<TyId>, par: &Paradigms, runtime: bool) -> Vec<Local> {
-        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime, lam: closures::LambdaCx::new(func) };
+        let mut cx = FnCx { locals: Vec::new(), scopes: vec![Vec::new()], ret, loops: 0, file, par, runtime, lam: closures::LambdaCx::new(func), allocator: None };
         self.own_begin(item);
         if let Some(recv) = receiver {
             let lid = LocalId(cx.locals.len() as u32);
@@ -615,7 +620,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             cx.scopes.last_mut().unwrap().push(lid);
         }
         for (p, &ty) in item.params.iter().zip(params) {
-            self.declare(&mut cx, &p.name, ty, false, false);
+            let l = self.declare(&mut cx, &p.name, ty, false, false);
+            if p.using && cx.allocator.is_none() {
+                cx.allocator = Some(l);
+            }
         }
         self.own_params(&cx, item);
         self.block_stmts(&mut cx, item.body);
@@ -739,22 +747,33 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.gate(cx, cx.par.procedural, s.span, "the 'for' loop", "procedural");
                 let ExprKind::Range { lo, hi, .. } = &f.iter.unparen().kind else {
                     let t = self.expr(cx, f.iter, None);
-                    let elem = match self.types.kind(t) {
-                        TyKind::Array(e, _) | TyKind::Slice(e) => *e,
-                        TyKind::Str => prim::CHAR,
-                        TyKind::Err => prim::ERR,
-                        _ => {
-                            let n = self.tyname(t);
-                            self.err(f.iter.span, format!("cannot iterate {}; a for loop takes an array, a slice, a string, a *Vector, or a *Map", n));
-                            prim::ERR
-                        }
+                    let (elem, second_ty) = match self.types.kind(t) {
+                        TyKind::Array(e, _) | TyKind::Slice(e) => (*e, None),
+                        TyKind::Str => (prim::CHAR, None),
+                        TyKind::Err => (prim::ERR, None),
+                        _ => match self.container_for(cx, f, t) {
+                            Some(binders) => binders,
+                            None => {
+                                let n = match f.iter.unparen().kind {
+                                    ExprKind::Int { suffix: None, .. } => "an integer literal".to_string(),
+                                    ExprKind::Float { suffix: None, .. } => "a float literal".to_string(),
+                                    _ => self.tyname(t),
+                                };
+                                self.err(f.iter.span, format!("cannot iterate {}; a for loop takes an array, a slice, a string, a *Vector, or a *Map", n));
+                                (prim::ERR, None)
+                            }
+                        },
                     };
-                    if let Some(second) = &f.second {
+                    if let (Some(second), None) = (&f.second, second_ty) {
                         self.err(second.span, "two loop names bind a map's key and value; this iterand has only elements");
                     }
                     cx.scopes.push(Vec::new());
                     let binder = self.declare(cx, &f.first, elem, false, false);
                     self.own_borrow(cx, binder);
+                    if let (Some(second), Some(vt)) = (&f.second, second_ty) {
+                        let binder = self.declare(cx, second, vt, false, false);
+                        self.own_borrow(cx, binder);
+                    }
                     let entry = self.own.loop_enter();
                     cx.loops += 1;
                     self.block(cx, f.body);

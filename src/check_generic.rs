@@ -149,11 +149,6 @@ impl<'a, 'd> Checker<'a, 'd> {
             (params, c.resolve_type(func.ret))
         });
         self.refuse_interface_return(ret, func.ret.span);
-        for p in func.params {
-            if p.using {
-                self.err(p.span, "not supported yet: using parameters");
-            }
-        }
         let tid = self.gen.templates.len() as u32;
         self.gen.templates.push(Template { item: func, name: func.name.name.to_string(), file: f.ast.file, runtime: f.runtime, symbol, tparams, recv, params, ret });
         tid
@@ -237,7 +232,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// The instance of template `tid` at ground type arguments `args`,
     /// created (and queued for checking) on first use.
-    fn instance(&mut self, tid: u32, args: Vec<TyId>, span: Span) -> Option<u32> {
+    pub(super) fn instance(&mut self, tid: u32, args: Vec<TyId>, span: Span) -> Option<u32> {
         if let Some(&f) = self.gen.instances.get(&(tid, args.clone())) {
             return Some(f);
         }

@@ -26,6 +26,11 @@ pub enum HeapOp {
     FreeRaw,
     /// `move(p)`: the value itself (the kill is static).
     Move,
+    /// `alloc` in a body with a `using` allocator: `a.alloc(size, align)`,
+    /// an untracked pointer (generation 0).
+    AllocUsing { elem: TyId, init: bool, via: super::Ambient },
+    /// `free` in a body with a `using` allocator: `a.free(p)`.
+    FreeUsing { via: super::Ambient },
 }
 
 const ALIAS_FREE: &str = "cannot free a call result that may alias its arguments; vec_take or map_take removes an element as its owner";
@@ -84,7 +89,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                     self.err(e.span, msg);
                     return prim::ERR;
                 };
-                self.info.calls.insert(key(e), CallRes::Heap(HeapOp::Alloc { elem, init: false }));
+                let op = self.alloc_op(cx, e, elem, false);
+                self.info.calls.insert(key(e), CallRes::Heap(op));
                 self.types.ptr(elem)
             }
             [v] => {
@@ -101,7 +107,8 @@ impl<'a, 'd> Checker<'a, 'd> {
                 if elem == prim::ERR {
                     return prim::ERR;
                 }
-                self.info.calls.insert(key(e), CallRes::Heap(HeapOp::Alloc { elem, init: true }));
+                let op = self.alloc_op(cx, e, elem, true);
+                self.info.calls.insert(key(e), CallRes::Heap(op));
                 self.types.ptr(elem)
             }
             _ => {
@@ -111,6 +118,14 @@ impl<'a, 'd> Checker<'a, 'd> {
                 }
                 prim::ERR
             }
+        }
+    }
+
+    /// A generational block, or a call of the ambient allocator.
+    fn alloc_op(&mut self, cx: &FnCx, e: &'a Expr<'a>, elem: TyId, init: bool) -> HeapOp {
+        match self.ambient_allocator(cx, e.span) {
+            Some(via) => HeapOp::AllocUsing { elem, init, via },
+            None => HeapOp::Alloc { elem, init },
         }
     }
 
@@ -139,6 +154,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.err(p.span, format!("free takes a heap pointer, not {}", n));
                 return prim::VOID;
             }
+        };
+        let op = match self.ambient_allocator(cx, e.span) {
+            Some(via) => HeapOp::FreeUsing { via },
+            None => op,
         };
         self.info.calls.insert(key(e), CallRes::Heap(op));
         if !self.own_free(cx, p) && self.may_alias_args(cx, p) {

@@ -20,6 +20,7 @@ mod parallel;
 mod enums;
 mod iface;
 mod views;
+mod containers;
 #[path = "lower_heap.rs"]
 mod heap;
 
@@ -472,6 +473,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     /// `for x in xs` over an array, a slice or a string: an index loop; the
     /// iterand is evaluated once (a string's length is read once too).
     fn for_each(&mut self, f: &'a ForStmt<'a>) {
+        if let Some(&cl) = self.c.info.container_loops.get(&key(f)) {
+            return self.for_container(f, cl);
+        }
         let it = self.ty(f.iter);
         let l = self.c.info.decls[&key(&f.first)];
         let elem = self.f.locals[l.0 as usize].ty;
@@ -490,7 +494,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         };
         let (esize, ealign) = size_align(&self.c.types, elem);
         let stride = crate::layout::round_up(esize, ealign) as i64;
-        self.index_loop(None, len, &mut |s, i, targets| {
+        self.index_loop(None, &mut |_| len, &mut |s, i, targets| {
             let sz = s.b.iconst(Type::I64, stride);
             let off = s.b.bin(IB::Mul, i, sz);
             let at = s.b.bin(IB::Add, data, off);
@@ -1143,23 +1147,22 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     /// Call a dusk function: hidden result pointer, receiver, arguments. A
     /// void call yields a dummy value the caller ignores.
     fn call_func(&mut self, e: &'a Expr<'a>, f: u32, recv: Option<Value>, args: &'a [Expr<'a>]) -> Value {
-        let fd = &self.c.funcs[f as usize];
-        let params = fd.params.clone();
-        let ret_ty = fd.ret;
-        let symbol = fd.symbol.clone();
-        let mut vals = Vec::new();
-        let sret = if is_aggregate(&self.c.types, ret_ty) {
-            let t = self.temp(ret_ty);
-            vals.push(t);
-            Some(t)
-        } else {
-            None
-        };
-        vals.extend(recv);
+        let params = self.c.funcs[f as usize].params.clone();
+        let mut vals: Vec<Value> = recv.into_iter().collect();
         for (a, &p) in args.iter().zip(&params) {
             vals.push(self.expr_as(a, p));
         }
         self.at(e.span);
+        self.call_values(f, vals)
+    }
+
+    /// Call dusk function `f` on already lowered arguments (aggregates by
+    /// address), adding the hidden result pointer when it returns one.
+    fn call_values(&mut self, f: u32, args: Vec<Value>) -> Value {
+        let fd = &self.c.funcs[f as usize];
+        let (ret_ty, symbol) = (fd.ret, fd.symbol.clone());
+        let sret = is_aggregate(&self.c.types, ret_ty).then(|| self.temp(ret_ty));
+        let vals = sret.into_iter().chain(args).collect();
         let ret = ir_type(&self.c.types, ret_ty);
         let r = self.b.call(Callee::Direct(symbol), vals, ret);
         sret.or(r).unwrap_or_else(|| self.b.iconst(Type::I8, 0))

@@ -12,9 +12,10 @@
 use super::FnLower;
 use crate::ast::Expr;
 use crate::check::heap::HeapOp;
+use crate::check::{AllocMethod, AllocRecv, Ambient};
 use crate::layout::size_align;
 use crate::types::{TyId, TyKind};
-use dc_backend::ir::{BinOp as IB, IntCC, Type, Value};
+use dc_backend::ir::{BinOp as IB, Callee, IntCC, Type, Value};
 
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     pub(super) fn is_managed(&self, t: TyId) -> bool {
@@ -123,6 +124,53 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 None
             }
             HeapOp::Move => Some(self.expr(&args[0])),
+            HeapOp::AllocUsing { elem, init, via } => {
+                let value = if init { Some(self.expr_as(&args[0], elem)) } else { None };
+                self.at(e.span);
+                let (size, align) = size_align(&self.c.types, elem);
+                let size = self.b.iconst(Type::I64, size as i64);
+                let align = self.b.iconst(Type::I64, align as i64);
+                let data = self.call_allocator(via, via.alloc, vec![size, align], Some(Type::I64), e.span);
+                let zero = self.b.iconst(Type::I64, 0);
+                let ty = self.ty(e);
+                let fat = self.fat_pointer(data, zero, ty);
+                if let Some(v) = value {
+                    // An exhausted allocator's null faults by name, not in the store.
+                    let at = self.deref_managed(fat, e.span);
+                    self.store_value(v, at, elem);
+                }
+                Some(fat)
+            }
+            HeapOp::FreeUsing { via } => {
+                let v = self.expr(&args[0]);
+                self.at(e.span);
+                let p = if self.is_managed(self.ty(&args[0])) { self.b.load(Type::I64, v, 0) } else { v };
+                self.call_allocator(via, via.free, vec![p], None, e.span);
+                None
+            }
+        }
+    }
+
+    /// Call method `m` of the ambient allocator `via` on `args` (`ret`: the
+    /// method's result type, for the dynamic call).
+    fn call_allocator(&mut self, via: Ambient, m: AllocMethod, args: Vec<Value>, ret: Option<Type>, span: crate::source::Span) -> Value {
+        let slot = self.local_slot(via.local);
+        match (via.recv, m) {
+            (AllocRecv::Interface, AllocMethod::Dynamic(i)) => {
+                let data = self.b.load(Type::I64, slot, 0);
+                let vt = self.b.load(Type::I64, slot, 8);
+                let code = self.b.load(Type::I64, vt, (i * 8) as i32);
+                let vals = std::iter::once(data).chain(args).collect();
+                self.b.call(Callee::Indirect(code), vals, ret).unwrap_or_else(|| self.b.iconst(Type::I8, 0))
+            }
+            (recv, AllocMethod::Static(f)) => {
+                // A method takes its receiver by reference: the parameter's
+                // own storage, or the checked pointee of a managed pointer.
+                let this = if recv == AllocRecv::Pointer { self.deref_managed(slot, span) } else { slot };
+                let vals = std::iter::once(this).chain(args).collect();
+                self.call_values(f, vals)
+            }
+            (_, AllocMethod::Dynamic(_)) => unreachable!("a vtable slot is only resolved for an interface allocator"),
         }
     }
 }

@@ -65,6 +65,11 @@ impl LambdaCx {
         self.frames.last().map_or(1, |f| f.body_depth)
     }
 
+    /// Whether a lambda body is being checked.
+    pub(super) fn in_lambda(&self) -> bool {
+        !self.frames.is_empty()
+    }
+
     /// Whether `l` belongs to a frame enclosing the innermost lambda.
     pub(super) fn is_captured(&self, l: LocalId) -> bool {
         self.frames.last().map_or(false, |f| l.0 < f.first_local)

@@ -388,12 +388,14 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
 
     /// `for i in from..len { body(i) }` (from 0 when `from` is None).
     pub(super) fn count_loop(&mut self, from: Option<Value>, len: Value, body: &mut dyn FnMut(&mut Self, Value)) {
-        self.index_loop(from, len, &mut |s, i, _| body(s, i));
+        self.index_loop(from, &mut |_| len, &mut |s, i, _| body(s, i));
     }
 
-    /// The counted loop behind `count_loop` and `for x in xs`: `body(i, targets)`
-    /// may jump to `targets.continue_to` (the increment) or `targets.break_to`.
-    pub(super) fn index_loop(&mut self, from: Option<Value>, len: Value, body: &mut dyn FnMut(&mut Self, Value, &super::Loop)) {
+    /// The counted loop behind `count_loop` and `for x in xs`: `len()` is
+    /// evaluated before every iteration (a container loop re-reads its
+    /// length); `body(i, targets)` may jump to `targets.continue_to` (the
+    /// increment) or `targets.break_to`.
+    pub(super) fn index_loop(&mut self, from: Option<Value>, len: &mut dyn FnMut(&mut Self) -> Value, body: &mut dyn FnMut(&mut Self, Value, &super::Loop)) {
         let counter = self.b.new_slot(8, 8);
         let ca = self.b.slot_addr(counter);
         let start = from.unwrap_or_else(|| self.b.iconst(Type::I64, 0));
@@ -406,6 +408,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         self.b.switch_to(head);
         let ca = self.b.slot_addr(counter);
         let i = self.b.load(Type::I64, ca, 0);
+        let len = len(self);
         let more = self.b.icmp(IntCC::Slt, i, len);
         self.b.branch(more, body_b, vec![], exit, vec![]);
         self.b.switch_to(body_b);
