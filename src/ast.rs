@@ -295,6 +295,9 @@ pub enum StmtKind<'a> {
     Continue,
     /// `defer e` (the expression is usually a call).
     Defer(&'a Expr<'a>),
+    /// `parallel { s1 s2 ... }`: each statement runs concurrently
+    /// (docs/concurrency.md, Parallel blocks).
+    Parallel(&'a Block<'a>),
     /// An expression statement (incl. `await f`, a monadic `do` block).
     Expr(&'a Expr<'a>),
 }

@@ -76,6 +76,7 @@ impl<'a> Copier<'a> {
             StmtKind::Break => StmtKind::Break,
             StmtKind::Continue => StmtKind::Continue,
             StmtKind::Defer(e) => StmtKind::Defer(self.expr(e)),
+            StmtKind::Parallel(b) => StmtKind::Parallel(self.block(b)),
             StmtKind::Expr(e) => StmtKind::Expr(self.expr(e)),
         };
         Stmt { kind, span: s.span }

@@ -23,6 +23,9 @@ mod monads;
 mod concurrency;
 pub use concurrency::Launch;
 mod async_fn;
+mod tasks;
+mod parallel;
+pub use tasks::TaskOp;
 mod iface;
 pub use iface::{vtable_symbol, VTable};
 mod ownership;
@@ -112,6 +115,8 @@ pub enum CallRes {
     Launch(Launch),
     /// `join(t)`.
     Join,
+    /// `task_spawn`, `task_spawn_stack`, `task_join` (check/tasks.rs).
+    Task(TaskOp),
     /// `x.m(args)` on an interface value: a call through this vtable slot.
     Dynamic(u32),
     /// A call of `Cabi::foreign[i]`, by the platform C ABI (check/cabi.rs).
@@ -142,6 +147,9 @@ pub struct Info {
     pub calls: HashMap<usize, CallRes>,
     /// Ident node -> local it declares (bindings, params, for binders).
     pub decls: HashMap<usize, LocalId>,
+    /// A `parallel` statement -> the locals its branches reach through the
+    /// enclosing frame (check/parallel.rs).
+    pub parallels: HashMap<usize, Vec<LocalId>>,
     /// Lambda node -> its index in the enclosing function's `lambdas`.
     pub lambdas: HashMap<usize, usize>,
     /// A payload-less `E.V` (a `Field` node) -> the variant it constructs.
@@ -854,6 +862,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.own.jump();
             }
             StmtKind::Defer(e) => self.defer_stmt(cx, s, e),
+            StmtKind::Parallel(b) => self.parallel_stmt(cx, s, b),
             StmtKind::Expr(e) => {
                 let t = self.expr(cx, e, None);
                 if t == prim::ERROR {
@@ -941,6 +950,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             let anns: Vec<Option<TyId>> = b.names.iter().map(|n| n.ty.map(|t| self.resolve_type(t))).collect();
             let expected = if anns.iter().all(|a| a.is_some()) { Some(self.types.tuple(anns.iter().map(|a| a.unwrap()).collect())) } else { None };
             let vt = self.expr(cx, b.value, expected);
+            self.task_detach(b);
             let members = match self.types.kind(vt) {
                 TyKind::Tuple(ts) if ts.len() == b.names.len() => ts.clone(),
                 TyKind::Err => vec![prim::ERR; b.names.len()],
@@ -1599,6 +1609,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 TyKind::Thread => self.err(span, "cannot compare a thread handle"),
                 TyKind::Void => self.err(span, "cannot compare void values; the calls return nothing"),
                 TyKind::Collector(_) => self.err(span, "cannot compare a collector; compare its parts instead"),
+                TyKind::Task => self.err(span, "cannot compare a task handle"),
                 _ => {}
             }
             return prim::BOOL;
@@ -1927,6 +1938,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(t) = self.async_builtin(cx, e, name, args) {
             return t;
         }
+        if let Some(t) = self.task_builtin(cx, e, name, args) {
+            return t;
+        }
         if let Some(t) = self.std_builtin(cx, e, name, args) {
             return t;
         }
@@ -2097,6 +2111,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             TyKind::RawPtr(_) | TyKind::Ptr(_) | TyKind::VoidPtr => self.err(span, "cannot print a pointer; dereference it or print its fields"),
             TyKind::Void => self.err(span, "cannot print a void value"),
             TyKind::Thread => self.err(span, "cannot print a thread handle; join it instead"),
+            TyKind::Task => self.err(span, "cannot print a task handle; join it instead"),
             TyKind::Enum(..) => {
                 let n = self.types.enum_def(t).map_or(String::new(), |d| d.name.clone());
                 self.err(span, format!("cannot print the enum '{}'; match on it and print its parts", n))

@@ -797,6 +797,9 @@ impl<'c, 'a> Fx<'c, 'a> {
             StmtKind::Defer(e) | StmtKind::Expr(e) => {
                 self.ev(st, e);
             }
+            // The branches run concurrently, but none assigns an outer
+            // variable, so walking them in order is a sound summary.
+            StmtKind::Parallel(b) => self.block(st, b),
         }
     }
 

@@ -10,7 +10,7 @@ pub fn size_align(t: &Types, ty: TyId) -> (u64, u64) {
         TyKind::Bool | TyKind::Char => (1, 1),
         TyKind::Rune => (4, 4),
         TyKind::Str | TyKind::Error | TyKind::RawPtr(_) | TyKind::VoidPtr => (8, 8),
-        TyKind::Ptr(_) | TyKind::Slice(_) | TyKind::Func(..) | TyKind::Thread | TyKind::Interface(..) => (16, 8),
+        TyKind::Ptr(_) | TyKind::Slice(_) | TyKind::Func(..) | TyKind::Thread | TyKind::Task | TyKind::Interface(..) => (16, 8),
         // Every collector kind is a two-word value (`sizeof` during checking).
         TyKind::Collector(_) => (16, 8),
         TyKind::Void => (0, 1),

@@ -18,6 +18,8 @@ mod closures;
 mod concurrency;
 mod async_fn;
 mod debug;
+mod tasks;
+mod parallel;
 mod enums;
 mod iface;
 mod views;
@@ -117,6 +119,7 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
             m.functions.push(FnLower::new(c, f, &mut strings, arch).lower_lambda(lam));
         }
     }
+    m.functions.extend(std::mem::take(&mut strings.lifted));
     m.functions.extend(closures::thunks(c));
     m.functions.extend(cabi::boundary_functions(c));
     if let Some((main, form)) = c.main {
@@ -154,6 +157,8 @@ fn entry(c: &Checked, main: u32, form: MainForm) -> ir::Function {
     let ret_ty = ir_type(&c.types, f.ret);
     let r = b.call(Callee::Direct(f.symbol.clone()), args, ret_ty).unwrap();
     let code = if ret_ty == Some(Type::I64) { b.cast(CastOp::Trunc, r, Type::I32) } else { r };
+    // Spawned tasks run to completion before the process ends (rt/task.dusk).
+    b.call(Callee::Direct("__rt_task_drain".into()), vec![], None);
     b.call(Callee::Direct("__rt_exit".into()), vec![code], None);
     b.unreachable();
     b.finish()
@@ -164,6 +169,11 @@ fn entry(c: &Checked, main: u32, form: MainForm) -> ir::Function {
 struct Strings {
     by_text: HashMap<Vec<u8>, String>,
     data: Vec<ir::Data>,
+    /// Functions lifted while lowering another (parallel branches,
+    /// lower/parallel.rs), added to the module at the end.
+    lifted: Vec<ir::Function>,
+    /// Parallel branches lifted so far (their symbols' numbers).
+    branches: usize,
 }
 
 impl Strings {
@@ -442,6 +452,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             // The checker allows a defer only at the top level, so the
             // registrations seen so far are exactly those before this point.
             StmtKind::Defer(e) => self.defers.push(e),
+            StmtKind::Parallel(b) => self.parallel(s, b),
         }
     }
 
@@ -1154,6 +1165,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             CallRes::Closure => Some(self.closure_call(e, callee, args)),
             CallRes::Launch(kind) => self.launch(e, kind, args),
             CallRes::Join => Some(self.join(e, args)),
+            CallRes::Task(op) => Some(self.task_call(e, op, args)),
             CallRes::Functional(k) => self.functional(e, k, args),
             CallRes::ErrorCheck => {
                 let ExprKind::Field { base, .. } = &callee.kind else { unreachable!() };

@@ -1051,6 +1051,11 @@ impl<'a, 's, 'd> Parser<'a, 's, 'd> {
                 }
                 StmtKind::Let(self.binding(BindMode::Mut)?)
             }
+            // `parallel { ... }`: a contextual keyword at statement start.
+            Tok::Ident if self.at_word("parallel") && self.nth(1) == Tok::LBrace && !self.nth_tok(1).nl_before => {
+                self.advance();
+                StmtKind::Parallel(self.block()?)
+            }
             Tok::Ident if self.at_word("ref") && self.nth(1) == Tok::Ident && !self.nth_tok(1).nl_before => {
                 self.advance();
                 StmtKind::Let(self.binding(BindMode::Ref)?)
@@ -1821,6 +1826,7 @@ mod tests {
             StmtKind::Break => "(break)".into(),
             StmtKind::Continue => "(continue)".into(),
             StmtKind::Defer(e) => format!("(defer {})", show(e)),
+            StmtKind::Parallel(b) => format!("(parallel {})", b.stmts.len()),
             StmtKind::Expr(e) => show(e),
         }
     }

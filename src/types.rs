@@ -43,6 +43,8 @@ pub enum TyKind {
     /// Only the checker tells it apart; `erase_collectors` turns it into its
     /// representation for the passes after checking.
     Collector(TyId),
+    /// A green-thread handle (`task_spawn`).
+    Task,
     /// The type of an expression that already produced a diagnostic:
     /// compatible with everything so one mistake reports once.
     Err,
@@ -150,6 +152,7 @@ pub mod prim {
     pub const VOIDPTR: TyId = TyId(16);
     pub const THREAD: TyId = TyId(17);
     pub const ERR: TyId = TyId(18);
+    pub const TASK: TyId = TyId(19);
 }
 
 impl Default for Types {
@@ -166,7 +169,7 @@ impl Types {
         }
         t.intern(TyKind::Float { bits: 32 });
         t.intern(TyKind::Float { bits: 64 });
-        for k in [TyKind::Bool, TyKind::Char, TyKind::Rune, TyKind::Str, TyKind::Void, TyKind::Error, TyKind::VoidPtr, TyKind::Thread, TyKind::Err] {
+        for k in [TyKind::Bool, TyKind::Char, TyKind::Rune, TyKind::Str, TyKind::Void, TyKind::Error, TyKind::VoidPtr, TyKind::Thread, TyKind::Err, TyKind::Task] {
             t.intern(k);
         }
         t
@@ -207,6 +210,7 @@ impl Types {
             "void" => VOID,
             "error" => ERROR,
             "thread" => THREAD,
+            "task" => TASK,
             _ => return None,
         })
     }
@@ -455,6 +459,7 @@ impl Types {
             TyKind::Void => "void".into(),
             TyKind::Error => "error".into(),
             TyKind::Thread => "thread".into(),
+            TyKind::Task => "task".into(),
             TyKind::VoidPtr => "*void".into(),
             TyKind::RawPtr(e) => format!("*raw {}", self.display(*e, names)),
             TyKind::Ptr(e) => format!("*{}", self.display(*e, names)),

@@ -28,7 +28,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     }
 
     /// The code and a heap copy of the environment of lambda `l`.
-    fn heap_closure(&mut self, l: &'a Lambda<'a>) -> (Value, Value) {
+    pub(super) fn heap_closure(&mut self, l: &'a Lambda<'a>) -> (Value, Value) {
         let clo = self.closure_value(l);
         let code = self.b.load(Type::I64, clo, 0);
         let env = self.b.load(Type::I64, clo, 8);

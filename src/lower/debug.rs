@@ -115,7 +115,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 let tag = self.debug_type(crate::types::prim::I64);
                 Some(record(name, size, [("tag", 0, tag)]))
             }
-            TyKind::Thread | TyKind::Interface(..) => Some(record(name, size, [])),
+            TyKind::Thread | TyKind::Task | TyKind::Interface(..) => Some(record(name, size, [])),
             TyKind::Array(e, count) => self.debug_type(e).map(|elem| DebugType::Array { elem, count }),
             TyKind::Struct(..) | TyKind::Tuple(_) => {
                 // Registered before its members, which may point back at it.
