@@ -5,7 +5,7 @@
 //! coroutine on a stack of its own, so a suspension keeps every local where
 //! it is and a `defer` replays at the real return. A call of it copies the
 //! arguments into a heap environment laid out as the record {params...,
-//! result} and hands `__rt_task_new` the func's entry trampoline
+//! result} and hands `__rt_async_task_new` the func's entry trampoline
 //! (`<symbol>.task`), which calls the func with the parameters from the
 //! environment and stores the result after them; the runtime completes the
 //! task's future with those bytes. `await` and `async_run` are calls of the
@@ -79,7 +79,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
         let code = self.b.sym_addr(&code_sym);
         let rs = self.b.iconst(Type::I64, ret_size as i64);
         let ro = self.b.iconst(Type::I64, ret_off as i64);
-        let h = self.rt("__rt_task_new", vec![code, env, rs, ro], Some(Type::I64)).unwrap();
+        let h = self.rt("__rt_async_task_new", vec![code, env, rs, ro], Some(Type::I64)).unwrap();
         let gen = self.rt("__rt_future_gen", vec![h], Some(Type::I64)).unwrap();
         let out = self.temp(self.ty(e));
         self.b.store(h, out, 0);
