@@ -103,13 +103,19 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     /// A lambda expression: copy the captures into its environment and
     /// make the closure.
     pub(super) fn closure_value(&mut self, l: &'a Lambda<'a>) -> Value {
+        self.closure_in(l, &mut |s, size, align| s.frame_block(size, align))
+    }
+
+    /// A lambda expression whose environment (if it captures anything) is
+    /// the block `home(size, align)` returns: the frame, or the collected heap.
+    pub(super) fn closure_in(&mut self, l: &'a Lambda<'a>, home: &mut dyn FnMut(&mut Self, u64, u64) -> Value) -> Value {
         let f = self.f;
         let lam = &f.lambdas[self.c.info.lambdas[&key(l)]];
         let env = if lam.captures.is_empty() {
             self.b.iconst(Type::I64, 0)
         } else {
             let ((size, align), offsets) = env_layout(self.c, f, lam);
-            let env = self.frame_block(size, align);
+            let env = home(self, size, align);
             for (&cap, &off) in lam.captures.iter().zip(&offsets) {
                 let ty = f.locals[cap.0 as usize].ty;
                 let src = self.local_slot(cap);

@@ -7,7 +7,6 @@
 //! whose blocks carry the generational header, so a plain collector is
 //! dereferenced exactly like a managed pointer.
 
-use super::closures::env_layout;
 use super::*;
 
 impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
@@ -56,29 +55,9 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
     /// A lambda whose environment is a block of the collected heap rather
     /// than a frame slot, so the closure outlives the frame that made it.
     pub(super) fn collected_closure(&mut self, l: &'a Lambda<'a>) -> Value {
-        let f = self.f;
-        let lam = &f.lambdas[self.c.info.lambdas[&key(l)]];
-        let env = if lam.captures.is_empty() {
-            self.b.iconst(Type::I64, 0)
-        } else {
-            let ((size, _), offsets) = env_layout(self.c, f, lam);
-            let n = self.b.iconst(Type::I64, size.max(1) as i64);
-            let env = self.rt("__rt_gc_alloc", vec![n], Some(Type::I64)).unwrap();
-            for (&cap, &off) in lam.captures.iter().zip(&offsets) {
-                let ty = f.locals[cap.0 as usize].ty;
-                let src = self.local_slot(cap);
-                let o = self.b.iconst(Type::I64, off as i64);
-                let at = self.b.bin(IB::Add, env, o);
-                if is_aggregate(&self.c.types, ty) {
-                    self.copy_mem(at, src, ty);
-                } else {
-                    let v = self.b.load(self.irty(ty), src, 0);
-                    self.b.store(v, at, 0);
-                }
-            }
-            env
-        };
-        let code = self.b.sym_addr(&lam.symbol);
-        self.make_closure(code, env)
+        self.closure_in(l, &mut |s, size, _| {
+            let n = s.b.iconst(Type::I64, size.max(1) as i64);
+            s.rt("__rt_gc_alloc", vec![n], Some(Type::I64)).unwrap()
+        })
     }
 }
