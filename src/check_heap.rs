@@ -62,7 +62,7 @@ impl<'a, 'd> Checker<'a, 'd> {
 
     /// A builtin that is a call of the runtime function `rt` with the same
     /// parameters.
-    fn runtime_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, rt: &str, args: &'a [Expr<'a>]) -> TyId {
+    pub(super) fn runtime_call(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, rt: &str, args: &'a [Expr<'a>]) -> TyId {
         let Some(&f) = self.g.runtime.get(rt) else {
             self.err(e.span, format!("the runtime lacks '{}'", rt));
             return prim::ERR;

@@ -286,8 +286,15 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             }
         }
         self.block(self.f.item.body);
+        self.fall_off_end(self.f.item.body.span);
+        self.b.finish()
+    }
+
+    /// Falling off the end of a body: a void function replays its defers and
+    /// returns; the checker proved a value-returning one never gets here.
+    fn fall_off_end(&mut self, span: crate::source::Span) {
         if self.b.is_open() {
-            self.at(self.f.item.body.span);
+            self.at(span);
             match self.b.func.ret {
                 None => {
                     self.run_defers();
@@ -296,7 +303,6 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
                 Some(_) => self.b.unreachable(),
             }
         }
-        self.b.finish()
     }
 
     fn copy_mem(&mut self, dst: Value, src: Value, ty: TyId) {

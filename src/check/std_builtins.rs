@@ -14,11 +14,11 @@ impl<'a, 'd> Checker<'a, 'd> {
     pub(super) fn std_builtin(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, name: &str, args: &'a [Expr<'a>]) -> Option<TyId> {
         Some(match name {
             "hash" => self.hash_call(cx, e, args),
-            "read_line" => self.rt_service(cx, e, "__rt_std_read_line", args),
-            "read_all" => self.rt_service(cx, e, "__rt_std_read_all", args),
-            "parse_float" => self.rt_service(cx, e, "__rt_std_parse_float", args),
-            "read_file" => self.rt_service(cx, e, "__rt_std_read_file", args),
-            "write_file" => self.rt_service(cx, e, "__rt_std_write_file", args),
+            "read_line" => self.runtime_call(cx, e, "__rt_std_read_line", args),
+            "read_all" => self.runtime_call(cx, e, "__rt_std_read_all", args),
+            "parse_float" => self.runtime_call(cx, e, "__rt_std_parse_float", args),
+            "read_file" => self.runtime_call(cx, e, "__rt_std_read_file", args),
+            "write_file" => self.runtime_call(cx, e, "__rt_std_write_file", args),
             _ => return None,
         })
     }
@@ -50,19 +50,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         prim::I64
     }
 
-    /// A builtin that is a call of runtime function `rt` with the same arguments.
-    fn rt_service(&mut self, cx: &mut FnCx, e: &'a Expr<'a>, rt: &str, args: &'a [Expr<'a>]) -> TyId {
-        let Some(&f) = self.g.runtime.get(rt) else {
-            self.err(e.span, format!("the runtime lacks '{}'", rt));
-            return prim::ERR;
-        };
-        let (params, ret) = (self.funcs[f as usize].params.clone(), self.funcs[f as usize].ret);
-        self.args_against(cx, args, &params, e.span, None);
-        self.info.calls.insert(key(e), CallRes::Func(f));
-        ret
-    }
-
-    /// As `rt_service` for arguments already checked.
+    /// As `runtime_call` (check_heap.rs) for arguments already checked.
     fn rt_service_checked(&mut self, e: &'a Expr<'a>, rt: &str) -> TyId {
         let Some(&f) = self.g.runtime.get(rt) else {
             self.err(e.span, format!("the runtime lacks '{}'", rt));

@@ -87,16 +87,7 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             self.store_value(v, addr, ty);
         }
         self.block(l.body);
-        if self.b.is_open() {
-            self.at(l.body.span);
-            match self.b.func.ret {
-                None => {
-                    self.run_defers();
-                    self.b.ret(None)
-                }
-                Some(_) => self.b.unreachable(),
-            }
-        }
+        self.fall_off_end(l.body.span);
         self.b.finish()
     }
 
