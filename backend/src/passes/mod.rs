@@ -58,7 +58,8 @@ pub fn op_uses(op: &Op, mut visit: impl FnMut(Value)) {
             }
             args.iter().for_each(|&a| visit(a));
         }
-        Op::Syscall(args) => args.iter().for_each(|&a| visit(a)),
+        Op::Syscall(args) | Op::Atomic(_, args) => args.iter().for_each(|&a| visit(a)),
+        Op::ThreadPointer => {}
     }
 }
 
@@ -82,7 +83,8 @@ pub fn op_uses_mut(op: &mut Op, mut visit: impl FnMut(&mut Value)) {
             }
             args.iter_mut().for_each(visit);
         }
-        Op::Syscall(args) => args.iter_mut().for_each(visit),
+        Op::Syscall(args) | Op::Atomic(_, args) => args.iter_mut().for_each(visit),
+        Op::ThreadPointer => {}
     }
 }
 

@@ -126,7 +126,8 @@ fn operands(op: &Op) -> Vec<Value> {
             }
             v
         }
-        Op::Syscall(args) => args.clone(),
+        Op::Syscall(args) | Op::Atomic(_, args) => args.clone(),
+        Op::ThreadPointer => vec![],
     }
 }
 
@@ -653,6 +654,12 @@ impl<'a> Emitter<'a> {
                 self.code.put(enc::svc(0));
                 self.result_from(res, abi::int(0));
             }
+            Op::Atomic(op, args) => self.atomic(*op, args, res),
+            Op::ThreadPointer => {
+                let d = self.out(res, X16);
+                self.code.put(enc::mrs_tpidr_el0(d));
+                self.def(res, d);
+            }
             Op::Copy(a) => {
                 if let (Some(r), Some(src)) = (res, self.loc(*a)) {
                     if let Some(dst) = self.loc(r) {
@@ -662,6 +669,81 @@ impl<'a> Emitter<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The atomics as exclusive-access loops, like the runtime's assembly
+    /// (asm/aarch64/conc.rs): acquire/release accesses and a trailing
+    /// `dmb ish`, so each is a full barrier. Up to four registers are needed
+    /// at once; spilled operands and temporaries use x16, x17, x30 (the link
+    /// register, saved by every prologue) and x15, reloaded at the top of the
+    /// loop (outside the exclusive window). x15 is loaded last because a
+    /// reload from a far frame offset uses it as its address temporary.
+    fn atomic(&mut self, op: AtomicOp, args: &[Value], res: Option<Value>) {
+        let mut free = vec![X16, X17, LR, X15];
+        let take = |free: &mut Vec<u8>| free.remove(0);
+        // Registers of the operands; spilled ones get scratch (loaded below).
+        let mut regs = Vec::new();
+        let mut reloads = Vec::new();
+        for &a in args {
+            match self.loc(a) {
+                Some(Loc::Reg(r)) => regs.push(r.hw),
+                _ => {
+                    let s = take(&mut free);
+                    reloads.push((a, s));
+                    regs.push(s);
+                }
+            }
+        }
+        let t = take(&mut free);
+        let loop_top = self.code.here();
+        for &(a, s) in &reloads {
+            self.int_in(a, s);
+        }
+        let addr = regs[0];
+        let out = match op {
+            AtomicOp::Load => {
+                self.code.put(enc::ldar(t, addr));
+                t
+            }
+            AtomicOp::Add | AtomicOp::Xchg => {
+                let s = take(&mut free);
+                self.code.put(enc::ldaxr(t, addr));
+                let stored = if op == AtomicOp::Add {
+                    self.code.put(enc::add(true, t, t, regs[1]));
+                    t
+                } else {
+                    regs[1]
+                };
+                self.code.put(enc::stlxr(s, stored, addr));
+                let back = loop_top as i32 - self.code.here() as i32;
+                self.code.put(enc::cbnz(false, s, back));
+                self.code.put(enc::dmb_ish());
+                t
+            }
+            AtomicOp::Cas => {
+                // The status may reuse t: it is neither the data nor the
+                // address, and on success the value found is `expect`.
+                // clrex on the success path is harmless.
+                let (expect, desired) = (regs[1], regs[2]);
+                self.code.put(enc::ldaxr(t, addr));
+                self.code.put(enc::subs(true, ZR, t, expect));
+                self.code.put(enc::b_cond(Cond::Ne, 4)); // to the clrex
+                self.code.put(enc::stlxr(t, desired, addr));
+                let back = loop_top as i32 - self.code.here() as i32;
+                self.code.put(enc::cbnz(false, t, back));
+                self.code.put(enc::mov(true, t, expect));
+                self.code.put(enc::clrex());
+                self.code.put(enc::dmb_ish());
+                t
+            }
+        };
+        if let Some(Loc::Reg(r)) = res.and_then(|r| self.loc(r)) {
+            if r.hw != out {
+                self.code.put(enc::mov(true, r.hw, out));
+            }
+        } else {
+            self.def(res, out);
+        }
     }
 
     /// Move a call's result from the ABI register to the value's home.

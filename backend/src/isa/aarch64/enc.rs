@@ -193,6 +193,30 @@ pub fn svc(imm16: u32) -> u32 {
 pub fn brk(imm16: u32) -> u32 {
     0xd420_0000 | imm16 << 5
 }
+
+// ---- atomics (64-bit, acquire/release forms) ------------------------------
+
+pub fn ldar(rt: u8, rn: u8) -> u32 {
+    0xc8df_fc00 | (rn as u32) << 5 | rt as u32
+}
+pub fn ldaxr(rt: u8, rn: u8) -> u32 {
+    0xc85f_fc00 | (rn as u32) << 5 | rt as u32
+}
+/// `stlxr ws, xt, [xn]`: ws is 0 when the store happened.
+pub fn stlxr(rs: u8, rt: u8, rn: u8) -> u32 {
+    0xc800_fc00 | (rs as u32) << 16 | (rn as u32) << 5 | rt as u32
+}
+pub fn dmb_ish() -> u32 {
+    0xd503_3bbf
+}
+pub fn clrex() -> u32 {
+    0xd503_3f5f
+}
+/// `mrs xt, tpidr_el0`.
+pub fn mrs_tpidr_el0(rt: u8) -> u32 {
+    0xd53b_d040 | rt as u32
+}
+
 /// `adrp rd, #0`: the page offset comes from an `A64AdrPage21` relocation.
 pub fn adrp(rd: u8) -> u32 {
     0x9000_0000 | rd as u32

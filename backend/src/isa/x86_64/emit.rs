@@ -543,7 +543,7 @@ impl<'a> Emitter<'a> {
     fn inst(&mut self, inst: &Inst) -> R {
         let res = inst.result;
         let dead = res.map_or(true, |r| self.loc(r).is_none());
-        let has_effect = matches!(inst.op, Op::Call { .. } | Op::Syscall(_) | Op::Store { .. });
+        let has_effect = matches!(inst.op, Op::Call { .. } | Op::Syscall(_) | Op::Store { .. } | Op::Atomic(..));
         if dead && !has_effect {
             return Ok(());
         }
@@ -619,6 +619,16 @@ impl<'a> Emitter<'a> {
             }
             Op::Call { callee, args } => self.call(res, callee, args),
             Op::Syscall(args) => self.syscall(res, args),
+            Op::Atomic(op, args) => self.atomic(*op, res, args),
+            Op::ThreadPointer => {
+                let r = res.unwrap();
+                let d = self.gdst(r, R10);
+                // mov d, fs:[0] (the thread block's first word points at
+                // itself): fs, REX.W(+R), 8B, ModRM(mod=00, rm=100), SIB(disp32).
+                let rex = 0x48 | if d >= 8 { 0x04 } else { 0 };
+                self.a.db(&[0x64, rex, 0x8b, ((d & 7) << 3) | 0b100, 0x25, 0, 0, 0, 0])?;
+                self.gput(r, d)
+            }
             Op::Copy(a) => {
                 let r = res.unwrap();
                 if self.f.ty(*a).is_float() {
@@ -1160,6 +1170,48 @@ impl<'a> Emitter<'a> {
             Type::I32 => self.a.mov(dword_ptr(m), G32[r]),
             _ => self.a.mov(qword_ptr(m), G64[r]),
         }?)
+    }
+
+    /// x86-64 is TSO: a plain load is sequentially consistent when every
+    /// atomic write is locked (`xchg` with memory is implicitly), so only
+    /// the read-modify-writes need the lock.
+    fn atomic(&mut self, op: AtomicOp, res: Option<Value>, args: &[Value]) -> R {
+        let ra = self.gsrc(args[0], R10)?;
+        let m = qword_ptr(G64[ra as usize] + 0);
+        let out = match op {
+            AtomicOp::Load => {
+                self.a.mov(r11, m)?;
+                R11
+            }
+            AtomicOp::Add | AtomicOp::Xchg => {
+                let v = self.gsrc(args[1], R11)?;
+                if v != R11 {
+                    self.a.mov(r11, G64[v as usize])?;
+                }
+                if op == AtomicOp::Add {
+                    self.a.lock().xadd(m, r11)?;
+                    // xadd leaves the old value: the result is the new one.
+                    let v = self.gsrc(args[1], RAX)?;
+                    self.a.add(r11, G64[v as usize])?;
+                } else {
+                    self.a.xchg(m, r11)?;
+                }
+                R11
+            }
+            AtomicOp::Cas => {
+                let e = self.gsrc(args[1], RAX)?;
+                if e != RAX {
+                    self.a.mov(rax, G64[e as usize])?;
+                }
+                let d = self.gsrc(args[2], R11)?;
+                self.a.lock().cmpxchg(m, G64[d as usize])?;
+                RAX
+            }
+        };
+        match res {
+            Some(r) => self.gput(r, out),
+            None => Ok(()),
+        }
     }
 
     /// A System V call: stack arguments first (while every value is still
