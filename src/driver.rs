@@ -66,9 +66,7 @@ pub fn compile(file: &Path, arch: Arch, emit: Emit, opt: bool, debug: bool) -> R
         // Show the IR the back end will see.
         let mut m = module.clone();
         if opt {
-            for f in &mut m.functions {
-                dc_backend::passes::optimize(f).map_err(|e| eprintln!("dc: internal error: {}", e))?;
-            }
+            m.functions = dc_backend::optimize_functions(&m.functions, debug).map_err(|e| eprintln!("dc: internal error: {}", e))?;
         }
         return Ok(Output::Text(dc_backend::print::print_module(&m)));
     }
