@@ -12,7 +12,10 @@
 //!    `x != 0` of a bool branch on it;
 //! 5. `simplify` again, on what threading exposed, and `addrfold` again, on
 //!    the constants folding made;
-//! 6. `dce`: instructions and block parameters whose results nobody needs.
+//! 6. `dce`: instructions and block parameters whose results nobody needs;
+//! 7. `layout`: a loop's branch that stays in the loop on `then` is turned
+//!    around, so the body follows the test in the order blocks are
+//!    allocated and laid out.
 //!
 //! `inline` is a module pass run after that pipeline (it needs the callees'
 //! optimised bodies), re-running the pipeline on every function it changed.
@@ -27,6 +30,7 @@ pub mod dce;
 pub mod dom;
 pub mod inline;
 pub mod jumps;
+pub mod layout;
 pub mod mem2reg;
 pub mod simplify;
 
@@ -38,7 +42,7 @@ mod tests;
 /// Run the whole pipeline on `f`.
 pub fn optimize(f: &mut Function) -> Result<(), String> {
     type Pass = fn(&mut Function);
-    let passes: [(&str, Pass); 9] = [
+    let passes: [(&str, Pass); 10] = [
         ("addrfold", addrfold::run),
         // The additions folded away would count as the slots' addresses escaping.
         ("dce", dce::run),
@@ -50,6 +54,7 @@ pub fn optimize(f: &mut Function) -> Result<(), String> {
         ("simplify", simplify::run),
         ("addrfold", addrfold::run),
         ("dce", dce::run),
+        ("layout", layout::run),
     ];
     for (name, pass) in passes {
         pass(f);

@@ -1319,3 +1319,39 @@ fn inline_leaves_calls_on_the_way_to_a_fault_alone() {
     callees.sort();
     assert_eq!(callees, vec!["lock", "rt_lock"], "{}", print_function(&fs[0]));
 }
+
+#[test]
+fn a_loop_body_follows_its_test() {
+    let f = optimized(&[sum_loop()], &[&[0], &[1], &[10], &[u64::MAX]]);
+    let order = crate::cfg::reverse_postorder(&f);
+    // The loop header: the block with a branch.
+    let (h, Terminator::Branch { else_, .. }) = f.blocks.iter().enumerate().find_map(|(i, b)| matches!(b.term, Terminator::Branch { .. }).then(|| (i, b.term.clone()))).unwrap() else { unreachable!() };
+    let at = order.iter().position(|b| b.0 as usize == h).unwrap();
+    assert_eq!(order[at + 1], else_.block, "{}", print_function(&f));
+    // ... and the body is the `else` arm: it jumps back.
+    assert!(matches!(&f.block(else_.block).term, Terminator::Jump(c) if c.block.0 as usize == h), "{}", print_function(&f));
+}
+
+#[test]
+fn a_loop_test_read_twice_is_left_alone() {
+    // while (c = i < n) { i += 1; x = c } : the compare feeds the branch and a value.
+    let f = build("twice", &[I64], Some(I64), |b, p| {
+        let z = b.iconst(I64, 0);
+        let (head, body, exit) = (b.new_block(), b.new_block(), b.new_block());
+        b.jump(head, vec![z]);
+        let i = b.add_block_param(head, I64);
+        b.switch_to(head);
+        let c = b.icmp(IntCC::Slt, i, p[0]);
+        b.branch(c, body, vec![], exit, vec![]);
+        b.switch_to(body);
+        let one = b.iconst(I64, 1);
+        let w = b.cast(CastOp::Zext, c, I64);
+        let j = b.bin(BinOp::Add, i, w);
+        let j = b.bin(BinOp::Add, j, one);
+        b.jump(head, vec![j]);
+        b.switch_to(exit);
+        b.ret(Some(i));
+    });
+    let g = optimized(&[f], &[&[0], &[7]]);
+    assert_eq!(count(&g, |op| matches!(op, Op::Icmp(IntCC::Slt, ..))), 1, "{}", print_function(&g));
+}
