@@ -85,6 +85,43 @@ struct Emitter<'a> {
     rows: Vec<(usize, Span)>,
     uses_rcx: bool,
     uses_rdx: bool,
+    /// How many instructions and terminators read each value.
+    uses: Vec<u32>,
+    /// The compare the current block's branch tests straight from the
+    /// flags (see `fusable`).
+    fused: Option<Value>,
+    /// Set between a fused compare and its branch: the flags are live, so
+    /// nothing may clobber them (`mov_imm` avoids `xor`).
+    pending: Option<(Value, Flags)>,
+    /// The block being emitted.
+    current: BlockId,
+    /// Edge stubs emitted after the last block: label, the edge's moves,
+    /// the target block's label, the branch's span.
+    stubs: Vec<(CodeLabel, Vec<(Loc, Loc, RegClass)>, CodeLabel, Span)>,
+}
+
+/// A condition held in the flags after a compare: an integer condition
+/// code, or a float one after `ucomis` (operands already swapped so that
+/// `Lt`/`Le` read as "above"/"above or equal", like `Gt`/`Ge`).
+#[derive(Copy, Clone, Debug)]
+enum Flags {
+    Int(IntCC),
+    Float(FloatCC),
+}
+
+fn negate(cc: IntCC) -> IntCC {
+    match cc {
+        IntCC::Eq => IntCC::Ne,
+        IntCC::Ne => IntCC::Eq,
+        IntCC::Slt => IntCC::Sge,
+        IntCC::Sge => IntCC::Slt,
+        IntCC::Sle => IntCC::Sgt,
+        IntCC::Sgt => IntCC::Sle,
+        IntCC::Ult => IntCC::Uge,
+        IntCC::Uge => IntCC::Ult,
+        IntCC::Ule => IntCC::Ugt,
+        IntCC::Ugt => IntCC::Ule,
+    }
 }
 
 pub fn compile_function(f: &Function, info: &RegInfo, obj: &mut Object) -> Result<(), String> {
@@ -199,6 +236,11 @@ impl<'a> Emitter<'a> {
             rows: Vec::new(),
             uses_rcx,
             uses_rdx,
+            uses: Vec::new(),
+            fused: None,
+            pending: None,
+            current: BlockId(0),
+            stubs: Vec::new(),
         })
     }
 
@@ -319,7 +361,7 @@ impl<'a> Emitter<'a> {
 
     fn mov_imm(&mut self, r: u8, v: i64, wide: bool) -> RI {
         let r = r as usize;
-        if v == 0 {
+        if v == 0 && self.pending.is_none() {
             self.a.xor(G32[r], G32[r])
         } else if !wide || (0..=u32::MAX as i64).contains(&v) {
             self.a.mov(G32[r], v as u32)
@@ -406,12 +448,16 @@ impl<'a> Emitter<'a> {
             self.a.sub(rsp, reserve)?;
         }
         self.entry_params()?;
+        self.count_uses();
 
         let order = crate::cfg::reverse_postorder(f);
         for (i, &b) in order.iter().enumerate() {
             let mut l = self.block_labels[b.0 as usize];
             self.bind(&mut l)?;
             let blk = f.block(b);
+            self.current = b;
+            self.fused = self.fusable(blk);
+            self.pending = None;
             for inst in &blk.insts {
                 self.rows.push((self.here(), inst.span));
                 self.inst(inst)?;
@@ -419,7 +465,57 @@ impl<'a> Emitter<'a> {
             self.rows.push((self.here(), blk.term_span));
             self.terminator(&blk.term, order.get(i + 1).copied())?;
         }
+        for (mut stub, moves, to, span) in std::mem::take(&mut self.stubs) {
+            self.bind(&mut stub)?;
+            self.rows.push((self.here(), span));
+            self.parallel(&moves)?;
+            self.a.jmp(to)?;
+        }
         Ok(())
+    }
+
+    fn count_uses(&mut self) {
+        let mut uses = vec![0u32; self.f.value_types.len()];
+        for blk in &self.f.blocks {
+            for inst in &blk.insts {
+                regalloc::inst_uses(&inst.op, |v| uses[v.0 as usize] += 1);
+            }
+            regalloc::term_uses(&blk.term, |v| uses[v.0 as usize] += 1);
+        }
+        self.uses = uses;
+    }
+
+    /// The compare a block's branch can test straight from the flags: the
+    /// branch condition is an `Icmp`/`Fcmp` of this block that nothing else
+    /// reads, and every instruction after it leaves the flags alone. The
+    /// compare then emits only `cmp`/`ucomis` where it stands (its operands
+    /// are only sure to be intact there) and the branch a `jcc`; the edge
+    /// moves come after the `jcc`, so they may clobber the flags.
+    fn fusable(&self, blk: &Block) -> Option<Value> {
+        let Terminator::Branch { cond, .. } = blk.term else {
+            return None;
+        };
+        let i = blk.insts.iter().position(|x| x.result == Some(cond))?;
+        let is_compare = matches!(blk.insts[i].op, Op::Icmp(..) | Op::Fcmp(..));
+        let alone = self.uses[cond.0 as usize] == 1;
+        (is_compare && alone && blk.insts[i + 1..].iter().all(|x| self.keeps_flags(x))).then_some(cond)
+    }
+
+    /// Whether emitting `inst` leaves the flags as they are: it emits only
+    /// moves, loads, stores and `lea` (constants use `mov`, not `xor`, while
+    /// a fused compare's flags are live).
+    fn keeps_flags(&self, inst: &Inst) -> bool {
+        match &inst.op {
+            Op::Iconst(_)
+            | Op::Fconst(_)
+            | Op::SlotAddr(_)
+            | Op::SymAddr(_)
+            | Op::Copy(_)
+            | Op::Load { .. }
+            | Op::Store { .. } => true,
+            Op::Cast(op, _) => matches!(op, CastOp::Trunc | CastOp::Sext | CastOp::Zext),
+            _ => inst.result.is_some_and(|r| self.loc(r).is_none()) && !matches!(inst.op, Op::Call { .. } | Op::Syscall(_)),
+        }
     }
 
     /// Move the System V argument registers and stack arguments into the
@@ -501,41 +597,89 @@ impl<'a> Emitter<'a> {
                 Ok(())
             }
             Terminator::Branch { cond, then, else_ } => {
-                match self.loc(*cond) {
-                    Some(Loc::Reg(p)) => self.a.test(G8[p.hw as usize], G8[p.hw as usize])?,
-                    Some(Loc::Spill(s)) => self
-                        .a
-                        .cmp(byte_ptr(rbp - (self.spill_base + 8 * (s as i32 + 1))), 0)?,
-                    None => self.a.test(eax, eax)?,
-                }
-                let then_moves = self.block_moves(then);
-                let else_moves = self.block_moves(else_);
-                let then_label = self.block_labels[then.block.0 as usize];
-                let else_label = self.block_labels[else_.block.0 as usize];
-                if then_moves.is_empty() && else_moves.is_empty() && Some(then.block) == next {
-                    return Ok(self.a.je(else_label)?);
-                }
-                // Edges with moves get a stub: the moves, then the jump.
-                let mut then_stub = self.a.create_label();
-                self.a.jne(if then_moves.is_empty() {
-                    then_label
-                } else {
-                    then_stub
-                })?;
-                self.parallel(&else_moves)?;
-                if !then_moves.is_empty() || Some(else_.block) != next {
-                    self.a.jmp(else_label)?;
-                }
-                if !then_moves.is_empty() {
-                    self.bind(&mut then_stub)?;
-                    self.parallel(&then_moves)?;
-                    if Some(then.block) != next {
-                        self.a.jmp(then_label)?;
+                let flags = match self.pending.take() {
+                    Some((v, flags)) if v == *cond => flags,
+                    _ => {
+                        match self.loc(*cond) {
+                            Some(Loc::Reg(p)) => {
+                                self.a.test(G8[p.hw as usize], G8[p.hw as usize])?
+                            }
+                            Some(Loc::Spill(s)) => self
+                                .a
+                                .cmp(byte_ptr(rbp - (self.spill_base + 8 * (s as i32 + 1))), 0)?,
+                            None => self.a.test(eax, eax)?,
+                        }
+                        Flags::Int(IntCC::Ne)
                     }
+                };
+                let span = self.f.block(self.current).term_span;
+                let (tm, em) = (self.block_moves(then), self.block_moves(else_));
+                let then_next = Some(then.block) == next;
+                let else_next = Some(else_.block) == next;
+                // One edge is taken by the conditional jump, the other falls
+                // into its moves and jumps (or falls through to its block).
+                // The jumped edge is the one whose block is not next, or,
+                // neither being next, the one without moves.
+                let flip = then_next || (!else_next && !tm.is_empty() && em.is_empty());
+                let (jumped, jm, fallen, fm) = if flip {
+                    (else_, em, then, tm)
+                } else {
+                    (then, tm, else_, em)
+                };
+                let jumped_label = self.block_labels[jumped.block.0 as usize];
+                let to = if jm.is_empty() {
+                    jumped_label
+                } else {
+                    // An edge with moves jumps to a stub at the function's end.
+                    let stub = self.a.create_label();
+                    self.stubs.push((stub, jm, jumped_label, span));
+                    stub
+                };
+                self.jump_if(flags, !flip, to)?;
+                self.parallel(&fm)?;
+                if Some(fallen.block) != next {
+                    self.a.jmp(self.block_labels[fallen.block.0 as usize])?;
                 }
                 Ok(())
             }
         }
+    }
+
+    /// Jump to `to` when `flags` hold (`sense`) or do not hold (`!sense`).
+    fn jump_if(&mut self, flags: Flags, sense: bool, to: CodeLabel) -> R {
+        match flags {
+            Flags::Int(cc) => match if sense { cc } else { negate(cc) } {
+                IntCC::Eq => self.a.je(to)?,
+                IntCC::Ne => self.a.jne(to)?,
+                IntCC::Slt => self.a.jl(to)?,
+                IntCC::Sle => self.a.jle(to)?,
+                IntCC::Sgt => self.a.jg(to)?,
+                IntCC::Sge => self.a.jge(to)?,
+                IntCC::Ult => self.a.jb(to)?,
+                IntCC::Ule => self.a.jbe(to)?,
+                IntCC::Ugt => self.a.ja(to)?,
+                IntCC::Uge => self.a.jae(to)?,
+            },
+            // After ucomis, unordered sets ZF, PF and CF.
+            Flags::Float(cc) => match (cc, sense) {
+                (FloatCC::Gt | FloatCC::Lt, true) => self.a.ja(to)?,
+                (FloatCC::Gt | FloatCC::Lt, false) => self.a.jbe(to)?,
+                (FloatCC::Ge | FloatCC::Le, true) => self.a.jae(to)?,
+                (FloatCC::Ge | FloatCC::Le, false) => self.a.jb(to)?,
+                // Equal and ordered: ZF=1 and PF=0.
+                (FloatCC::Eq, true) | (FloatCC::Ne, false) => {
+                    let mut skip = self.a.create_label();
+                    self.a.jp(skip)?;
+                    self.a.je(to)?;
+                    self.bind(&mut skip)?;
+                }
+                (FloatCC::Eq, false) | (FloatCC::Ne, true) => {
+                    self.a.jne(to)?;
+                    self.a.jp(to)?;
+                }
+            },
+        }
+        Ok(())
     }
 
     // ---- instructions -------------------------------------------------------
@@ -882,6 +1026,10 @@ impl<'a> Emitter<'a> {
             4 => self.a.cmp(G32[ra], G32[rb])?,
             _ => self.a.cmp(G64[ra], G64[rb])?,
         }
+        if self.fused == Some(res) {
+            self.pending = Some((res, Flags::Int(cc)));
+            return Ok(());
+        }
         let t = self.gdst(res, R10);
         self.setcc(cc, t)?;
         self.gput(res, t)
@@ -902,6 +1050,10 @@ impl<'a> Emitter<'a> {
             self.a.ucomisd(x, y)?;
         } else {
             self.a.ucomiss(x, y)?;
+        }
+        if self.fused == Some(res) {
+            self.pending = Some((res, Flags::Float(cc)));
+            return Ok(());
         }
         let t = self.gdst(res, R10);
         let tb = G8[t as usize];

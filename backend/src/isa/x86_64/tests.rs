@@ -1533,3 +1533,256 @@ fn large_function() {
     }
     assert_eq!(big(5), acc + (0..8).map(|k| 5 + k).sum::<i64>());
 }
+
+// ---- instruction selection: the code itself ------------------------------
+
+/// The instructions of one compiled function, without addresses or bytes
+/// (relocations are not applied: calls and rip-relative operands show 0).
+fn insts_of(f: Function) -> Vec<String> {
+    let name = f.name.clone();
+    let m = Module {
+        files: vec!["t.dk".into()],
+        functions: vec![f],
+        data: vec![],
+    };
+    let o = crate::compile_module(&m, Arch::X86_64).unwrap();
+    let sym = o.symbols.iter().find(|s| s.name == name).unwrap();
+    let text = &o.sections[sym.section.unwrap().0 as usize].bytes;
+    let code = &text[sym.offset as usize..(sym.offset + sym.size) as usize];
+    super::disassemble(code, 0)
+        .lines()
+        .map(|l| l.get(42..).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Whether `insts` holds `want` as consecutive instructions, each matched
+/// by its start (`"cmp rdi,rsi"` matches `cmp rdi,rsi`, `"j"` any jump).
+fn has_run(insts: &[String], want: &[&str]) -> bool {
+    insts
+        .windows(want.len())
+        .any(|w| w.iter().zip(want).all(|(i, p)| i.starts_with(p)))
+}
+
+/// Whether an instruction starting with `first` is followed, past any
+/// `mov`s, by one starting with `then` (a compare feeding its jump).
+fn flows(insts: &[String], first: &str, then: &str) -> bool {
+    insts.iter().enumerate().any(|(i, x)| {
+        x.starts_with(first)
+            && insts[i + 1..]
+                .iter()
+                .find(|y| !y.starts_with("mov "))
+                .is_some_and(|y| y.starts_with(then))
+    })
+}
+
+/// fn(x, y) -> i64 branching on `cmp(trunc x, trunc y)` with one of four
+/// layouts of the branch's edges; it returns 1 when the compare holds,
+/// else 2 (layout 3: 0 and 1).
+fn branchy(
+    name: &str,
+    ty: Type,
+    layout: u32,
+    cmp: impl FnOnce(&mut FunctionBuilder, Value, Value) -> Value,
+) -> Function {
+    build(name, &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let (x, y) = if ty == Type::I64 || ty.is_float() {
+            (p[0], p[1])
+        } else {
+            (
+                b.cast(CastOp::Trunc, p[0], ty),
+                b.cast(CastOp::Trunc, p[1], ty),
+            )
+        };
+        let (x, y) = if ty.is_float() {
+            (
+                b.cast(CastOp::Bitcast, x, Type::F64),
+                b.cast(CastOp::Bitcast, y, Type::F64),
+            )
+        } else {
+            (x, y)
+        };
+        let c = cmp(b, x, y);
+        let one = b.iconst(Type::I64, 1);
+        let two = b.iconst(Type::I64, 2);
+        match layout {
+            // Two returns: the else block comes next.
+            0 => {
+                let (t, e) = (b.new_block(), b.new_block());
+                b.branch(c, t, vec![], e, vec![]);
+                b.switch_to(t);
+                b.ret(Some(one));
+                b.switch_to(e);
+                b.ret(Some(two));
+            }
+            // The then block comes next; the else edge carries an argument.
+            1 => {
+                let (t, j) = (b.new_block(), b.new_block());
+                let jp = b.add_block_param(j, Type::I64);
+                b.branch(c, t, vec![], j, vec![two]);
+                b.switch_to(t);
+                b.jump(j, vec![one]);
+                b.switch_to(j);
+                b.ret(Some(jp));
+            }
+            // Both edges to one block, each with its own argument.
+            2 => {
+                let j = b.new_block();
+                let jp = b.add_block_param(j, Type::I64);
+                b.branch(c, j, vec![one], j, vec![two]);
+                b.switch_to(j);
+                b.ret(Some(jp));
+            }
+            // A constant made between the compare and the branch (it must
+            // not clobber the flags).
+            _ => {
+                let zero = b.iconst(Type::I64, 0);
+                let j = b.new_block();
+                let jp = b.add_block_param(j, Type::I64);
+                b.branch(c, j, vec![zero], j, vec![one]);
+                b.switch_to(j);
+                b.ret(Some(jp));
+            }
+        }
+    })
+}
+
+fn want_int(cc: IntCC, ty: Type, a: u64, b: u64) -> bool {
+    let (ua, ub) = (a & mask(ty), b & mask(ty));
+    let (sa, sb) = (sx(a, ty), sx(b, ty));
+    match cc {
+        IntCC::Eq => ua == ub,
+        IntCC::Ne => ua != ub,
+        IntCC::Slt => sa < sb,
+        IntCC::Sle => sa <= sb,
+        IntCC::Sgt => sa > sb,
+        IntCC::Sge => sa >= sb,
+        IntCC::Ult => ua < ub,
+        IntCC::Ule => ua <= ub,
+        IntCC::Ugt => ua > ub,
+        IntCC::Uge => ua >= ub,
+    }
+}
+
+fn branch_result(layout: u32, holds: bool) -> u64 {
+    match (layout, holds) {
+        (3, true) => 0,
+        (3, false) => 1,
+        (_, true) => 1,
+        (_, false) => 2,
+    }
+}
+
+#[test]
+fn branches_on_integer_compares_use_the_flags() {
+    let mut fs = Vec::new();
+    for ty in WIDTHS {
+        for cc in INT_CCS {
+            for layout in 0..4 {
+                fs.push(branchy(
+                    &format!("br_{:?}_{}_{}", cc, ty, layout),
+                    ty,
+                    layout,
+                    |b, x, y| b.icmp(cc, x, y),
+                ));
+            }
+        }
+    }
+    let j = jit(fs);
+    for ty in WIDTHS {
+        for cc in INT_CCS {
+            for layout in 0..4 {
+                let f = func!(j, &format!("br_{:?}_{}_{}", cc, ty, layout), fn(u64, u64) -> u64);
+                for &a in &INTS {
+                    for &b in &INTS {
+                        let want = branch_result(layout, want_int(cc, ty, a, b));
+                        assert_eq!(f(a, b), want, "{:?} {} layout {} {:#x} {:#x}", cc, ty, layout, a, b);
+                    }
+                }
+            }
+        }
+    }
+    // The compare feeds the jump directly: no setcc, no test of a bool.
+    for layout in 0..4 {
+        let code = insts_of(branchy("f", Type::I64, layout, |b, x, y| b.icmp(IntCC::Slt, x, y)));
+        assert!(!code.iter().any(|i| i.starts_with("set") || i.starts_with("test")), "{:#?}", code);
+        assert!(flows(&code, "cmp r", "jl ") || flows(&code, "cmp r", "jge "), "{:#?}", code);
+    }
+    let code = insts_of(branchy("f", Type::I32, 0, |b, x, y| b.icmp(IntCC::Ult, x, y)));
+    assert!(flows(&code, "cmp e", "jb "), "{:#?}", code);
+    // The then block next: the jump goes to the else edge on the negated condition.
+    let code = insts_of(branchy("f", Type::I64, 1, |b, x, y| b.icmp(IntCC::Sle, x, y)));
+    assert!(flows(&code, "cmp r", "jg "), "{:#?}", code);
+}
+
+#[test]
+fn branches_on_float_compares_use_the_flags() {
+    let ccs = [FloatCC::Eq, FloatCC::Ne, FloatCC::Lt, FloatCC::Le, FloatCC::Gt, FloatCC::Ge];
+    let mut fs = Vec::new();
+    for cc in ccs {
+        for layout in 0..4 {
+            fs.push(branchy(&format!("fbr_{:?}_{}", cc, layout), Type::F64, layout, |b, x, y| {
+                b.fcmp(cc, x, y)
+            }));
+        }
+    }
+    let j = jit(fs);
+    for cc in ccs {
+        for layout in 0..4 {
+            let f = func!(j, &format!("fbr_{:?}_{}", cc, layout), fn(u64, u64) -> u64);
+            for &a in &FLOATS {
+                for &b in &FLOATS {
+                    let holds = match cc {
+                        FloatCC::Eq => a == b,
+                        FloatCC::Ne => a != b,
+                        FloatCC::Lt => a < b,
+                        FloatCC::Le => a <= b,
+                        FloatCC::Gt => a > b,
+                        FloatCC::Ge => a >= b,
+                    };
+                    let got = f(a.to_bits(), b.to_bits());
+                    assert_eq!(got, branch_result(layout, holds), "{:?} layout {} {} {}", cc, layout, a, b);
+                }
+            }
+        }
+    }
+    let code = insts_of(branchy("f", Type::F64, 0, |b, x, y| b.fcmp(FloatCC::Lt, x, y)));
+    assert!(!code.iter().any(|i| i.starts_with("set")), "{:#?}", code);
+    assert!(flows(&code, "ucomisd", "ja "), "{:#?}", code);
+}
+
+/// A compare whose bool is also used elsewhere, or followed by code that
+/// sets the flags, still branches correctly (through setcc and test).
+#[test]
+fn compares_that_cannot_fuse() {
+    let f = build("shared", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let c = b.icmp(IntCC::Ult, p[0], p[1]);
+        let s = b.bin(BinOp::Add, p[0], p[1]);
+        let (t, e) = (b.new_block(), b.new_block());
+        b.branch(c, t, vec![], e, vec![]);
+        b.switch_to(t);
+        let z = b.cast(CastOp::Zext, c, Type::I64);
+        let r = b.bin(BinOp::Add, z, s);
+        b.ret(Some(r));
+        b.switch_to(e);
+        b.ret(Some(s));
+    });
+    let code = insts_of(f.clone());
+    assert!(code.iter().any(|i| i.starts_with("setb")), "{:#?}", code);
+    let j = jit(vec![f]);
+    let g = func!(j, "shared", fn(u64, u64) -> u64);
+    assert_eq!(g(1, 2), 4);
+    assert_eq!(g(2, 1), 3);
+    let f = build("later_add", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let c = b.icmp(IntCC::Eq, p[0], p[1]);
+        let s = b.bin(BinOp::Sub, p[0], p[1]);
+        let j = b.new_block();
+        let jp = b.add_block_param(j, Type::I64);
+        b.branch(c, j, vec![s], j, vec![p[0]]);
+        b.switch_to(j);
+        b.ret(Some(jp));
+    });
+    let j = jit(vec![f]);
+    let g = func!(j, "later_add", fn(u64, u64) -> u64);
+    assert_eq!(g(5, 5), 0);
+    assert_eq!(g(7, 5), 7);
+}
