@@ -87,6 +87,14 @@ struct Emitter<'a> {
     uses_rdx: bool,
     /// How many instructions and terminators read each value.
     uses: Vec<u32>,
+    /// How many of those reads take the value folded into the reading
+    /// instruction (an immediate, a frame address): a constant or a slot
+    /// address read only that way needs no register of its own.
+    folded: Vec<u32>,
+    /// The value of each integer constant, truncated to its type.
+    konst: Vec<Option<i64>>,
+    /// The stack slot of each `SlotAddr` value.
+    slot_of: Vec<Option<SlotId>>,
     /// The compare the current block's branch tests straight from the
     /// flags (see `fusable`).
     fused: Option<Value>,
@@ -107,6 +115,21 @@ struct Emitter<'a> {
 enum Flags {
     Int(IntCC),
     Float(FloatCC),
+}
+
+/// The condition that holds for (b, a) when `cc` holds for (a, b).
+fn swap_sides(cc: IntCC) -> IntCC {
+    match cc {
+        IntCC::Eq | IntCC::Ne => cc,
+        IntCC::Slt => IntCC::Sgt,
+        IntCC::Sgt => IntCC::Slt,
+        IntCC::Sle => IntCC::Sge,
+        IntCC::Sge => IntCC::Sle,
+        IntCC::Ult => IntCC::Ugt,
+        IntCC::Ugt => IntCC::Ult,
+        IntCC::Ule => IntCC::Uge,
+        IntCC::Uge => IntCC::Ule,
+    }
 }
 
 fn negate(cc: IntCC) -> IntCC {
@@ -167,7 +190,15 @@ pub fn compile_function(f: &Function, info: &RegInfo, obj: &mut Object) -> Resul
     }
     let mut rows: Vec<LineRow> = Vec::new();
     let mut prev_line = (u32::MAX, u32::MAX);
-    for &(i, span) in &e.rows {
+    // A row followed by one at the same instruction covered no code (an
+    // instruction folded into its user): drop it before it counts as the
+    // previous line.
+    let covering = e
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|&(k, &(i, _))| e.rows.get(k + 1).is_none_or(|&(j, _)| j != i));
+    for (_, &(i, span)) in covering {
         let offset = base + offset_of(i);
         if let Some(last) = rows.last_mut() {
             if last.offset == offset {
@@ -237,6 +268,9 @@ impl<'a> Emitter<'a> {
             uses_rcx,
             uses_rdx,
             uses: Vec::new(),
+            folded: Vec::new(),
+            konst: Vec::new(),
+            slot_of: Vec::new(),
             fused: None,
             pending: None,
             current: BlockId(0),
@@ -474,15 +508,129 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
+    /// Count every value's reads, and those of them folded into the
+    /// reading instruction (decided by the same functions the emission
+    /// uses: `bin_imm`, `cmp_imm`, `store_imm`).
     fn count_uses(&mut self) {
-        let mut uses = vec![0u32; self.f.value_types.len()];
+        let n = self.f.value_types.len();
+        let mut konst = vec![None; n];
+        let mut slot_of = vec![None; n];
+        for blk in &self.f.blocks {
+            for inst in &blk.insts {
+                if let (Op::SlotAddr(s), Some(r)) = (&inst.op, inst.result) {
+                    slot_of[r.0 as usize] = Some(*s);
+                }
+                if let (Op::Iconst(c), Some(r)) = (&inst.op, inst.result) {
+                    konst[r.0 as usize] = match self.f.ty(r) {
+                        Type::I8 => Some(*c as u8 as i64),
+                        Type::I16 => Some(*c as u16 as i64),
+                        Type::I32 => Some(*c as u32 as i64),
+                        Type::I64 => Some(*c),
+                        _ => None,
+                    };
+                }
+            }
+        }
+        self.konst = konst;
+        self.slot_of = slot_of;
+        let mut uses = vec![0u32; n];
+        let mut folded = vec![0u32; n];
         for blk in &self.f.blocks {
             for inst in &blk.insts {
                 regalloc::inst_uses(&inst.op, |v| uses[v.0 as usize] += 1);
+                let mut fold = |v: Value| folded[v.0 as usize] += 1;
+                match inst.op {
+                    Op::Bin(op, a, b) => {
+                        if let Some((x, _)) = self.bin_imm(op, a, b) {
+                            fold(if x == a { b } else { a });
+                        }
+                    }
+                    Op::Icmp(_, a, b) => {
+                        if let Some((x, _, _)) = self.cmp_imm(a, b) {
+                            fold(if x == a { b } else { a });
+                        }
+                    }
+                    Op::Store { value, addr, offset } => {
+                        if self.store_imm(value).is_some() {
+                            fold(value);
+                        }
+                        if self.frame_disp(addr, offset).is_some() {
+                            fold(addr);
+                        }
+                    }
+                    Op::Load { addr, offset } => {
+                        if self.frame_disp(addr, offset).is_some() {
+                            fold(addr);
+                        }
+                    }
+                    _ => {}
+                }
             }
             regalloc::term_uses(&blk.term, |v| uses[v.0 as usize] += 1);
         }
         self.uses = uses;
+        self.folded = folded;
+    }
+
+    /// Whether some read of `v` needs it in a register or spill slot.
+    fn needed(&self, v: Value) -> bool {
+        self.uses[v.0 as usize] > self.folded[v.0 as usize]
+    }
+
+    /// Integer constant `v` as an immediate for an operation of its type:
+    /// narrow operations run at 32 bits or less, where any 32-bit pattern
+    /// with the right low bits will do; 64-bit ones sign-extend imm32.
+    fn imm(&self, v: Value) -> Option<i32> {
+        let c = self.konst[v.0 as usize]?;
+        match self.f.ty(v) {
+            Type::I8 => Some(c as i8 as i32),
+            Type::I16 => Some(c as i16 as i32),
+            Type::I32 => Some(c as i32),
+            _ => i32::try_from(c).ok(),
+        }
+    }
+
+    /// `a op b` with a constant operand that fits an immediate: the other
+    /// operand and the immediate.
+    fn bin_imm(&self, op: BinOp, a: Value, b: Value) -> Option<(Value, i32)> {
+        match op {
+            BinOp::Add | BinOp::Mul | BinOp::And | BinOp::Or | BinOp::Xor => self
+                .imm(b)
+                .map(|i| (a, i))
+                .or_else(|| self.imm(a).map(|i| (b, i))),
+            BinOp::Sub | BinOp::Shl | BinOp::LShr | BinOp::AShr => self.imm(b).map(|i| (a, i)),
+            _ => None,
+        }
+    }
+
+    /// A compare with a constant operand: the other operand, the
+    /// immediate, and whether they swapped sides.
+    fn cmp_imm(&self, a: Value, b: Value) -> Option<(Value, i32, bool)> {
+        self.imm(b)
+            .map(|i| (a, i, false))
+            .or_else(|| self.imm(a).map(|i| (b, i, true)))
+    }
+
+    /// A load or store at `addr + offset` where `addr` is a stack slot's
+    /// address: the displacement from rbp.
+    fn frame_disp(&self, addr: Value, offset: i32) -> Option<i32> {
+        let s = self.slot_of[addr.0 as usize]?;
+        i32::try_from(offset as i64 - self.slot_offs[s.0 as usize] as i64).ok()
+    }
+
+    /// The memory operand at `addr + offset`, rbp-relative when `addr` is
+    /// a slot address, else from `addr`'s register (reloaded into
+    /// `scratch` when spilled).
+    fn mem_at(&mut self, addr: Value, offset: i32, scratch: u8) -> R<AsmMemoryOperand> {
+        Ok(match self.frame_disp(addr, offset) {
+            Some(d) => rbp + d,
+            None => G64[self.gsrc(addr, scratch)? as usize] + offset,
+        })
+    }
+
+    /// A stored constant as the store's immediate.
+    fn store_imm(&self, value: Value) -> Option<i32> {
+        self.imm(value)
     }
 
     /// The compare a block's branch can test straight from the flags: the
@@ -691,6 +839,9 @@ impl<'a> Emitter<'a> {
         if dead && !has_effect {
             return Ok(());
         }
+        if matches!(inst.op, Op::Iconst(_) | Op::SlotAddr(_)) && !self.needed(res.unwrap()) {
+            return Ok(());
+        }
         match &inst.op {
             Op::Iconst(v) => {
                 let r = res.unwrap();
@@ -777,6 +928,10 @@ impl<'a> Emitter<'a> {
     }
 
     fn int_bin(&mut self, op: BinOp, res: Value, a: Value, b: Value) -> R {
+        if let Some((x, imm)) = self.bin_imm(op, a, b) {
+            let wide = self.f.ty(res) == Type::I64;
+            return self.int_bin_imm(op, res, x, imm, wide);
+        }
         match op {
             BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => {
                 return self.divide(op, res, a, b)
@@ -820,6 +975,89 @@ impl<'a> Emitter<'a> {
             _ => return Err(Fail::msg("float operator on integers")),
         }
         self.gput(res, t as u8)
+    }
+
+    /// `x op imm`. Add and subtract into another register are `lea`;
+    /// multiplication by a power of two is a shift.
+    fn int_bin_imm(&mut self, op: BinOp, res: Value, x: Value, imm: i32, wide: bool) -> R {
+        let ty = self.f.ty(res);
+        let rx = self.gsrc(x, R10)?;
+        let t = self.gdst(res, R10);
+        let (tu, xu) = (t as usize, rx as usize);
+        let neg = (imm as i64).wrapping_neg();
+        match op {
+            BinOp::Add | BinOp::Sub if t != rx => {
+                let k = if op == BinOp::Add { imm as i64 } else { neg };
+                // Narrow adds may take the 64-bit lea: only the low bits count.
+                match i32::try_from(k) {
+                    Ok(k) if wide => self.a.lea(G64[tu], ptr(G64[xu] + k))?,
+                    Ok(k) => self.a.lea(G32[tu], ptr(G64[xu] + k))?,
+                    Err(_) => {
+                        self.a.mov(G64[tu], G64[xu])?;
+                        self.a.sub(G64[tu], imm)?;
+                    }
+                }
+            }
+            BinOp::Mul if imm > 0 && (imm as u32).is_power_of_two() => {
+                if t != rx {
+                    self.a.mov(G64[tu], G64[xu])?;
+                }
+                let k = imm.trailing_zeros();
+                if k > 0 {
+                    if wide {
+                        self.a.shl(G64[tu], k)?;
+                    } else {
+                        self.a.shl(G32[tu], k)?;
+                    }
+                }
+            }
+            BinOp::Mul => {
+                if wide {
+                    self.a.imul_3(G64[tu], G64[xu], imm)?;
+                } else {
+                    self.a.imul_3(G32[tu], G32[xu], imm)?;
+                }
+            }
+            BinOp::Shl | BinOp::LShr | BinOp::AShr => {
+                if t != rx {
+                    self.a.mov(G64[tu], G64[xu])?;
+                }
+                // The machine masks an immediate count as it does cl.
+                let k = imm as u8 as u32;
+                match op {
+                    BinOp::LShr => self.extend_in_place(t, ty, false)?,
+                    BinOp::AShr => self.extend_in_place(t, ty, true)?,
+                    _ => {}
+                }
+                match (op, wide) {
+                    (BinOp::Shl, true) => self.a.shl(G64[tu], k)?,
+                    (BinOp::Shl, false) => self.a.shl(G32[tu], k)?,
+                    (BinOp::LShr, true) => self.a.shr(G64[tu], k)?,
+                    (BinOp::LShr, false) => self.a.shr(G32[tu], k)?,
+                    (BinOp::AShr, true) => self.a.sar(G64[tu], k)?,
+                    _ => self.a.sar(G32[tu], k)?,
+                }
+            }
+            _ => {
+                if t != rx {
+                    self.a.mov(G64[tu], G64[xu])?;
+                }
+                match (op, wide) {
+                    (BinOp::Add, true) => self.a.add(G64[tu], imm)?,
+                    (BinOp::Add, false) => self.a.add(G32[tu], imm)?,
+                    (BinOp::Sub, true) => self.a.sub(G64[tu], imm)?,
+                    (BinOp::Sub, false) => self.a.sub(G32[tu], imm)?,
+                    (BinOp::And, true) => self.a.and(G64[tu], imm)?,
+                    (BinOp::And, false) => self.a.and(G32[tu], imm)?,
+                    (BinOp::Or, true) => self.a.or(G64[tu], imm)?,
+                    (BinOp::Or, false) => self.a.or(G32[tu], imm)?,
+                    (BinOp::Xor, true) => self.a.xor(G64[tu], imm)?,
+                    (BinOp::Xor, false) => self.a.xor(G32[tu], imm)?,
+                    _ => return Err(Fail::msg("no immediate form for this operator")),
+                }
+            }
+        }
+        self.gput(res, t)
     }
 
     /// Extend integer register `r` (of type `ty`) in place to 32 bits (64 for I64).
@@ -1018,14 +1256,35 @@ impl<'a> Emitter<'a> {
 
     fn icmp(&mut self, cc: IntCC, res: Value, a: Value, b: Value) -> R {
         let w = self.int_width(a);
-        let ra = self.gsrc(a, R10)? as usize;
-        let rb = self.gsrc(b, R11)? as usize;
-        match w {
-            1 => self.a.cmp(G8[ra], G8[rb])?,
-            2 => self.a.cmp(G16[ra], G16[rb])?,
-            4 => self.a.cmp(G32[ra], G32[rb])?,
-            _ => self.a.cmp(G64[ra], G64[rb])?,
-        }
+        let cc = if let Some((x, imm, swapped)) = self.cmp_imm(a, b) {
+            let r = self.gsrc(x, R10)? as usize;
+            // Against zero, `test r, r` sets the flags as `cmp r, 0` does.
+            match (w, imm) {
+                (1, 0) => self.a.test(G8[r], G8[r])?,
+                (2, 0) => self.a.test(G16[r], G16[r])?,
+                (4, 0) => self.a.test(G32[r], G32[r])?,
+                (_, 0) => self.a.test(G64[r], G64[r])?,
+                (1, _) => self.a.cmp(G8[r], imm)?,
+                (2, _) => self.a.cmp(G16[r], imm)?,
+                (4, _) => self.a.cmp(G32[r], imm)?,
+                _ => self.a.cmp(G64[r], imm)?,
+            }
+            if swapped {
+                swap_sides(cc)
+            } else {
+                cc
+            }
+        } else {
+            let ra = self.gsrc(a, R10)? as usize;
+            let rb = self.gsrc(b, R11)? as usize;
+            match w {
+                1 => self.a.cmp(G8[ra], G8[rb])?,
+                2 => self.a.cmp(G16[ra], G16[rb])?,
+                4 => self.a.cmp(G32[ra], G32[rb])?,
+                _ => self.a.cmp(G64[ra], G64[rb])?,
+            }
+            cc
+        };
         if self.fused == Some(res) {
             self.pending = Some((res, Flags::Int(cc)));
             return Ok(());
@@ -1270,8 +1529,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn load(&mut self, res: Value, addr: Value, offset: i32) -> R {
-        let ra = self.gsrc(addr, R10)?;
-        let m = G64[ra as usize] + offset;
+        let m = self.mem_at(addr, offset, R10)?;
         let ty = self.f.ty(res);
         if ty.is_float() {
             let d = self.xdst(res, XMM15);
@@ -1294,8 +1552,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn store(&mut self, value: Value, addr: Value, offset: i32) -> R {
-        let ra = self.gsrc(addr, R10)?;
-        let m = G64[ra as usize] + offset;
+        let m = self.mem_at(addr, offset, R10)?;
         let ty = self.f.ty(value);
         if ty.is_float() {
             let x = X[self.xsrc(value, XMM15)? as usize];
@@ -1303,6 +1560,14 @@ impl<'a> Emitter<'a> {
                 self.a.movsd_2(qword_ptr(m), x)
             } else {
                 self.a.movss(dword_ptr(m), x)
+            }?);
+        }
+        if let Some(imm) = self.store_imm(value) {
+            return Ok(match ty {
+                Type::I8 => self.a.mov(byte_ptr(m), imm),
+                Type::I16 => self.a.mov(word_ptr(m), imm),
+                Type::I32 => self.a.mov(dword_ptr(m), imm),
+                _ => self.a.mov(qword_ptr(m), imm),
             }?);
         }
         let r = self.gsrc(value, R11)? as usize;
