@@ -95,6 +95,14 @@ struct Emitter<'a> {
     konst: Vec<Option<i64>>,
     /// The stack slot of each `SlotAddr` value.
     slot_of: Vec<Option<SlotId>>,
+    /// Additions and scalings folded into the address of the load or store
+    /// that follows them (`addr_modes`): not emitted themselves.
+    skip: Vec<bool>,
+    /// The address operand of loads and stores at (block, instruction)
+    /// whose address arithmetic folds into the x86 addressing mode.
+    addr_modes: std::collections::HashMap<(u32, usize), AddrMode>,
+    /// The instruction being emitted: (block, index).
+    at: (u32, usize),
     /// The compare the current block's branch tests straight from the
     /// flags (see `fusable`).
     fused: Option<Value>,
@@ -105,7 +113,28 @@ struct Emitter<'a> {
     current: BlockId,
     /// Edge stubs emitted after the last block: label, the edge's moves,
     /// the target block's label, the branch's span.
-    stubs: Vec<(CodeLabel, Vec<(Loc, Loc, RegClass)>, CodeLabel, Span)>,
+    stubs: Vec<(CodeLabel, Edge, CodeLabel, Span)>,
+}
+
+/// `[base + index*scale + disp]`, from `base + (index * scale) + disp` in IR.
+#[derive(Copy, Clone, Debug)]
+struct AddrMode {
+    base: Value,
+    index: Option<(Value, u32)>,
+    disp: i32,
+}
+
+/// What a jump does on its way: arguments into the target's parameters,
+/// constants written straight into their parameters' locations.
+struct Edge {
+    moves: Vec<(Loc, Loc, RegClass)>,
+    consts: Vec<(Loc, i64, Type)>,
+}
+
+impl Edge {
+    fn is_empty(&self) -> bool {
+        self.moves.is_empty() && self.consts.is_empty()
+    }
 }
 
 /// A condition held in the flags after a compare: an integer condition
@@ -271,6 +300,9 @@ impl<'a> Emitter<'a> {
             folded: Vec::new(),
             konst: Vec::new(),
             slot_of: Vec::new(),
+            skip: Vec::new(),
+            addr_modes: std::collections::HashMap::new(),
+            at: (0, 0),
             fused: None,
             pending: None,
             current: BlockId(0),
@@ -454,16 +486,43 @@ impl<'a> Emitter<'a> {
     }
 
     /// The moves a jump performs: arguments into the target's parameters.
-    fn block_moves(&self, c: &BlockCall) -> Vec<(Loc, Loc, RegClass)> {
+    fn edge(&self, c: &BlockCall) -> Edge {
         let params = &self.f.block(c.block).params;
-        c.args
-            .iter()
-            .zip(params)
-            .filter_map(|(&a, &p)| match (self.loc(a), self.loc(p)) {
-                (Some(s), Some(d)) => Some((s, d, RegClass::of(self.f.ty(p)))),
-                _ => None,
-            })
-            .collect()
+        let mut e = Edge { moves: Vec::new(), consts: Vec::new() };
+        for (&a, &p) in c.args.iter().zip(params) {
+            let Some(d) = self.loc(p) else { continue };
+            if let Some(k) = self.konst[a.0 as usize] {
+                e.consts.push((d, k, self.f.ty(p)));
+            } else if let Some(s) = self.loc(a) {
+                e.moves.push((s, d, RegClass::of(self.f.ty(p))));
+            }
+        }
+        e
+    }
+
+    /// Perform an edge: the parallel moves, then the constants (they read
+    /// nothing, so they go last).
+    fn take_edge(&mut self, e: &Edge) -> R {
+        self.parallel(&e.moves)?;
+        for &(d, k, ty) in &e.consts {
+            self.const_to(d, k, ty)?;
+        }
+        Ok(())
+    }
+
+    /// Write integer constant `k` of type `ty` into `d`.
+    fn const_to(&mut self, d: Loc, k: i64, ty: Type) -> R {
+        match d {
+            Loc::Reg(p) => self.mov_imm(p.hw, k, ty == Type::I64)?,
+            Loc::Spill(s) => match i32::try_from(k) {
+                Ok(i) => self.a.mov(self.spill_mem(s), i)?,
+                Err(_) => {
+                    self.mov_imm(R11, k, true)?;
+                    self.a.mov(self.spill_mem(s), r11)?;
+                }
+            },
+        }
+        Ok(())
     }
 
     // ---- function ---------------------------------------------------------
@@ -492,17 +551,18 @@ impl<'a> Emitter<'a> {
             self.current = b;
             self.fused = self.fusable(blk);
             self.pending = None;
-            for inst in &blk.insts {
+            for (k, inst) in blk.insts.iter().enumerate() {
+                self.at = (b.0, k);
                 self.rows.push((self.here(), inst.span));
                 self.inst(inst)?;
             }
             self.rows.push((self.here(), blk.term_span));
             self.terminator(&blk.term, order.get(i + 1).copied())?;
         }
-        for (mut stub, moves, to, span) in std::mem::take(&mut self.stubs) {
+        for (mut stub, edge, to, span) in std::mem::take(&mut self.stubs) {
             self.bind(&mut stub)?;
             self.rows.push((self.here(), span));
-            self.parallel(&moves)?;
+            self.take_edge(&edge)?;
             self.a.jmp(to)?;
         }
         Ok(())
@@ -563,13 +623,115 @@ impl<'a> Emitter<'a> {
                             fold(addr);
                         }
                     }
+                    Op::Call { ref args, .. } => {
+                        for &a in args {
+                            if self.konst[a.0 as usize].is_some() {
+                                fold(a);
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }
             regalloc::term_uses(&blk.term, |v| uses[v.0 as usize] += 1);
+            let edges = match &blk.term {
+                Terminator::Jump(c) => vec![c],
+                Terminator::Branch { then, else_, .. } => vec![then, else_],
+                _ => vec![],
+            };
+            for c in edges {
+                for &a in &c.args {
+                    if self.konst[a.0 as usize].is_some() {
+                        folded[a.0 as usize] += 1;
+                    }
+                }
+            }
         }
         self.uses = uses;
         self.folded = folded;
+
+        // Second pass, with the constants settled: address arithmetic
+        // right before a load or store folds into its addressing mode.
+        let mut skip = vec![false; n];
+        let mut modes = std::collections::HashMap::new();
+        for (bi, blk) in self.f.blocks.iter().enumerate() {
+            for (k, inst) in blk.insts.iter().enumerate() {
+                let (Op::Load { addr, offset } | Op::Store { addr, offset, .. }) = inst.op else {
+                    continue;
+                };
+                if self.frame_disp(addr, offset).is_some() {
+                    continue;
+                }
+                if let Some((m, folded_defs)) = self.addr_mode(blk, k, addr, offset) {
+                    modes.insert((bi as u32, k), m);
+                    for v in folded_defs.into_iter().flatten() {
+                        skip[v.0 as usize] = true;
+                    }
+                }
+            }
+        }
+        self.skip = skip;
+        self.addr_modes = modes;
+    }
+
+    /// The closest instruction before `k` in `blk` that emits code writing
+    /// a register or memory: its index. Constants and slot addresses whose
+    /// reads all fold, and dead values, write nothing.
+    fn prev_writer(&self, blk: &Block, k: usize) -> Option<usize> {
+        (0..k).rev().find(|&j| {
+            let inst = &blk.insts[j];
+            let Some(r) = inst.result else { return true };
+            let silent = self.loc(r).is_none() && !matches!(inst.op, Op::Call { .. } | Op::Syscall(_))
+                || matches!(inst.op, Op::Iconst(_) | Op::SlotAddr(_)) && !self.needed(r);
+            !silent
+        })
+    }
+
+    /// A load or store at `addr + offset` where `addr` is an addition made
+    /// by the instruction just before it, read by nothing else: the address
+    /// as `[base + index*scale + disp]`, and the values whose instructions
+    /// the addressing mode replaces. Nothing runs between them, so the
+    /// addition's operands still hold their values at the load or store,
+    /// whatever the allocator did with their registers after their last
+    /// read (only the skipped results could have taken them).
+    fn addr_mode(&self, blk: &Block, k: usize, addr: Value, offset: i32) -> Option<(AddrMode, [Option<Value>; 2])> {
+        let j = self.prev_writer(blk, k)?;
+        let Op::Bin(BinOp::Add, a, b) = blk.insts[j].op else { return None };
+        if blk.insts[j].result != Some(addr) || self.uses[addr.0 as usize] != 1 || self.f.ty(addr) != Type::I64 {
+            return None;
+        }
+        if let Some((base, imm)) = self.bin_imm(BinOp::Add, a, b) {
+            let disp = i32::try_from(imm as i64 + offset as i64).ok()?;
+            return Some((AddrMode { base, index: None, disp }, [Some(addr), None]));
+        }
+        // An index scaled right before the addition.
+        let scaled = |idx: Value| -> Option<(Value, u32)> {
+            let m = self.prev_writer(blk, j)?;
+            let inst = &blk.insts[m];
+            if inst.result != Some(idx) || self.uses[idx.0 as usize] != 1 {
+                return None;
+            }
+            match inst.op {
+                Op::Bin(op @ (BinOp::Mul | BinOp::Shl), x, y) => {
+                    let (i, imm) = self.bin_imm(op, x, y)?;
+                    let scale = match (op, imm) {
+                        (BinOp::Mul, 1 | 2 | 4 | 8) => imm as u32,
+                        (BinOp::Shl, 0..=3) => 1 << imm,
+                        _ => return None,
+                    };
+                    Some((i, scale))
+                }
+                _ => None,
+            }
+        };
+        let mode = |base, index| AddrMode { base, index: Some(index), disp: offset };
+        if let Some(ix) = scaled(b) {
+            Some((mode(a, ix), [Some(addr), Some(b)]))
+        } else if let Some(ix) = scaled(a) {
+            Some((mode(b, ix), [Some(addr), Some(a)]))
+        } else {
+            Some((mode(a, (b, 1)), [Some(addr), None]))
+        }
     }
 
     /// Whether some read of `v` needs it in a register or spill slot.
@@ -622,10 +784,18 @@ impl<'a> Emitter<'a> {
     /// a slot address, else from `addr`'s register (reloaded into
     /// `scratch` when spilled).
     fn mem_at(&mut self, addr: Value, offset: i32, scratch: u8) -> R<AsmMemoryOperand> {
-        Ok(match self.frame_disp(addr, offset) {
-            Some(d) => rbp + d,
-            None => G64[self.gsrc(addr, scratch)? as usize] + offset,
-        })
+        if let Some(d) = self.frame_disp(addr, offset) {
+            return Ok(rbp + d);
+        }
+        if let Some(m) = self.addr_modes.get(&self.at).copied() {
+            let base = G64[self.gsrc(m.base, R10)? as usize];
+            return Ok(match m.index {
+                // rax: r10 may hold the base, r11 a stored value.
+                Some((i, scale)) => base + G64[self.gsrc(i, RAX)? as usize] * scale + m.disp,
+                None => base + m.disp,
+            });
+        }
+        Ok(G64[self.gsrc(addr, scratch)? as usize] + offset)
     }
 
     /// A stored constant as the store's immediate.
@@ -737,8 +907,8 @@ impl<'a> Emitter<'a> {
             }
             Terminator::Unreachable => Ok(self.a.ud2()?),
             Terminator::Jump(c) => {
-                let moves = self.block_moves(c);
-                self.parallel(&moves)?;
+                let e = self.edge(c);
+                self.take_edge(&e)?;
                 if Some(c.block) != next {
                     self.a.jmp(self.block_labels[c.block.0 as usize])?;
                 }
@@ -761,7 +931,7 @@ impl<'a> Emitter<'a> {
                     }
                 };
                 let span = self.f.block(self.current).term_span;
-                let (tm, em) = (self.block_moves(then), self.block_moves(else_));
+                let (tm, em) = (self.edge(then), self.edge(else_));
                 let then_next = Some(then.block) == next;
                 let else_next = Some(else_.block) == next;
                 // One edge is taken by the conditional jump, the other falls
@@ -784,7 +954,7 @@ impl<'a> Emitter<'a> {
                     stub
                 };
                 self.jump_if(flags, !flip, to)?;
-                self.parallel(&fm)?;
+                self.take_edge(&fm)?;
                 if Some(fallen.block) != next {
                     self.a.jmp(self.block_labels[fallen.block.0 as usize])?;
                 }
@@ -837,6 +1007,9 @@ impl<'a> Emitter<'a> {
         let dead = res.map_or(true, |r| self.loc(r).is_none());
         let has_effect = matches!(inst.op, Op::Call { .. } | Op::Syscall(_) | Op::Store { .. });
         if dead && !has_effect {
+            return Ok(());
+        }
+        if res.is_some_and(|r| self.skip[r.0 as usize]) {
             return Ok(());
         }
         if matches!(inst.op, Op::Iconst(_) | Op::SlotAddr(_)) && !self.needed(res.unwrap()) {
@@ -942,6 +1115,17 @@ impl<'a> Emitter<'a> {
         let wide = self.f.ty(res) == Type::I64;
         let ra = self.gsrc(a, R10)?;
         let rb = self.gsrc(b, R11)?;
+        if let (BinOp::Add, Some(Loc::Reg(p))) = (op, self.loc(res)) {
+            if p.hw != ra && p.hw != rb {
+                let m = ptr(G64[ra as usize] + G64[rb as usize]);
+                if wide {
+                    self.a.lea(G64[p.hw as usize], m)?;
+                } else {
+                    self.a.lea(G32[p.hw as usize], m)?;
+                }
+                return Ok(());
+            }
+        }
         let commutative = op != BinOp::Sub;
         let (t, src) = match self.loc(res) {
             Some(Loc::Reg(p)) if p.hw != rb => {
@@ -1586,19 +1770,21 @@ impl<'a> Emitter<'a> {
         let mut moves = Vec::new();
         let mut stack = Vec::new();
         let (mut ni, mut nf) = (0, 0);
+        let mut consts = Vec::new();
         for &v in args {
             let class = RegClass::of(self.f.ty(v));
             let reg = match class {
                 RegClass::Int => INT_ARGS.get(ni).inspect(|_| ni += 1),
                 RegClass::Float => FLOAT_ARGS.get(nf).inspect(|_| nf += 1),
             };
-            match reg {
-                Some(&hw) => {
+            match (reg, self.konst[v.0 as usize]) {
+                (Some(&hw), Some(k)) => consts.push((Loc::Reg(PReg { class, hw }), k, self.f.ty(v))),
+                (Some(&hw), None) => {
                     if let Some(l) = self.loc(v) {
                         moves.push((l, Loc::Reg(PReg { class, hw }), class));
                     }
                 }
-                None => stack.push(v),
+                (None, _) => stack.push(v),
             }
         }
         let area = align_up(8 * stack.len() as i64, 16) as i32;
@@ -1607,7 +1793,15 @@ impl<'a> Emitter<'a> {
         }
         for (k, &v) in stack.iter().enumerate() {
             let m = qword_ptr(rsp + 8 * k as i32);
-            if self.f.ty(v).is_float() {
+            if let Some(c) = self.konst[v.0 as usize] {
+                match i32::try_from(c) {
+                    Ok(i) => self.a.mov(m, i)?,
+                    Err(_) => {
+                        self.mov_imm(R11, c, true)?;
+                        self.a.mov(m, r11)?;
+                    }
+                }
+            } else if self.f.ty(v).is_float() {
                 let x = self.xsrc(v, XMM15)?;
                 self.a.movsd_2(m, X[x as usize])?;
             } else {
@@ -1622,6 +1816,9 @@ impl<'a> Emitter<'a> {
             }
         }
         self.parallel(&moves)?;
+        for (d, k, ty) in consts {
+            self.const_to(d, k, ty)?;
+        }
         if nf > 0 {
             // A variadic C callee reads al as an upper bound on the vector
             // registers holding arguments (System V); dc does not know

@@ -2066,3 +2066,198 @@ fn stack_slots_are_addressed_from_the_frame() {
         assert_eq!(escape(x), x);
     }
 }
+
+/// `base + index*scale (+ constant)` right before a load or store becomes
+/// its addressing mode, at every width and scale, also when base, index
+/// and the stored value all live in spill slots.
+#[test]
+fn address_arithmetic_folds_into_loads_and_stores() {
+    // fn(base, i, v) { p = base + i*scale; store trunc(v) at p+8; return zext(load p+8) + i }
+    let indexed = |name: &str, ty: Type, scale: i64, shl: bool, pressure: bool| {
+        build(name, &[Type::I64, Type::I64, Type::I64], Some(Type::I64), |b, p| {
+            let keep: Vec<Value> = if pressure {
+                (0..16)
+                    .map(|k| {
+                        let c = b.iconst(Type::I64, k);
+                        b.bin(BinOp::Xor, p[2], c)
+                    })
+                    .collect()
+            } else {
+                vec![]
+            };
+            let v = if ty == Type::I64 { p[2] } else { b.cast(CastOp::Trunc, p[2], ty) };
+            let off = if shl {
+                let k = b.iconst(Type::I64, scale.trailing_zeros() as i64);
+                b.bin(BinOp::Shl, p[1], k)
+            } else {
+                let k = b.iconst(Type::I64, scale);
+                b.bin(BinOp::Mul, p[1], k)
+            };
+            let a = b.bin(BinOp::Add, p[0], off);
+            b.store(v, a, 8);
+            let off2 = {
+                let k = b.iconst(Type::I64, scale);
+                b.bin(BinOp::Mul, k, p[1])
+            };
+            let a2 = b.bin(BinOp::Add, off2, p[0]);
+            let l = b.load(ty, a2, 8);
+            let l = if ty == Type::I64 { l } else { b.cast(CastOp::Zext, l, Type::I64) };
+            let mut acc = b.bin(BinOp::Add, l, p[1]);
+            for &k in &keep {
+                let t = b.bin(BinOp::Xor, k, p[2]);
+                acc = b.bin(BinOp::Add, acc, t);
+            }
+            b.ret(Some(acc));
+        })
+    };
+    let mut fs = Vec::new();
+    for ty in WIDTHS {
+        for scale in [1i64, 2, 4, 8] {
+            for shl in [false, true] {
+                for pressure in [false, true] {
+                    fs.push(indexed(&format!("ix_{}_{}_{}_{}", ty, scale, shl, pressure), ty, scale, shl, pressure));
+                }
+            }
+        }
+    }
+    // The spill-heavy variant does spill.
+    let info = super::abi::reg_info();
+    let last = fs.last().unwrap();
+    assert!(crate::regalloc::allocate(last, &info).num_spill_slots > 0);
+    let code = insts_of(indexed("f", Type::I64, 8, false, false));
+    assert!(
+        code.iter().any(|i| i.starts_with("mov [r") && i.contains("*8+8],")),
+        "{:#?}",
+        code
+    );
+    assert!(code.iter().any(|i| i.starts_with("mov r") && i.contains("*8+8]")), "{:#?}", code);
+    assert!(!code.iter().any(|i| i.starts_with("shl") || i.starts_with("imul") || i.starts_with("lea ")), "{:#?}", code);
+    let j = jit(fs);
+    for ty in WIDTHS {
+        for scale in [1i64, 2, 4, 8] {
+            for shl in [false, true] {
+                for pressure in [false, true] {
+                    let name = format!("ix_{}_{}_{}_{}", ty, scale, shl, pressure);
+                    let f = func!(j, &name, fn(*mut u8, u64, u64) -> u64);
+                    for i in [0u64, 1, 3] {
+                        for &v in &INTS[..8] {
+                            let mut mem = [0xaau8; 64];
+                            let r = f(mem.as_mut_ptr(), i, v);
+                            let at = (i * scale as u64 + 8) as usize;
+                            let n = ty.bytes() as usize;
+                            let mut want = [0xaau8; 64];
+                            want[at..at + n].copy_from_slice(&v.to_le_bytes()[..n]);
+                            assert_eq!(mem, want, "{} i={} v={:#x}", name, i, v);
+                            let extra: u64 = if pressure { (0..16).map(|k| k as u64).sum() } else { 0 };
+                            assert_eq!(r, (v & mask(ty)).wrapping_add(i).wrapping_add(extra), "{}", name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // An addition read twice stays an addition.
+    let g = build("twice", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let a = b.bin(BinOp::Add, p[0], p[1]);
+        let l = b.load(Type::I64, a, 0);
+        let r = b.bin(BinOp::Add, l, a);
+        b.ret(Some(r));
+    });
+    let code = insts_of(g.clone());
+    assert!(code.iter().any(|i| i.starts_with("lea") || i.starts_with("add")), "{:#?}", code);
+    let j = jit(vec![g]);
+    let mem = [5u64, 6];
+    let twice = func!(j, "twice", fn(*const u64, u64) -> u64);
+    assert_eq!(twice(mem.as_ptr(), 8), 6 + mem.as_ptr() as u64 + 8);
+}
+
+/// Constant block and call arguments are written straight into their
+/// parameters' registers, stack slots and argument registers.
+#[test]
+fn constant_arguments_go_straight_to_their_places() {
+    let callee = build("sum8", &[Type::I64; 8], Some(Type::I64), |b, p| {
+        let mut acc = p[0];
+        for (k, &v) in p.iter().enumerate().skip(1) {
+            let w = b.iconst(Type::I64, 1 << k);
+            let m = b.bin(BinOp::Mul, v, w);
+            acc = b.bin(BinOp::Add, acc, m);
+        }
+        b.ret(Some(acc));
+    });
+    let caller = build("call8", &[Type::I64], Some(Type::I64), |b, p| {
+        let ks: Vec<Value> = [3i64, -1, 0, 1 << 40, 7, 0x7fff_ffff, -5]
+            .iter()
+            .map(|&k| b.iconst(Type::I64, k))
+            .collect();
+        let mut args = vec![p[0]];
+        args.extend(&ks);
+        let r = b.call(Callee::Direct("sum8".into()), args, Some(Type::I64)).unwrap();
+        b.ret(Some(r));
+    });
+    // A loop whose counter starts at a constant: the constant goes into
+    // the counter's register on the entry edge.
+    let lp = build("count", &[Type::I64], Some(Type::I64), |b, p| {
+        let h = b.new_block();
+        let (i, acc) = (b.add_block_param(h, Type::I64), b.add_block_param(h, Type::I64));
+        let (body, exit) = (b.new_block(), b.new_block());
+        let zero = b.iconst(Type::I64, 0);
+        let big = b.iconst(Type::I64, 1 << 33);
+        b.jump(h, vec![zero, big]);
+        b.switch_to(h);
+        let c = b.icmp(IntCC::Slt, i, p[0]);
+        b.branch(c, body, vec![], exit, vec![]);
+        b.switch_to(body);
+        let one = b.iconst(Type::I64, 1);
+        let i2 = b.bin(BinOp::Add, i, one);
+        let a2 = b.bin(BinOp::Add, acc, i);
+        b.jump(h, vec![i2, a2]);
+        b.switch_to(exit);
+        b.ret(Some(acc));
+    });
+    let code = insts_of(caller.clone());
+    assert!(code.iter().any(|i| i.starts_with("mov esi,3")), "{:#?}", code);
+    assert!(code.iter().any(|i| i.starts_with("mov qword ptr [rsp") && i.ends_with(",0FFFFFFFFFFFFFFFBh")), "{:#?}", code);
+    let j = jit(vec![callee, caller, lp]);
+    let want = |x: i64| {
+        let ks = [3i64, -1, 0, 1 << 40, 7, 0x7fff_ffff, -5];
+        ks.iter().enumerate().fold(x, |acc, (k, &v)| acc.wrapping_add(v.wrapping_mul(1 << (k + 1))))
+    };
+    let call8 = func!(j, "call8", fn(i64) -> i64);
+    for x in [0i64, 1, -9, 1 << 50] {
+        assert_eq!(call8(x), want(x));
+    }
+    let count = func!(j, "count", fn(i64) -> i64);
+    assert_eq!(count(0), 1 << 33);
+    assert_eq!(count(10), (1 << 33) + 45);
+}
+
+/// An addition into a third register is one `lea`.
+#[test]
+fn three_register_addition_is_lea() {
+    let f = build("add3", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let s = b.bin(BinOp::Add, p[0], p[1]);
+        let t = b.bin(BinOp::Mul, s, p[0]);
+        let u = b.bin(BinOp::Mul, t, p[1]);
+        b.ret(Some(u));
+    });
+    let code = insts_of(f.clone());
+    assert!(code.iter().any(|i| i.starts_with("lea r") && i.contains("+r")), "{:#?}", code);
+    let f32 = build("add3w", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let (x, y) = (b.cast(CastOp::Trunc, p[0], Type::I32), b.cast(CastOp::Trunc, p[1], Type::I32));
+        let s = b.bin(BinOp::Add, x, y);
+        let t = b.bin(BinOp::Mul, s, x);
+        let u = b.bin(BinOp::Mul, t, y);
+        let z = b.cast(CastOp::Zext, u, Type::I64);
+        b.ret(Some(z));
+    });
+    let j = jit(vec![f, f32]);
+    let add3 = func!(j, "add3", fn(u64, u64) -> u64);
+    let add3w = func!(j, "add3w", fn(u64, u64) -> u64);
+    for &a in &INTS {
+        for &b in &INTS[..6] {
+            assert_eq!(add3(a, b), a.wrapping_add(b).wrapping_mul(a).wrapping_mul(b));
+            let (x, y) = (a as u32, b as u32);
+            assert_eq!(add3w(a, b), x.wrapping_add(y).wrapping_mul(x).wrapping_mul(y) as u64);
+        }
+    }
+}
