@@ -161,6 +161,16 @@ fn swap_sides(cc: IntCC) -> IntCC {
     }
 }
 
+/// Integer constant bits `c` of type `ty`, sign-extended.
+fn sign_extend(c: u64, ty: Type) -> i64 {
+    match ty {
+        Type::I8 => c as i8 as i64,
+        Type::I16 => c as i16 as i64,
+        Type::I32 => c as i32 as i64,
+        _ => c as i64,
+    }
+}
+
 fn negate(cc: IntCC) -> IntCC {
     match cc {
         IntCC::Eq => IntCC::Ne,
@@ -761,8 +771,29 @@ impl<'a> Emitter<'a> {
                 .map(|i| (a, i))
                 .or_else(|| self.imm(a).map(|i| (b, i))),
             BinOp::Sub | BinOp::Shl | BinOp::LShr | BinOp::AShr => self.imm(b).map(|i| (a, i)),
+            BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => {
+                self.div_const(op, b).map(|d| (a, d as i32))
+            }
             _ => None,
         }
+    }
+
+    /// A division or remainder by a constant that `divide_const` does
+    /// without `div`: the divisor. Unsigned: any power of two whose mask
+    /// fits an immediate, and any divisor of an 8- or 16-bit value (by a
+    /// multiply). Signed: 2^k for 1 <= k <= 30.
+    fn div_const(&self, op: BinOp, b: Value) -> Option<u32> {
+        let c = self.konst[b.0 as usize]? as u64;
+        let ty = self.f.ty(b);
+        let signed = matches!(op, BinOp::SDiv | BinOp::SRem);
+        if signed {
+            let d = sign_extend(c, ty);
+            return (d >= 2 && d <= 1 << 30 && (d as u64).is_power_of_two()).then_some(d as u32);
+        }
+        if c >= 2 && c.is_power_of_two() && c <= 1 << 31 {
+            return Some(c as u32);
+        }
+        (c >= 2 && ty.bytes() <= 2).then_some(c as u32)
     }
 
     /// A compare with a constant operand: the other operand, the
@@ -1170,6 +1201,9 @@ impl<'a> Emitter<'a> {
         let (tu, xu) = (t as usize, rx as usize);
         let neg = (imm as i64).wrapping_neg();
         match op {
+            BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => {
+                return self.divide_const(op, res, rx, imm as u32);
+            }
             BinOp::Add | BinOp::Sub if t != rx => {
                 let k = if op == BinOp::Add { imm as i64 } else { neg };
                 // Narrow adds may take the 64-bit lea: only the low bits count.
@@ -1242,6 +1276,81 @@ impl<'a> Emitter<'a> {
             }
         }
         self.gput(res, t)
+    }
+
+    /// Division and remainder by a constant `d` (see `div_const`) of the
+    /// value in `rx`, in r10 and r11: shifts and masks for powers of two
+    /// (signed ones round toward zero by adding d-1 to negative dividends),
+    /// else q = (x * ceil(2^s/d)) >> s with s = 32 + ceil(log2 d), exact
+    /// for every 16-bit x (Granlund & Montgomery), and x - q*d.
+    fn divide_const(&mut self, op: BinOp, res: Value, rx: u8, d: u32) -> R {
+        let ty = self.f.ty(res);
+        let signed = matches!(op, BinOp::SDiv | BinOp::SRem);
+        let rem = matches!(op, BinOp::SRem | BinOp::URem);
+        let wide = ty == Type::I64;
+        // Operations at the value's width (narrow ones at 32 bits, extended).
+        let bits = if wide { 64 } else { 32 };
+        if rx != R10 {
+            self.a.mov(r10, G64[rx as usize])?;
+        }
+        let k = d.trailing_zeros();
+        let out = if d.is_power_of_two() && !signed {
+            if rem {
+                // The mask keeps the low bits; the bits above need no care.
+                let mask = (d - 1) as i32;
+                if wide { self.a.and(r10, mask)? } else { self.a.and(r10d, mask)? }
+            } else {
+                self.extend_in_place(R10, ty, false)?;
+                if wide { self.a.shr(r10, k)? } else { self.a.shr(r10d, k)? }
+            }
+            R10
+        } else if d.is_power_of_two() {
+            self.extend_in_place(R10, ty, true)?;
+            // r11 = x + (x < 0 ? d-1 : 0)
+            if wide {
+                self.a.mov(r11, r10)?;
+                self.a.sar(r11, bits - 1)?;
+                self.a.shr(r11, bits - k)?;
+                self.a.add(r11, r10)?;
+            } else {
+                self.a.mov(r11d, r10d)?;
+                self.a.sar(r11d, bits - 1)?;
+                self.a.shr(r11d, bits - k)?;
+                self.a.add(r11d, r10d)?;
+            }
+            if rem {
+                let mask = -(d as i32);
+                if wide {
+                    self.a.and(r11, mask)?;
+                    self.a.sub(r10, r11)?;
+                } else {
+                    self.a.and(r11d, mask)?;
+                    self.a.sub(r10d, r11d)?;
+                }
+                R10
+            } else {
+                if wide { self.a.sar(r11, k)? } else { self.a.sar(r11d, k)? }
+                R11
+            }
+        } else {
+            // Unsigned 8- or 16-bit dividend.
+            self.extend_in_place(R10, ty, false)?;
+            let l = 32 - (d - 1).leading_zeros();
+            let s = 32 + l;
+            let m = ((1u64 << s) + d as u64 - 1) / d as u64;
+            self.a.mov(r11d, r10d)?;
+            self.mov_imm(RAX, m as i64, true)?;
+            self.a.imul_2(r11, rax)?;
+            self.a.shr(r11, s)?;
+            if rem {
+                self.a.imul_3(r11d, r11d, d as i32)?;
+                self.a.sub(r10d, r11d)?;
+                R10
+            } else {
+                R11
+            }
+        };
+        self.gput(res, out)
     }
 
     /// Extend integer register `r` (of type `ty`) in place to 32 bits (64 for I64).

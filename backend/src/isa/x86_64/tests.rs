@@ -2261,3 +2261,54 @@ fn three_register_addition_is_lea() {
         }
     }
 }
+
+/// Division and remainder by constants: shifts and masks for powers of
+/// two, a multiply for small unsigned values, `div` otherwise; every
+/// dividend of INTS (and all of them for 8 and 16 bits) against the
+/// reference.
+#[test]
+fn division_by_constants() {
+    let divisors: [i64; 24] = [
+        1, 2, 3, 4, 7, 8, 10, 13, 26, 64, 100, 127, 128, 255, 256, 1000, 4096, 0x7fff, 65535,
+        1 << 30, 1 << 31, -2, -8, -1,
+    ];
+    let ops = [BinOp::SDiv, BinOp::UDiv, BinOp::SRem, BinOp::URem];
+    let mut fs = Vec::new();
+    for ty in WIDTHS {
+        for op in ops {
+            for (k, &d) in divisors.iter().enumerate() {
+                fs.push(narrow_bin(&format!("d_{:?}_{}_{}", op, ty, k), ty, |b, x, _| {
+                    let c = b.iconst(ty, d);
+                    b.bin(op, x, c)
+                }));
+            }
+        }
+    }
+    let j = jit(fs);
+    for ty in WIDTHS {
+        let dividends: Vec<u64> = if ty.bytes() <= 2 {
+            (0..=mask(ty)).collect()
+        } else {
+            INTS.to_vec()
+        };
+        for op in ops {
+            for (k, &d) in divisors.iter().enumerate() {
+                let f = func!(j, &format!("d_{:?}_{}_{}", op, ty, k), fn(u64, u64) -> u64);
+                for &a in &dividends {
+                    let Some(want) = eval_bin(op, ty, a, d as u64) else { continue };
+                    assert_eq!(f(a, 0), want, "{:?} {} {:#x} / {}", op, ty, a, d);
+                }
+            }
+        }
+    }
+    let code = insts_of(narrow_bin("h", Type::I64, |b, x, _| {
+        let c = b.iconst(Type::I64, 2);
+        b.bin(BinOp::SDiv, x, c)
+    }));
+    assert!(!code.iter().any(|i| i.starts_with("idiv") || i.starts_with("div")), "{:#?}", code);
+    let code = insts_of(narrow_bin("r", Type::I8, |b, x, _| {
+        let c = b.iconst(Type::I8, 26);
+        b.bin(BinOp::URem, x, c)
+    }));
+    assert!(!code.iter().any(|i| i.starts_with("idiv") || i.starts_with("div")), "{:#?}", code);
+}
