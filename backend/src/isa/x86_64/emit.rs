@@ -557,17 +557,7 @@ impl<'a> Emitter<'a> {
         for (i, &b) in order.iter().enumerate() {
             let mut l = self.block_labels[b.0 as usize];
             self.bind(&mut l)?;
-            let blk = f.block(b);
-            self.current = b;
-            self.fused = self.fusable(blk);
-            self.pending = None;
-            for (k, inst) in blk.insts.iter().enumerate() {
-                self.at = (b.0, k);
-                self.rows.push((self.here(), inst.span));
-                self.inst(inst)?;
-            }
-            self.rows.push((self.here(), blk.term_span));
-            self.terminator(&blk.term, order.get(i + 1).copied())?;
+            self.block_body(b, order.get(i + 1).copied())?;
         }
         for (mut stub, edge, to, span) in std::mem::take(&mut self.stubs) {
             self.bind(&mut stub)?;
@@ -867,6 +857,31 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// A block's instructions and terminator; `next` is the block laid out
+    /// after this code.
+    fn block_body(&mut self, b: BlockId, next: Option<BlockId>) -> R {
+        let blk = self.f.block(b);
+        self.current = b;
+        self.fused = self.fusable(blk);
+        self.pending = None;
+        for (k, inst) in blk.insts.iter().enumerate() {
+            self.at = (b.0, k);
+            self.rows.push((self.here(), inst.span));
+            self.inst(inst)?;
+        }
+        self.rows.push((self.here(), blk.term_span));
+        self.terminator(&blk.term, next)
+    }
+
+    /// A block worth repeating at the end of a jump to it: a fused compare
+    /// (with constants and the like around it) and a branch.
+    fn repeatable(&self, b: BlockId) -> bool {
+        let blk = self.f.block(b);
+        matches!(blk.term, Terminator::Branch { .. })
+            && blk.insts.len() <= 3
+            && self.fusable(blk).is_some()
+    }
+
     /// Move the System V argument registers and stack arguments into the
     /// entry block parameters' locations.
     fn entry_params(&mut self) -> R {
@@ -940,6 +955,13 @@ impl<'a> Emitter<'a> {
             Terminator::Jump(c) => {
                 let e = self.edge(c);
                 self.take_edge(&e)?;
+                if Some(c.block) != next && self.repeatable(c.block) {
+                    // Emit the target's few instructions and its branch
+                    // here instead of jumping to them: a loop's back edge
+                    // then ends in the loop test's conditional jump. Each
+                    // copy reads and writes the same allocated locations.
+                    return self.block_body(c.block, next);
+                }
                 if Some(c.block) != next {
                     self.a.jmp(self.block_labels[c.block.0 as usize])?;
                 }
@@ -1466,6 +1488,30 @@ impl<'a> Emitter<'a> {
 
     fn float_bin(&mut self, op: BinOp, res: Value, a: Value, b: Value) -> R {
         let double = self.f.ty(res) == Type::F64;
+        if let (Some(Loc::Spill(sb)), Some(Loc::Reg(p))) = (self.loc(b), self.loc(res)) {
+            // A spilled second operand is read from its slot.
+            if self.loc(a) != self.loc(b) {
+                let ra = self.xsrc(a, XMM14)?;
+                let t = X[p.hw as usize];
+                if p.hw != ra {
+                    self.a.movaps(t, X[ra as usize])?;
+                }
+                let m = rbp - (self.spill_base + 8 * (sb as i32 + 1));
+                let (md, ms) = (qword_ptr(m), dword_ptr(m));
+                match (op, double) {
+                    (BinOp::FAdd, true) => self.a.addsd(t, md)?,
+                    (BinOp::FAdd, false) => self.a.addss(t, ms)?,
+                    (BinOp::FSub, true) => self.a.subsd(t, md)?,
+                    (BinOp::FSub, false) => self.a.subss(t, ms)?,
+                    (BinOp::FMul, true) => self.a.mulsd(t, md)?,
+                    (BinOp::FMul, false) => self.a.mulss(t, ms)?,
+                    (BinOp::FDiv, true) => self.a.divsd(t, md)?,
+                    (BinOp::FDiv, false) => self.a.divss(t, ms)?,
+                    _ => return Err(Fail::msg("integer operator on floats")),
+                }
+                return Ok(());
+            }
+        }
         let ra = self.xsrc(a, XMM14)?;
         let rb = self.xsrc(b, XMM15)?;
         let commutative = matches!(op, BinOp::FAdd | BinOp::FMul);

@@ -2312,3 +2312,73 @@ fn division_by_constants() {
     }));
     assert!(!code.iter().any(|i| i.starts_with("idiv") || i.starts_with("div")), "{:#?}", code);
 }
+
+/// A loop's back edge repeats the loop test: the body ends in the
+/// conditional jump, not in a jump to the test.
+#[test]
+fn loop_back_edges_repeat_the_test() {
+    let f = build("sum", &[Type::I64], Some(Type::I64), |b, p| {
+        let h = b.new_block();
+        let (i, acc) = (b.add_block_param(h, Type::I64), b.add_block_param(h, Type::I64));
+        let (body, exit) = (b.new_block(), b.new_block());
+        let zero = b.iconst(Type::I64, 0);
+        b.jump(h, vec![zero, zero]);
+        b.switch_to(h);
+        let c = b.icmp(IntCC::Slt, i, p[0]);
+        b.branch(c, body, vec![], exit, vec![]);
+        b.switch_to(body);
+        let one = b.iconst(Type::I64, 1);
+        let i2 = b.bin(BinOp::Add, i, one);
+        let sq = b.bin(BinOp::Mul, i, i);
+        let a2 = b.bin(BinOp::Add, acc, sq);
+        b.jump(h, vec![i2, a2]);
+        b.switch_to(exit);
+        b.ret(Some(acc));
+    });
+    let code = insts_of(f.clone());
+    // Entry and back edge each test; the only `jmp` leaves the loop.
+    assert_eq!(code.iter().filter(|i| i.starts_with("cmp")).count(), 2, "{:#?}", code);
+    assert_eq!(code.iter().filter(|i| i.starts_with("jl ")).count(), 2, "{:#?}", code);
+    assert!(code.iter().filter(|i| i.starts_with("jmp")).count() <= 1, "{:#?}", code);
+    let j = jit(vec![f]);
+    let sum = func!(j, "sum", fn(i64) -> i64);
+    for n in [0i64, 1, 2, 10, 1000] {
+        assert_eq!(sum(n), (0..n).map(|k| k * k).sum::<i64>());
+    }
+}
+
+/// A float operation whose second operand is spilled reads it from its slot.
+#[test]
+fn spilled_float_operands_are_read_from_memory() {
+    for ty in [Type::F64, Type::F32] {
+        let f = build("fs", &[ty, ty], Some(ty), |b, p| {
+            // A call clobbers every xmm register: p[1] lives in a spill slot.
+            b.call(Callee::Direct("nop".into()), vec![], None);
+            let mut acc = p[0];
+            for op in [BinOp::FAdd, BinOp::FMul, BinOp::FSub, BinOp::FDiv] {
+                acc = b.bin(op, acc, p[1]);
+            }
+            b.ret(Some(acc));
+        });
+        let nop = build("nop", &[], None, |b, _| b.ret(None));
+        let code = insts_of(f.clone());
+        let suffix = if ty == Type::F64 { "sd" } else { "ss" };
+        assert!(
+            code.iter().any(|i| i.starts_with(&format!("mul{}", suffix)) && i.contains("[rbp-")),
+            "{:#?}",
+            code
+        );
+        let j = jit(vec![f, nop]);
+        if ty == Type::F64 {
+            let g = func!(j, "fs", fn(f64, f64) -> f64);
+            for (x, y) in [(1.5, 2.0), (-3.0, 0.25), (0.0, -1.0)] {
+                assert_eq!(g(x, y), (((x + y) * y) - y) / y);
+            }
+        } else {
+            let g = func!(j, "fs", fn(f32, f32) -> f32);
+            for (x, y) in [(1.5f32, 2.0f32), (-3.0, 0.25), (0.0, -1.0)] {
+                assert_eq!(g(x, y), (((x + y) * y) - y) / y);
+            }
+        }
+    }
+}
