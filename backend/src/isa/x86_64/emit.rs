@@ -553,7 +553,12 @@ impl<'a> Emitter<'a> {
         self.entry_params()?;
         self.count_uses();
 
-        let order = crate::cfg::reverse_postorder(f);
+        // Blocks that end in `unreachable` (a fault's call) go last: the
+        // checks before them then fall through on their hot path.
+        let (mut order, cold): (Vec<BlockId>, Vec<BlockId>) = crate::cfg::reverse_postorder(f)
+            .into_iter()
+            .partition(|&b| b == f.entry() || !matches!(f.block(b).term, Terminator::Unreachable));
+        order.extend(cold);
         for (i, &b) in order.iter().enumerate() {
             let mut l = self.block_labels[b.0 as usize];
             self.bind(&mut l)?;

@@ -2382,3 +2382,36 @@ fn spilled_float_operands_are_read_from_memory() {
         }
     }
 }
+
+/// Blocks ending in `unreachable` (fault paths) are laid out last, so the
+/// check before them falls through on its hot path.
+#[test]
+fn fault_paths_go_last() {
+    let f = build("checked", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let c = b.icmp(IntCC::Ult, p[0], p[1]);
+        let (ok, fault) = (b.new_block(), b.new_block());
+        b.branch(c, ok, vec![], fault, vec![]);
+        b.switch_to(fault);
+        b.call(Callee::Direct("abort".into()), vec![], None);
+        b.unreachable();
+        b.switch_to(ok);
+        let r = b.bin(BinOp::Mul, p[0], p[1]);
+        b.ret(Some(r));
+    });
+    let code = insts_of(f.clone());
+    assert!(flows(&code, "cmp", "jae "), "{:#?}", code);
+    assert_eq!(code.last().map(|s| s.as_str()), Some("ud2"), "{:#?}", code);
+    extern "sysv64" fn abort() {
+        std::process::abort()
+    }
+    let j = jit_with(
+        Module {
+            files: vec!["t.dk".into()],
+            functions: vec![f],
+            data: vec![],
+        },
+        &[("abort", abort as usize as u64)],
+    );
+    let g = func!(j, "checked", fn(u64, u64) -> u64);
+    assert_eq!(g(3, 4), 12);
+}
