@@ -1223,8 +1223,10 @@ impl<'a> Emitter<'a> {
     /// multiplication by a power of two is a shift.
     fn int_bin_imm(&mut self, op: BinOp, res: Value, x: Value, imm: i32, wide: bool) -> R {
         let ty = self.f.ty(res);
-        let rx = self.gsrc(x, R10)?;
+        // x is the only register operand: a spilled x loads straight into
+        // the result's register.
         let t = self.gdst(res, R10);
+        let rx = self.gsrc(x, t)?;
         let (tu, xu) = (t as usize, rx as usize);
         let neg = (imm as i64).wrapping_neg();
         match op {

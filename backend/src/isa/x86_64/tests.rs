@@ -2415,3 +2415,59 @@ fn fault_paths_go_last() {
     let g = func!(j, "checked", fn(u64, u64) -> u64);
     assert_eq!(g(3, 4), 12);
 }
+
+/// Operators with a constant operand on spilled values (loaded straight
+/// into the result's register), every operator kind.
+#[test]
+fn constant_operands_of_spilled_values() {
+    let ops = [
+        (BinOp::Add, 5i64),
+        (BinOp::Sub, 9),
+        (BinOp::Mul, 8),
+        (BinOp::Mul, 7),
+        (BinOp::And, 0xff),
+        (BinOp::Or, 3),
+        (BinOp::Xor, -1),
+        (BinOp::Shl, 3),
+        (BinOp::LShr, 2),
+        (BinOp::AShr, 1),
+        (BinOp::SDiv, 4),
+        (BinOp::SRem, 8),
+        (BinOp::UDiv, 16),
+    ];
+    let f = build("spilled", &[Type::I64], Some(Type::I64), |b, p| {
+        let vs: Vec<Value> = (0..ops.len() as i64)
+            .map(|k| {
+                let c = b.iconst(Type::I64, k * 1001 - 4000);
+                b.bin(BinOp::Mul, p[0], c)
+            })
+            .collect();
+        let rs: Vec<Value> = vs
+            .iter()
+            .zip(ops)
+            .map(|(&v, (op, k))| {
+                let c = b.iconst(Type::I64, k);
+                b.bin(op, v, c)
+            })
+            .collect();
+        let mut acc = p[0];
+        for &r in &rs {
+            let t = b.bin(BinOp::Mul, acc, p[0]);
+            acc = b.bin(BinOp::Xor, t, r);
+        }
+        b.ret(Some(acc));
+    });
+    let info = super::abi::reg_info();
+    assert!(crate::regalloc::allocate(&f, &info).num_spill_slots > 0);
+    let j = jit(vec![f]);
+    let g = func!(j, "spilled", fn(u64) -> u64);
+    for &x in &INTS {
+        let mut acc = x;
+        for (k, (op, c)) in ops.iter().enumerate() {
+            let v = x.wrapping_mul((k as i64 * 1001 - 4000) as u64);
+            let r = eval_bin(*op, Type::I64, v, *c as u64).unwrap();
+            acc = acc.wrapping_mul(x) ^ r;
+        }
+        assert_eq!(g(x), acc, "{:#x}", x);
+    }
+}
