@@ -23,6 +23,7 @@
 
 use super::abi::{self, ArgLoc, CALL_TARGET, SYSCALL_NR, V30, V31, X15, X16, X17};
 use super::enc::{self, Cond, Cvt, FOp, Logic, Mem, Shift, FP, LR, SP, ZR};
+use super::select::{self, Selection};
 use crate::ir::*;
 use crate::obj::{LineRow, Object, Reloc, RelocKind};
 use crate::regalloc::{self, Allocation, Loc, MoveLoc, RegClass};
@@ -39,7 +40,8 @@ pub fn compile(f: &Function, alloc: &Allocation, obj: &mut Object) -> Result<(),
     }
     check_locations(f, alloc, &reachable)?;
     let frame = Frame::layout(f, alloc)?;
-    let mut e = Emitter { f, alloc, frame, code: Code::default(), block_labels: Vec::new(), next_block: Vec::new() };
+    let sel = Selection::new(f);
+    let mut e = Emitter { f, alloc, frame, sel, pending: None, code: Code::default(), block_labels: Vec::new(), next_block: Vec::new() };
     e.block_labels = (0..f.blocks.len()).map(|_| e.code.new_label()).collect();
     // The block emitted after each one, for falling through instead of jumping.
     let order: Vec<usize> = (0..f.blocks.len()).filter(|&i| reachable[i]).collect();
@@ -260,10 +262,66 @@ impl Code {
     }
 }
 
+/// How a conditional branch tests its condition.
+#[derive(Copy, Clone, Debug)]
+enum Test {
+    /// The flags, set by the instruction just before the branch.
+    Flags(Cond),
+    /// A register against zero: cbnz when `nonzero`, else cbz.
+    Zero { x: bool, reg: u8, nonzero: bool },
+}
+
+impl Test {
+    fn invert(self) -> Test {
+        match self {
+            Test::Flags(c) => Test::Flags(c.invert()),
+            Test::Zero { x, reg, nonzero } => Test::Zero { x, reg, nonzero: !nonzero },
+        }
+    }
+    /// The branch instruction, its offset left for a fixup.
+    fn word(self) -> u32 {
+        match self {
+            Test::Flags(c) => enc::b_cond(c, 0),
+            Test::Zero { x, reg, nonzero: true } => enc::cbnz(x, reg, 0),
+            Test::Zero { x, reg, nonzero: false } => enc::cbz(x, reg, 0),
+        }
+    }
+}
+
+fn int_cond(cc: IntCC) -> Cond {
+    match cc {
+        IntCC::Eq => Cond::Eq,
+        IntCC::Ne => Cond::Ne,
+        IntCC::Slt => Cond::Lt,
+        IntCC::Sle => Cond::Le,
+        IntCC::Sgt => Cond::Gt,
+        IntCC::Sge => Cond::Ge,
+        IntCC::Ult => Cond::Lo,
+        IntCC::Ule => Cond::Ls,
+        IntCC::Ugt => Cond::Hi,
+        IntCC::Uge => Cond::Hs,
+    }
+}
+
+/// The integer access of `ty`'s width (for storing the zero register).
+fn int_mem(ty: Type) -> Mem {
+    match ty.bytes() {
+        1 => Mem::B,
+        2 => Mem::H,
+        4 => Mem::W,
+        _ => Mem::X,
+    }
+}
+
 struct Emitter<'a> {
     f: &'a Function,
     alloc: &'a Allocation,
     frame: Frame,
+    sel: Selection,
+    /// The test a fused compare left for its block's branch. The branch is
+    /// the first instruction the terminator emits (edge moves come after
+    /// it), so the flags and the compared register are still intact there.
+    pending: Option<Test>,
     code: Code,
     block_labels: Vec<u32>,
     /// The block emitted after block i (`usize::MAX` after the last).
@@ -451,6 +509,9 @@ impl<'a> Emitter<'a> {
         let mut moves = Vec::new();
         for (a, p) in call.args.iter().zip(params) {
             if let (Some(dst), Some(src)) = (self.loc(*p), self.loc(*a)) {
+                if dst == src {
+                    continue;
+                }
                 moves.push((dst, src, abi::class_of(self.f.ty(*p))));
             }
         }
@@ -518,6 +579,9 @@ impl<'a> Emitter<'a> {
         let f = self.f;
         let res = inst.result;
         let rty = res.map(|r| f.ty(r));
+        if res.is_some_and(|r| self.sel.skip[r.0 as usize]) {
+            return Ok(());
+        }
         match &inst.op {
             Op::Iconst(v) => {
                 let ty = rty.unwrap_or(Type::I64);
@@ -555,35 +619,16 @@ impl<'a> Emitter<'a> {
                     self.def(res, d);
                 }
             }
-            Op::Icmp(cc, a, b) => {
-                let ty = f.ty(*a);
-                let signed = matches!(cc, IntCC::Slt | IntCC::Sle | IntCC::Sgt | IntCC::Sge);
-                let ra = self.int_in(*a, X16);
-                let rb = self.int_in(*b, X17);
-                let ra = self.extend32(ty, signed, X16, ra);
-                let rb = self.extend32(ty, signed, X17, rb);
-                self.code.put(enc::subs(ty == Type::I64, ZR, ra, rb));
-                let cond = match cc {
-                    IntCC::Eq => Cond::Eq,
-                    IntCC::Ne => Cond::Ne,
-                    IntCC::Slt => Cond::Lt,
-                    IntCC::Sle => Cond::Le,
-                    IntCC::Sgt => Cond::Gt,
-                    IntCC::Sge => Cond::Ge,
-                    IntCC::Ult => Cond::Lo,
-                    IntCC::Ule => Cond::Ls,
-                    IntCC::Ugt => Cond::Hi,
-                    IntCC::Uge => Cond::Hs,
-                };
-                let d = self.out(res, X16);
-                self.code.put(enc::cset(d, cond));
-                self.def(res, d);
-            }
+            Op::Icmp(cc, a, b) => self.icmp(*cc, *a, *b, res),
             Op::Fcmp(cc, a, b) => {
                 let dbl = f.ty(*a) == Type::F64;
                 let ra = self.fp_in(*a, V30);
-                let rb = self.fp_in(*b, V31);
-                self.code.put(enc::fcmp(dbl, ra, rb));
+                if self.sel.is_fzero(*b) {
+                    self.code.put(enc::fcmp_zero(dbl, ra));
+                } else {
+                    let rb = self.fp_in(*b, V31);
+                    self.code.put(enc::fcmp(dbl, ra, rb));
+                }
                 // After fcmp an unordered result sets C and V: mi and ls
                 // are false for it where lt and le would be true.
                 let cond = match cc {
@@ -594,14 +639,21 @@ impl<'a> Emitter<'a> {
                     FloatCC::Gt => Cond::Gt,
                     FloatCC::Ge => Cond::Ge,
                 };
-                let d = self.out(res, X16);
-                self.code.put(enc::cset(d, cond));
-                self.def(res, d);
+                if res.is_some_and(|r| self.sel.fused[r.0 as usize]) {
+                    self.pending = Some(Test::Flags(cond));
+                } else {
+                    let d = self.out(res, X16);
+                    self.code.put(enc::cset(d, cond));
+                    self.def(res, d);
+                }
             }
             Op::Cast(op, a) => self.cast(*op, *a, res)?,
             Op::Load { addr, offset } => {
                 let ty = rty.ok_or("load without a result")?;
-                let base = self.int_in(*addr, X16);
+                let (base, off) = match self.sel.slot_of(*addr) {
+                    Some(s) => (SP, self.slot_offset(s)? + *offset as i64),
+                    None => (self.int_in(*addr, X16), *offset as i64),
+                };
                 let (m, d) = match ty {
                     Type::I8 => (Mem::B, self.out(res, X16)),
                     Type::I16 => (Mem::H, self.out(res, X16)),
@@ -610,12 +662,13 @@ impl<'a> Emitter<'a> {
                     Type::F32 => (Mem::S, self.out(res, V30)),
                     Type::F64 => (Mem::D, self.out(res, V30)),
                 };
-                self.ldst(true, m, d, base, *offset as i64, X17);
+                self.ldst(true, m, d, base, off, X17);
                 self.def(res, d);
             }
             Op::Store { value, addr, offset } => {
                 let ty = f.ty(*value);
                 let (m, r) = match ty {
+                    _ if self.sel.stores_zero(f, *value) => (int_mem(ty), ZR),
                     Type::I8 => (Mem::B, self.int_in(*value, X16)),
                     Type::I16 => (Mem::H, self.int_in(*value, X16)),
                     Type::I32 => (Mem::W, self.int_in(*value, X16)),
@@ -623,13 +676,16 @@ impl<'a> Emitter<'a> {
                     Type::F32 => (Mem::S, self.fp_in(*value, V30)),
                     Type::F64 => (Mem::D, self.fp_in(*value, V30)),
                 };
-                let base = self.int_in(*addr, X17);
-                self.ldst(false, m, r, base, *offset as i64, X15);
+                let (base, off) = match self.sel.slot_of(*addr) {
+                    Some(s) => (SP, self.slot_offset(s)? + *offset as i64),
+                    None => (self.int_in(*addr, X17), *offset as i64),
+                };
+                self.ldst(false, m, r, base, off, X15);
             }
             Op::SlotAddr(s) => {
-                let off = *self.frame.slot_offsets.get(s.0 as usize).ok_or_else(|| format!("no stack slot {}", s))?;
+                let off = self.slot_offset(*s)?;
                 let d = self.out(res, X16);
-                self.add_const(d, SP, off as i64, X17);
+                self.add_const(d, SP, off, X17);
                 self.def(res, d);
             }
             Op::SymAddr(name) => {
@@ -664,6 +720,102 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
+    fn slot_offset(&self, s: SlotId) -> Result<i64, String> {
+        self.frame.slot_offsets.get(s.0 as usize).map(|&o| o as i64).ok_or_else(|| format!("no stack slot {}", s))
+    }
+
+    fn icmp(&mut self, cc: IntCC, a: Value, b: Value, res: Option<Value>) {
+        let ty = self.f.ty(a);
+        let x = ty == Type::I64;
+        let fused = res.is_some_and(|r| self.sel.fused[r.0 as usize]);
+        let cc = if let Some((cc, a, c)) = self.sel.icmp_imm(self.f, cc, a, b) {
+            let ra = self.int_in(a, X16);
+            let e = select::cmp_value(ty, cc, c);
+            if e == 0 && matches!(cc, IntCC::Eq | IntCC::Ne) && matches!(ty, Type::I8 | Type::I16) {
+                // Test the defined low bits; no extension needed.
+                let nrs = enc::logical_imm(false, if ty == Type::I8 { 0xff } else { 0xffff }).unwrap();
+                self.code.put(enc::logic_imm(Logic::Ands, false, ZR, ra, nrs));
+            } else if e == 0 && matches!(cc, IntCC::Eq | IntCC::Ne) && fused {
+                self.pending = Some(Test::Zero { x, reg: ra, nonzero: cc == IntCC::Ne });
+                return;
+            } else {
+                let ra = self.extend32(ty, select::is_signed(cc), X16, ra);
+                let (cmn, imm, lsl12) = select::cmp_imm_form(ty, cc, c).unwrap();
+                self.code.put(if cmn { enc::adds_imm(x, ZR, ra, imm, lsl12) } else { enc::subs_imm(x, ZR, ra, imm, lsl12) });
+            }
+            cc
+        } else {
+            let signed = select::is_signed(cc);
+            let ra = self.int_in(a, X16);
+            let rb = self.int_in(b, X17);
+            let ra = self.extend32(ty, signed, X16, ra);
+            let rb = self.extend32(ty, signed, X17, rb);
+            self.code.put(enc::subs(x, ZR, ra, rb));
+            cc
+        };
+        if fused {
+            self.pending = Some(Test::Flags(int_cond(cc)));
+        } else {
+            let d = self.out(res, X16);
+            self.code.put(enc::cset(d, int_cond(cc)));
+            self.def(res, d);
+        }
+    }
+
+    /// `d = rn op c` for a constant `select::bin_imm` accepted.
+    fn binary_imm(&mut self, op: BinOp, ty: Type, d: u8, rn: u8, c: i64) {
+        let x = ty == Type::I64;
+        let reg_bits = if x { 64 } else { 32 };
+        let bits = ty.bytes() * 8;
+        let w = match op {
+            BinOp::Add | BinOp::Sub => {
+                let c = if op == BinOp::Sub { c.wrapping_neg() } else { c };
+                let (sub, imm, lsl12) = select::add_imm_form(ty, c).unwrap();
+                if sub {
+                    enc::sub_imm(x, d, rn, imm, lsl12)
+                } else {
+                    enc::add_imm(x, d, rn, imm, lsl12)
+                }
+            }
+            BinOp::And | BinOp::Or | BinOp::Xor => {
+                let l = match op {
+                    BinOp::And => Logic::And,
+                    BinOp::Or => Logic::Orr,
+                    _ => Logic::Eor,
+                };
+                enc::logic_imm(l, x, d, rn, select::logic_imm_form(ty, c).unwrap())
+            }
+            BinOp::Mul => enc::lsl_imm(x, d, rn, select::mul_shift(ty, c).unwrap()),
+            // The amount is taken modulo the register width, as the
+            // register forms do.
+            BinOp::Shl => enc::lsl_imm(x, d, rn, (c as u32) & (reg_bits - 1)),
+            BinOp::LShr | BinOp::AShr => {
+                let k = (c as u32) & (reg_bits - 1);
+                let signed = op == BinOp::AShr;
+                if bits == reg_bits {
+                    if signed {
+                        enc::asr_imm(x, d, rn, k)
+                    } else {
+                        enc::lsr_imm(x, d, rn, k)
+                    }
+                } else if k < bits {
+                    // Extract bits k.. of the narrow value, extended.
+                    if signed {
+                        enc::sbfm(false, d, rn, k, bits - 1)
+                    } else {
+                        enc::ubfm(false, d, rn, k, bits - 1)
+                    }
+                } else if signed {
+                    enc::sbfm(false, d, rn, bits - 1, bits - 1)
+                } else {
+                    enc::movz(false, d, 0, 0)
+                }
+            }
+            _ => unreachable!("select::bin_imm accepts no {:?}", op),
+        };
+        self.code.put(w);
+    }
+
     /// Move a call's result from the ABI register to the value's home.
     fn result_from(&mut self, res: Option<Value>, reg: crate::regalloc::PReg) {
         if let Some(dst) = res.and_then(|r| self.loc(r)) {
@@ -684,6 +836,13 @@ impl<'a> Emitter<'a> {
             let rb = self.fp_in(b, V31);
             let d = self.out(res, V30);
             self.code.put(enc::fbin(fop, ty == Type::F64, d, ra, rb));
+            self.def(res, d);
+            return Ok(());
+        }
+        if let Some((r, c)) = self.sel.bin_imm(self.f, op, a, b) {
+            let rn = self.int_in(r, X16);
+            let d = self.out(res, X16);
+            self.binary_imm(op, ty, d, rn, c);
             self.def(res, d);
             return Ok(());
         }
@@ -873,21 +1032,33 @@ impl<'a> Emitter<'a> {
         match t {
             Terminator::Jump(c) => self.edge(c, current),
             Terminator::Branch { cond, then, else_ } => {
-                let c = self.int_in(*cond, X16);
-                // Only the low byte of an I8 is defined.
-                let nrs = enc::logical_imm(false, 0xff).unwrap();
-                self.code.put(enc::logic_imm(Logic::Ands, false, ZR, c, nrs));
+                let test = match self.pending.take() {
+                    Some(t) => t,
+                    // A compare's result is exactly 0 or 1 in the whole register.
+                    None if self.sel.is_bool[cond.0 as usize] => Test::Zero { x: false, reg: self.int_in(*cond, X16), nonzero: true },
+                    None => {
+                        let c = self.int_in(*cond, X16);
+                        // Only the low byte of an I8 is defined.
+                        let nrs = enc::logical_imm(false, 0xff).unwrap();
+                        self.code.put(enc::logic_imm(Logic::Ands, false, ZR, c, nrs));
+                        Test::Flags(Cond::Ne)
+                    }
+                };
                 let then_direct = self.edge_moves(then).is_empty();
                 let else_direct = self.edge_moves(else_).is_empty();
                 let next = self.next_block[current];
+                let label = |b: &BlockCall| self.block_labels[b.block.0 as usize];
                 if then_direct && else_direct && then.block.0 as usize == next {
-                    self.code.branch(enc::b_cond(Cond::Eq, 0), self.block_labels[else_.block.0 as usize], Fixup::Imm19);
+                    self.code.branch(test.invert().word(), label(else_), Fixup::Imm19);
                 } else if then_direct {
-                    self.code.branch(enc::b_cond(Cond::Ne, 0), self.block_labels[then.block.0 as usize], Fixup::Imm19);
+                    self.code.branch(test.word(), label(then), Fixup::Imm19);
                     self.edge(else_, current);
+                } else if else_direct {
+                    self.code.branch(test.invert().word(), label(else_), Fixup::Imm19);
+                    self.edge(then, current);
                 } else {
                     let then_stub = self.code.new_label();
-                    self.code.branch(enc::b_cond(Cond::Ne, 0), then_stub, Fixup::Imm19);
+                    self.code.branch(test.word(), then_stub, Fixup::Imm19);
                     // The else edge must not fall through into the stub.
                     self.edge(else_, usize::MAX);
                     self.code.bind(then_stub);

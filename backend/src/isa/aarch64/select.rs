@@ -1,0 +1,268 @@
+//! Instruction-selection facts for one function, worked out before emission:
+//! which operands the emitter takes as immediates or as frame addresses
+//! instead of registers, which compares feed their branch through the flags,
+//! and which definitions nothing then needs.
+//!
+//! The emitter asks the same questions (`bin_imm`, `icmp_imm`, ...) while it
+//! emits, so what is counted here as folded is exactly what it folds; a
+//! constant or slot address whose every use folded is never materialized
+//! (the allocator may still have given it a location; nobody reads it).
+
+use super::enc;
+use crate::ir::*;
+use crate::regalloc::{inst_uses, term_uses};
+
+pub struct Selection {
+    /// The value of each `Iconst` result.
+    consts: Vec<Option<i64>>,
+    /// Results of `Fconst` with all bits zero (+0.0).
+    fzero: Vec<bool>,
+    /// The slot of each `SlotAddr` result.
+    slots: Vec<Option<SlotId>>,
+    /// Results of `Icmp`/`Fcmp`: a register holding exactly 0 or 1.
+    pub is_bool: Vec<bool>,
+    /// Compares that are their block's last instruction and whose only use
+    /// is the block's branch: the emitter leaves their result in the flags
+    /// (or tests the operand with cbz/cbnz) instead of materializing it.
+    pub fused: Vec<bool>,
+    /// Pure definitions nobody reads from a register: every use folded, or
+    /// none at all. The emitter skips them.
+    pub skip: Vec<bool>,
+}
+
+/// The integer width of `ty` in bits.
+fn width(ty: Type) -> u32 {
+    ty.bytes() * 8
+}
+
+/// `c` truncated to `ty` and sign-extended back.
+fn sext(ty: Type, c: i64) -> i64 {
+    let sh = 64 - width(ty);
+    (c << sh) >> sh
+}
+
+/// `c` truncated to `ty` and zero-extended back.
+fn zext(ty: Type, c: i64) -> i64 {
+    let sh = 64 - width(ty);
+    ((c as u64) << sh >> sh) as i64
+}
+
+/// An add/sub immediate for `x + c` in `ty`: (subtract, imm12, shifted by 12).
+pub fn add_imm_form(ty: Type, c: i64) -> Option<(bool, u32, bool)> {
+    let c = sext(ty, c);
+    let (sub, mag) = (c < 0, c.unsigned_abs());
+    if mag < 1 << 12 {
+        Some((sub, mag as u32, false))
+    } else if mag & 0xfff == 0 && mag < 1 << 24 {
+        Some((sub, (mag >> 12) as u32, true))
+    } else {
+        None
+    }
+}
+
+/// A bitmask immediate for a logical op in `ty`. Narrow types live in w
+/// registers with the bits above their width undefined, so either
+/// extension of the constant serves.
+pub fn logic_imm_form(ty: Type, c: i64) -> Option<u16> {
+    if ty == Type::I64 {
+        return enc::logical_imm(true, c as u64);
+    }
+    enc::logical_imm(false, zext(ty, c) as u32 as u64).or_else(|| enc::logical_imm(false, sext(ty, c) as u32 as u64))
+}
+
+/// Multiplying by `c` in `ty` is a left shift by this much.
+pub fn mul_shift(ty: Type, c: i64) -> Option<u32> {
+    let m = zext(ty, c) as u64;
+    (m.is_power_of_two() && m > 1).then(|| m.trailing_zeros())
+}
+
+pub fn is_signed(cc: IntCC) -> bool {
+    matches!(cc, IntCC::Slt | IntCC::Sle | IntCC::Sgt | IntCC::Sge)
+}
+
+/// The comparison with its operands swapped.
+pub fn swap(cc: IntCC) -> IntCC {
+    match cc {
+        IntCC::Slt => IntCC::Sgt,
+        IntCC::Sle => IntCC::Sge,
+        IntCC::Sgt => IntCC::Slt,
+        IntCC::Sge => IntCC::Sle,
+        IntCC::Ult => IntCC::Ugt,
+        IntCC::Ule => IntCC::Uge,
+        IntCC::Ugt => IntCC::Ult,
+        IntCC::Uge => IntCC::Ule,
+        c => c,
+    }
+}
+
+/// The constant as the compare sees it: narrow operands are extended to 32
+/// bits the way the compare extends its register operand; I32 compares on w
+/// registers where `cmp w, #-c` and `cmn w, #c` set the same flags.
+pub fn cmp_value(ty: Type, cc: IntCC, c: i64) -> i64 {
+    match ty {
+        Type::I8 | Type::I16 if !is_signed(cc) => zext(ty, c),
+        _ => sext(ty, c),
+    }
+}
+
+/// `cmp x, #c` as (cmn instead, imm12, shifted by 12). cmn with the
+/// negated constant sets the same flags unless c is 0 or the most negative
+/// value, which are not rewritten.
+pub fn cmp_imm_form(ty: Type, cc: IntCC, c: i64) -> Option<(bool, u32, bool)> {
+    let e = cmp_value(ty, cc, c);
+    let (cmn, mag) = if e < 0 { (true, e.unsigned_abs()) } else { (false, e as u64) };
+    if cmn && (e == i64::MIN || (ty != Type::I64 && e == i32::MIN as i64)) {
+        return None;
+    }
+    if mag < 1 << 12 {
+        Some((cmn, mag as u32, false))
+    } else if mag & 0xfff == 0 && mag < 1 << 24 {
+        Some((cmn, (mag >> 12) as u32, true))
+    } else {
+        None
+    }
+}
+
+impl Selection {
+    pub fn new(f: &Function) -> Selection {
+        let n = f.value_types.len();
+        let mut s = Selection {
+            consts: vec![None; n],
+            fzero: vec![false; n],
+            slots: vec![None; n],
+            is_bool: vec![false; n],
+            fused: vec![false; n],
+            skip: vec![false; n],
+        };
+        let mut pure = vec![false; n];
+        for b in &f.blocks {
+            for inst in &b.insts {
+                let Some(r) = inst.result else { continue };
+                let r = r.0 as usize;
+                match &inst.op {
+                    Op::Iconst(c) => s.consts[r] = Some(*c),
+                    Op::Fconst(v) => {
+                        let dbl = f.ty(Value(r as u32)) == Type::F64;
+                        s.fzero[r] = if dbl { v.to_bits() == 0 } else { (*v as f32).to_bits() == 0 };
+                    }
+                    Op::SlotAddr(slot) => s.slots[r] = Some(*slot),
+                    Op::Icmp(..) | Op::Fcmp(..) => s.is_bool[r] = true,
+                    _ => {}
+                }
+                pure[r] = !matches!(inst.op, Op::Load { .. } | Op::Call { .. } | Op::Syscall(_) | Op::Store { .. });
+            }
+        }
+        let mut uses = vec![0u32; n];
+        let mut folded = vec![0u32; n];
+        for b in &f.blocks {
+            for inst in &b.insts {
+                inst_uses(&inst.op, |v| uses[v.0 as usize] += 1);
+                for v in s.folded(f, &inst.op) {
+                    folded[v.0 as usize] += 1;
+                }
+            }
+            term_uses(&b.term, |v| uses[v.0 as usize] += 1);
+        }
+        for b in &f.blocks {
+            let Terminator::Branch { cond, .. } = &b.term else { continue };
+            let Some(last) = b.insts.last() else { continue };
+            if last.result == Some(*cond) && matches!(last.op, Op::Icmp(..) | Op::Fcmp(..)) && uses[cond.0 as usize] == 1 {
+                s.fused[cond.0 as usize] = true;
+            }
+        }
+        for v in 0..n {
+            s.skip[v] = pure[v] && uses[v] == folded[v] && !s.fused[v];
+        }
+        s
+    }
+
+    pub fn const_of(&self, v: Value) -> Option<i64> {
+        self.consts[v.0 as usize]
+    }
+    pub fn is_fzero(&self, v: Value) -> bool {
+        self.fzero[v.0 as usize]
+    }
+    pub fn slot_of(&self, v: Value) -> Option<SlotId> {
+        self.slots[v.0 as usize]
+    }
+    /// Whether storing `v` can store the zero register instead.
+    pub fn stores_zero(&self, f: &Function, v: Value) -> bool {
+        self.fzero[v.0 as usize] || self.const_of(v).is_some_and(|c| zext(f.ty(v), c) == 0)
+    }
+
+    /// For `a op b` with an encodable constant operand: the register operand
+    /// and the constant.
+    pub fn bin_imm(&self, f: &Function, op: BinOp, a: Value, b: Value) -> Option<(Value, i64)> {
+        let ty = f.ty(a);
+        if ty.is_float() {
+            return None;
+        }
+        let fits = |c: i64| match op {
+            BinOp::Add => add_imm_form(ty, c).is_some(),
+            BinOp::Sub => add_imm_form(ty, c.wrapping_neg()).is_some(),
+            BinOp::And | BinOp::Or | BinOp::Xor => logic_imm_form(ty, c).is_some(),
+            BinOp::Mul => mul_shift(ty, c).is_some(),
+            BinOp::Shl | BinOp::LShr | BinOp::AShr => true,
+            _ => false,
+        };
+        if let Some(c) = self.const_of(b).filter(|&c| fits(c)) {
+            return Some((a, c));
+        }
+        let commutes = matches!(op, BinOp::Add | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul);
+        match self.const_of(a) {
+            Some(c) if commutes && fits(c) => Some((b, c)),
+            _ => None,
+        }
+    }
+
+    /// For `a cc b` with an encodable constant operand: the condition (swapped
+    /// if the constant was on the left), the register operand and the constant.
+    pub fn icmp_imm(&self, f: &Function, cc: IntCC, a: Value, b: Value) -> Option<(IntCC, Value, i64)> {
+        let ty = f.ty(a);
+        if let Some(c) = self.const_of(b).filter(|&c| cmp_imm_form(ty, cc, c).is_some()) {
+            return Some((cc, a, c));
+        }
+        let cc = swap(cc);
+        match self.const_of(a) {
+            Some(c) if cmp_imm_form(ty, cc, c).is_some() => Some((cc, b, c)),
+            _ => None,
+        }
+    }
+
+    /// The operands of `op` the emitter does not read from a register.
+    fn folded(&self, f: &Function, op: &Op) -> Vec<Value> {
+        let mut out = Vec::new();
+        match op {
+            Op::Bin(bop, a, b) => {
+                if let Some((r, _)) = self.bin_imm(f, *bop, *a, *b) {
+                    out.push(if r == *a { *b } else { *a });
+                }
+            }
+            Op::Icmp(cc, a, b) => {
+                if let Some((_, r, _)) = self.icmp_imm(f, *cc, *a, *b) {
+                    out.push(if r == *a { *b } else { *a });
+                }
+            }
+            Op::Fcmp(_, _, b) => {
+                if self.fzero[b.0 as usize] {
+                    out.push(*b);
+                }
+            }
+            Op::Load { addr, .. } => {
+                if self.slot_of(*addr).is_some() {
+                    out.push(*addr);
+                }
+            }
+            Op::Store { value, addr, .. } => {
+                if self.stores_zero(f, *value) {
+                    out.push(*value);
+                }
+                if self.slot_of(*addr).is_some() {
+                    out.push(*addr);
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+}
