@@ -40,7 +40,7 @@ pub fn compile(f: &Function, alloc: &Allocation, obj: &mut Object) -> Result<(),
     }
     check_locations(f, alloc, &reachable)?;
     let frame = Frame::layout(f, alloc)?;
-    let sel = Selection::new(f);
+    let sel = Selection::new(f, &frame.slot_offsets);
     let mut e = Emitter { f, alloc, frame, sel, pending: None, code: Code::default(), block_labels: Vec::new(), next_block: Vec::new() };
     e.block_labels = (0..f.blocks.len()).map(|_| e.code.new_label()).collect();
     // The block emitted after each one, for falling through instead of jumping.
@@ -650,8 +650,8 @@ impl<'a> Emitter<'a> {
             Op::Cast(op, a) => self.cast(*op, *a, res)?,
             Op::Load { addr, offset } => {
                 let ty = rty.ok_or("load without a result")?;
-                let (base, off) = match self.sel.slot_of(*addr) {
-                    Some(s) => (SP, self.slot_offset(s)? + *offset as i64),
+                let (base, off) = match self.sel.slot_access(*addr, *offset, ty) {
+                    Some(off) => (SP, off),
                     None => (self.int_in(*addr, X16), *offset as i64),
                 };
                 let (m, d) = match ty {
@@ -676,8 +676,8 @@ impl<'a> Emitter<'a> {
                     Type::F32 => (Mem::S, self.fp_in(*value, V30)),
                     Type::F64 => (Mem::D, self.fp_in(*value, V30)),
                 };
-                let (base, off) = match self.sel.slot_of(*addr) {
-                    Some(s) => (SP, self.slot_offset(s)? + *offset as i64),
+                let (base, off) = match self.sel.slot_access(*addr, *offset, ty) {
+                    Some(off) => (SP, off),
                     None => (self.int_in(*addr, X17), *offset as i64),
                 };
                 self.ldst(false, m, r, base, off, X15);

@@ -17,8 +17,8 @@ pub struct Selection {
     consts: Vec<Option<i64>>,
     /// Results of `Fconst` with all bits zero (+0.0).
     fzero: Vec<bool>,
-    /// The slot of each `SlotAddr` result.
-    slots: Vec<Option<SlotId>>,
+    /// The sp offset of each `SlotAddr` result's slot.
+    slots: Vec<Option<i64>>,
     /// Results of `Icmp`/`Fcmp`: a register holding exactly 0 or 1.
     pub is_bool: Vec<bool>,
     /// Compares that are their block's last instruction and whose only use
@@ -124,7 +124,7 @@ pub fn cmp_imm_form(ty: Type, cc: IntCC, c: i64) -> Option<(bool, u32, bool)> {
 }
 
 impl Selection {
-    pub fn new(f: &Function) -> Selection {
+    pub fn new(f: &Function, slot_offsets: &[u32]) -> Selection {
         let n = f.value_types.len();
         let mut s = Selection {
             consts: vec![None; n],
@@ -145,7 +145,7 @@ impl Selection {
                         let dbl = f.ty(Value(r as u32)) == Type::F64;
                         s.fzero[r] = if dbl { v.to_bits() == 0 } else { (*v as f32).to_bits() == 0 };
                     }
-                    Op::SlotAddr(slot) => s.slots[r] = Some(*slot),
+                    Op::SlotAddr(slot) => s.slots[r] = slot_offsets.get(slot.0 as usize).map(|&o| o as i64),
                     Op::Icmp(..) | Op::Fcmp(..) => s.is_bool[r] = true,
                     _ => {}
                 }
@@ -157,7 +157,7 @@ impl Selection {
         for b in &f.blocks {
             for inst in &b.insts {
                 inst_uses(&inst.op, |v| uses[v.0 as usize] += 1);
-                for v in s.folded(f, &inst.op) {
+                for v in s.folded(f, &inst.op, inst.result.map(|r| f.ty(r))) {
                     folded[v.0 as usize] += 1;
                 }
             }
@@ -182,8 +182,21 @@ impl Selection {
     pub fn is_fzero(&self, v: Value) -> bool {
         self.fzero[v.0 as usize]
     }
-    pub fn slot_of(&self, v: Value) -> Option<SlotId> {
-        self.slots[v.0 as usize]
+    /// For an access of `ty` at `addr + offset` where `addr` is a stack
+    /// slot's address: the sp offset, if one instruction reaches it (a far
+    /// slot is cheaper through its address in a register).
+    pub fn slot_access(&self, addr: Value, offset: i32, ty: Type) -> Option<i64> {
+        let off = self.slots[addr.0 as usize]? + offset as i64;
+        let m = match ty {
+            Type::F32 => enc::Mem::S,
+            Type::F64 => enc::Mem::D,
+            Type::I8 => enc::Mem::B,
+            Type::I16 => enc::Mem::H,
+            Type::I32 => enc::Mem::W,
+            Type::I64 => enc::Mem::X,
+        };
+        let fits = enc::ldst_uimm(true, m, 0, enc::SP, off).is_some() || enc::ldst_simm9(true, m, 0, enc::SP, off).is_some();
+        fits.then_some(off)
     }
     /// Whether storing `v` can store the zero register instead.
     pub fn stores_zero(&self, f: &Function, v: Value) -> bool {
@@ -230,7 +243,7 @@ impl Selection {
     }
 
     /// The operands of `op` the emitter does not read from a register.
-    fn folded(&self, f: &Function, op: &Op) -> Vec<Value> {
+    fn folded(&self, f: &Function, op: &Op, load_ty: Option<Type>) -> Vec<Value> {
         let mut out = Vec::new();
         match op {
             Op::Bin(bop, a, b) => {
@@ -248,16 +261,16 @@ impl Selection {
                     out.push(*b);
                 }
             }
-            Op::Load { addr, .. } => {
-                if self.slot_of(*addr).is_some() {
+            Op::Load { addr, offset } => {
+                if self.slot_access(*addr, *offset, load_ty.unwrap_or(Type::I64)).is_some() {
                     out.push(*addr);
                 }
             }
-            Op::Store { value, addr, .. } => {
+            Op::Store { value, addr, offset } => {
                 if self.stores_zero(f, *value) {
                     out.push(*value);
                 }
-                if self.slot_of(*addr).is_some() {
+                if self.slot_access(*addr, *offset, f.ty(*value)).is_some() {
                     out.push(*addr);
                 }
             }
