@@ -503,16 +503,44 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The moves that pass `call`'s arguments into its target's parameters.
-    fn edge_moves(&self, call: &BlockCall) -> Vec<(Loc, Loc, RegClass)> {
+    /// Move values to locations as if all at once. Cheap integer constants
+    /// read nothing, so they are written last, straight into their
+    /// destinations (`Selection` counts those uses as folded).
+    fn move_values(&mut self, moves: &[(Loc, Value)]) {
+        let mut regs = Vec::new();
+        let mut consts = Vec::new();
+        for &(dst, v) in moves {
+            let ty = self.f.ty(v);
+            match self.sel.remat(self.f, v) {
+                Some(c) => consts.push((dst, c, ty)),
+                None => {
+                    if let Some(src) = self.loc(v).filter(|&src| src != dst) {
+                        regs.push((dst, src, abi::class_of(ty)));
+                    }
+                }
+            }
+        }
+        self.parallel_move(&regs);
+        for (dst, c, ty) in consts {
+            match dst {
+                Loc::Reg(r) => self.mov_imm(ty == Type::I64, r.hw, c as u64),
+                Loc::Spill(n) => {
+                    self.mov_imm(ty == Type::I64, X16, c as u64);
+                    self.frame_ldst(false, Mem::X, X16, self.frame.spill(n));
+                }
+            }
+        }
+    }
+
+    /// The moves that pass `call`'s arguments into its target's parameters
+    /// (none for a parameter already in place or never used).
+    fn edge_moves(&self, call: &BlockCall) -> Vec<(Loc, Value)> {
         let params = &self.f.block(call.block).params;
         let mut moves = Vec::new();
         for (a, p) in call.args.iter().zip(params) {
-            if let (Some(dst), Some(src)) = (self.loc(*p), self.loc(*a)) {
-                if dst == src {
-                    continue;
-                }
-                moves.push((dst, src, abi::class_of(self.f.ty(*p))));
+            let Some(dst) = self.loc(*p) else { continue };
+            if self.sel.remat(self.f, *a).is_some() || self.loc(*a).is_some_and(|src| src != dst) {
+                moves.push((dst, *a));
             }
         }
         moves
@@ -701,11 +729,11 @@ impl<'a> Emitter<'a> {
                 if args.is_empty() || args.len() > 7 {
                     return Err(format!("syscall with {} operands (1 to 7 allowed)", args.len()));
                 }
-                let mut moves = vec![(Loc::Reg(abi::int(SYSCALL_NR)), self.loc(args[0]).unwrap(), RegClass::Int)];
+                let mut moves = vec![(Loc::Reg(abi::int(SYSCALL_NR)), args[0])];
                 for (i, a) in args[1..].iter().enumerate() {
-                    moves.push((Loc::Reg(abi::int(i as u8)), self.loc(*a).unwrap(), RegClass::Int));
+                    moves.push((Loc::Reg(abi::int(i as u8)), *a));
                 }
-                self.parallel_move(&moves);
+                self.move_values(&moves);
                 self.code.put(enc::svc(0));
                 self.result_from(res, abi::int(0));
             }
@@ -996,13 +1024,13 @@ impl<'a> Emitter<'a> {
         let mut moves = Vec::new();
         for (a, al) in args.iter().zip(&locs) {
             if let ArgLoc::Reg(r) = al {
-                moves.push((Loc::Reg(*r), self.loc(*a).unwrap(), r.class));
+                moves.push((Loc::Reg(*r), *a));
             }
         }
         if let Callee::Indirect(t) = callee {
-            moves.push((Loc::Reg(abi::int(CALL_TARGET)), self.loc(*t).unwrap(), RegClass::Int));
+            moves.push((Loc::Reg(abi::int(CALL_TARGET)), *t));
         }
-        self.parallel_move(&moves);
+        self.move_values(&moves);
         match callee {
             Callee::Direct(name) => {
                 self.code.reloc(RelocKind::A64Call26, name);
@@ -1022,7 +1050,7 @@ impl<'a> Emitter<'a> {
     /// it is the block emitted next).
     fn edge(&mut self, call: &BlockCall, current: usize) {
         let moves = self.edge_moves(call);
-        self.parallel_move(&moves);
+        self.move_values(&moves);
         if self.next_block.get(current) != Some(&(call.block.0 as usize)) {
             self.code.branch(enc::b(0), self.block_labels[call.block.0 as usize], Fixup::Imm26);
         }
@@ -1068,8 +1096,7 @@ impl<'a> Emitter<'a> {
             Terminator::Return(v) => {
                 if let Some(v) = v {
                     let r = abi::ret_reg(self.f.ty(*v));
-                    let src = self.loc(*v).unwrap();
-                    self.move_one(MoveLoc::Loc(Loc::Reg(r)), MoveLoc::Loc(src), r.class);
+                    self.move_values(&[(Loc::Reg(r), *v)]);
                 }
                 self.epilogue();
             }

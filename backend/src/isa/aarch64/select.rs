@@ -162,6 +162,9 @@ impl Selection {
                 }
             }
             term_uses(&b.term, |v| uses[v.0 as usize] += 1);
+            for v in s.term_folded(f, &b.term) {
+                folded[v.0 as usize] += 1;
+            }
         }
         for b in &f.blocks {
             let Terminator::Branch { cond, .. } = &b.term else { continue };
@@ -198,6 +201,19 @@ impl Selection {
         let fits = enc::ldst_uimm(true, m, 0, enc::SP, off).is_some() || enc::ldst_simm9(true, m, 0, enc::SP, off).is_some();
         fits.then_some(off)
     }
+    /// The value of `v` if it is an integer constant one instruction
+    /// loads: moves to argument, return and block-parameter locations write
+    /// it there directly instead of copying a register.
+    pub fn remat(&self, f: &Function, v: Value) -> Option<i64> {
+        let c = self.const_of(v)?;
+        let x = f.ty(v) == Type::I64;
+        let bits = if x { c as u64 } else { c as u64 & 0xffff_ffff };
+        let halves = if x { 4 } else { 2 };
+        let other = |fill: u64| (0..halves).filter(|i| (bits >> (16 * i)) & 0xffff != fill).count();
+        let one = other(0) <= 1 || other(0xffff) <= 1 || enc::logical_imm(x, bits).is_some();
+        one.then_some(c)
+    }
+
     /// Whether storing `v` can store the zero register instead.
     pub fn stores_zero(&self, f: &Function, v: Value) -> bool {
         self.fzero[v.0 as usize] || self.const_of(v).is_some_and(|c| zext(f.ty(v), c) == 0)
@@ -242,6 +258,28 @@ impl Selection {
         }
     }
 
+    /// The values a terminator or a call moves that `remat` rewrites.
+    fn term_folded(&self, f: &Function, t: &Terminator) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut edge = |c: &BlockCall| {
+            for (a, _) in c.args.iter().zip(&f.block(c.block).params) {
+                if self.remat(f, *a).is_some() {
+                    out.push(*a);
+                }
+            }
+        };
+        match t {
+            Terminator::Jump(c) => edge(c),
+            Terminator::Branch { then, else_, .. } => {
+                edge(then);
+                edge(else_);
+            }
+            Terminator::Return(Some(v)) if self.remat(f, *v).is_some() => out.push(*v),
+            _ => {}
+        }
+        out
+    }
+
     /// The operands of `op` the emitter does not read from a register.
     fn folded(&self, f: &Function, op: &Op, load_ty: Option<Type>) -> Vec<Value> {
         let mut out = Vec::new();
@@ -261,6 +299,15 @@ impl Selection {
                     out.push(*b);
                 }
             }
+            Op::Call { args, .. } => {
+                let tys: Vec<Type> = args.iter().map(|a| f.ty(*a)).collect();
+                for (a, al) in args.iter().zip(super::abi::assign_args(&tys).0) {
+                    if matches!(al, super::abi::ArgLoc::Reg(_)) && self.remat(f, *a).is_some() {
+                        out.push(*a);
+                    }
+                }
+            }
+            Op::Syscall(args) => out.extend(args.iter().filter(|a| self.remat(f, **a).is_some())),
             Op::Load { addr, offset } => {
                 if self.slot_access(*addr, *offset, load_ty.unwrap_or(Type::I64)).is_some() {
                     out.push(*addr);
