@@ -44,7 +44,7 @@ pub fn compile(f: &Function, alloc: &Allocation, obj: &mut Object) -> Result<(),
     let mut e = Emitter { f, alloc, frame, sel, pending: None, code: Code::default(), block_labels: Vec::new(), next_block: Vec::new() };
     e.block_labels = (0..f.blocks.len()).map(|_| e.code.new_label()).collect();
     // The block emitted after each one, for falling through instead of jumping.
-    let order: Vec<usize> = (0..f.blocks.len()).filter(|&i| reachable[i]).collect();
+    let order = block_order(f);
     e.next_block = vec![usize::MAX; f.blocks.len()];
     for w in order.windows(2) {
         e.next_block[w[0]] = w[1];
@@ -80,6 +80,46 @@ pub fn compile(f: &Function, alloc: &Allocation, obj: &mut Object) -> Result<(),
     let cfa_offsets = e.frame.slot_offsets.iter().map(|&o| o as i64 - size - 16).collect();
     obj.frames.push(crate::obj::FrameSlots { func: f.name.clone(), cfa_offsets });
     Ok(())
+}
+
+/// The order to emit the reachable blocks in: chains that follow each
+/// block with its likely successor, so the common path falls through, and
+/// the blocks that end in `unreachable` (fault reports after a failed
+/// check) last, out of the way. The entry block comes first.
+fn block_order(f: &Function) -> Vec<usize> {
+    let n = f.blocks.len();
+    let cold = |b: BlockId| matches!(f.block(b).term, Terminator::Unreachable);
+    let mut placed = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    let mut cold_blocks = Vec::new();
+    let mut pending = vec![f.entry()];
+    while let Some(start) = pending.pop() {
+        let mut cur = start;
+        while !placed[cur.0 as usize] {
+            placed[cur.0 as usize] = true;
+            if cold(cur) && cur != f.entry() {
+                cold_blocks.push(cur.0 as usize);
+                break;
+            }
+            order.push(cur.0 as usize);
+            // Continue with the first successor not placed yet that is not
+            // cold (for a branch: `then`, the way the condition usually
+            // goes for loops and checks); the others wait their turn.
+            let succs = crate::cfg::successors(&f.block(cur).term);
+            let next = succs.iter().copied().find(|&s| !placed[s.0 as usize] && !cold(s));
+            for &s in succs.iter().rev() {
+                if Some(s) != next && !placed[s.0 as usize] {
+                    pending.push(s);
+                }
+            }
+            match next {
+                Some(s) => cur = s,
+                None => break,
+            }
+        }
+    }
+    order.extend(cold_blocks);
+    order
 }
 
 /// Every used value must have a location; the emitter relies on it.

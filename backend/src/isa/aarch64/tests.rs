@@ -1308,3 +1308,32 @@ fn selection_listing() {
     let movs = text.lines().filter(|l| l.contains("\tmov\t") && l.contains('#')).count();
     assert_eq!(movs, 1, "{}", text);
 }
+
+/// Blocks ending in `unreachable` (fault reports) are emitted last, so the
+/// checked path falls through: one conditional branch out, no jump over the
+/// report.
+#[test]
+fn cold_blocks_go_last() {
+    // get(i) = i < 10 ? i * 3 : fault()
+    let mut b = FunctionBuilder::new("main", "main", &[], Some(Type::I64), Span::NONE);
+    let fault = b.new_block();
+    let ok = b.new_block();
+    let i = b.iconst(Type::I64, 4);
+    let ten = b.iconst(Type::I64, 10);
+    let out = b.icmp(IntCC::Uge, i, ten);
+    b.branch(out, fault, vec![], ok, vec![]);
+    b.switch_to(fault);
+    b.unreachable();
+    b.switch_to(ok);
+    let three = b.iconst(Type::I64, 3);
+    let r = b.bin(BinOp::Mul, i, three);
+    b.ret(Some(r));
+    let f = b.finish();
+    let text = listing_of(f.clone());
+    let last = text.lines().last().unwrap();
+    assert!(last.ends_with("brk\t#0x1"), "{}", text);
+    assert!(text.contains("b.cs"), "{}", text);
+    assert!(!text.lines().any(|l| l.contains("\tb\t")), "{}", text);
+    let Some((status, _)) = run(&link(&compile(&[f], &[], false))) else { return };
+    assert_eq!(status, 12);
+}
