@@ -348,8 +348,9 @@ fn decode_known(w: u32, addr: u64) -> Option<String> {
             let verb = if load { "ldur" } else { "stur" };
             return Some(format!("{}{}\t{}, {}", verb, suffix, reg, mem_operand(rn, sext(bits(w, 12, 9), 9))));
         }
-        if bits(w, 21, 1) == 1 && bits(w, 10, 2) == 2 && bits(w, 12, 4) == 0b0110 {
-            return Some(format!("{}{}\t{}, [{}, {}]", verb, suffix, reg, gr(rn, true, true), gr(rm, true, false)));
+        if bits(w, 21, 1) == 1 && bits(w, 10, 2) == 2 && bits(w, 13, 3) == 0b011 {
+            let lsl = if bits(w, 12, 1) == 1 { format!(", lsl #{}", size) } else { String::new() };
+            return Some(format!("{}{}\t{}, [{}, {}{}]", verb, suffix, reg, gr(rn, true, true), gr(rm, true, false), lsl));
         }
         return None;
     }

@@ -718,6 +718,18 @@ impl<'a> Emitter<'a> {
             Op::Cast(op, a) => self.cast(*op, *a, res)?,
             Op::Load { addr, offset } => {
                 let ty = rty.ok_or("load without a result")?;
+                if let Some(ix) = self.sel.indexed(*addr) {
+                    let rb = self.int_in(ix.base, X16);
+                    let ri = self.int_in(ix.index, X17);
+                    let (m, d) = match ty {
+                        Type::F32 => (Mem::S, self.out(res, V30)),
+                        Type::F64 => (Mem::D, self.out(res, V30)),
+                        _ => (int_mem(ty), self.out(res, X16)),
+                    };
+                    self.code.put(enc::ldst_reg_lsl(true, m, d, rb, ri, ix.scaled));
+                    self.def(res, d);
+                    return Ok(());
+                }
                 let (base, off) = match self.sel.slot_access(*addr, *offset, ty) {
                     Some(off) => (SP, off),
                     None => (self.int_in(*addr, X16), *offset as i64),
@@ -744,6 +756,12 @@ impl<'a> Emitter<'a> {
                     Type::F32 => (Mem::S, self.fp_in(*value, V30)),
                     Type::F64 => (Mem::D, self.fp_in(*value, V30)),
                 };
+                if let Some(ix) = self.sel.indexed(*addr) {
+                    let rb = self.int_in(ix.base, X17);
+                    let ri = self.int_in(ix.index, X15);
+                    self.code.put(enc::ldst_reg_lsl(false, m, r, rb, ri, ix.scaled));
+                    return Ok(());
+                }
                 let (base, off) = match self.sel.slot_access(*addr, *offset, ty) {
                     Some(off) => (SP, off),
                     None => (self.int_in(*addr, X17), *offset as i64),

@@ -286,6 +286,11 @@ pub fn ldst_reg(load: bool, m: Mem, rt: u8, rn: u8, rm: u8) -> u32 {
     (ldst_op(load, m) & !0x0100_0000) | 0x0020_6800 | (rm as u32) << 16 | (rn as u32) << 5 | rt as u32
 }
 
+/// `ldr/str rt, [rn, rm, lsl #log2(size)]` when `scaled`, else as `ldst_reg`.
+pub fn ldst_reg_lsl(load: bool, m: Mem, rt: u8, rn: u8, rm: u8, scaled: bool) -> u32 {
+    ldst_reg(load, m, rt, rn, rm) | (scaled as u32) << 12
+}
+
 /// `stp x29, x30, [sp, #off]!` style pairs of x registers.
 pub fn stp_pre(rt: u8, rt2: u8, rn: u8, off: i32) -> u32 {
     0xa980_0000 | ((off / 8) as u32 & 0x7f) << 15 | (rt2 as u32) << 10 | (rn as u32) << 5 | rt as u32

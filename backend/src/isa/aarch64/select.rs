@@ -12,6 +12,18 @@ use super::enc;
 use crate::ir::*;
 use crate::regalloc::{inst_uses, term_uses};
 
+/// A load or store addressed `[base, index {, lsl #log2(size)}]`: its
+/// address is `base + index` (times the access size when `scaled`) computed
+/// by the instructions right before it, which are skipped. Nothing is
+/// emitted between them and the access, so the operands' registers are
+/// still intact there although the allocator saw their last use earlier.
+#[derive(Copy, Clone, Debug)]
+pub struct Indexed {
+    pub base: Value,
+    pub index: Value,
+    pub scaled: bool,
+}
+
 pub struct Selection {
     /// The value of each `Iconst` result.
     consts: Vec<Option<i64>>,
@@ -25,6 +37,8 @@ pub struct Selection {
     /// is the block's branch: the emitter leaves their result in the flags
     /// (or tests the operand with cbz/cbnz) instead of materializing it.
     pub fused: Vec<bool>,
+    /// Register-offset addressing, by the access's address value.
+    indexed: Vec<Option<Indexed>>,
     /// Pure definitions nobody reads from a register: every use folded, or
     /// none at all. The emitter skips them.
     pub skip: Vec<bool>,
@@ -133,6 +147,7 @@ impl Selection {
             is_bool: vec![false; n],
             fused: vec![false; n],
             skip: vec![false; n],
+            indexed: vec![None; n],
         };
         let mut pure = vec![false; n];
         for b in &f.blocks {
@@ -153,15 +168,38 @@ impl Selection {
             }
         }
         let mut uses = vec![0u32; n];
-        let mut folded = vec![0u32; n];
         for b in &f.blocks {
             for inst in &b.insts {
                 inst_uses(&inst.op, |v| uses[v.0 as usize] += 1);
+            }
+            term_uses(&b.term, |v| uses[v.0 as usize] += 1);
+        }
+        // Folded into an indexed access: the shift feeding the add.
+        let mut scaled_by = vec![false; n];
+        for b in &f.blocks {
+            for k in 0..b.insts.len().saturating_sub(1) {
+                if let Some((addr, ix, shift)) = s.indexed_access(f, &uses, &b.insts, k) {
+                    s.indexed[addr.0 as usize] = Some(ix);
+                    if let Some(sh) = shift {
+                        scaled_by[sh.0 as usize] = true;
+                    }
+                }
+            }
+        }
+        let mut folded = vec![0u32; n];
+        for b in &f.blocks {
+            for inst in &b.insts {
+                if let Op::Bin(BinOp::Add, a, c) = inst.op {
+                    for v in [a, c] {
+                        if scaled_by[v.0 as usize] {
+                            folded[v.0 as usize] += 1;
+                        }
+                    }
+                }
                 for v in s.folded(f, &inst.op, inst.result.map(|r| f.ty(r))) {
                     folded[v.0 as usize] += 1;
                 }
             }
-            term_uses(&b.term, |v| uses[v.0 as usize] += 1);
             for v in s.term_folded(f, &b.term) {
                 folded[v.0 as usize] += 1;
             }
@@ -177,6 +215,45 @@ impl Selection {
             s.skip[v] = pure[v] && uses[v] == folded[v] && !s.fused[v];
         }
         s
+    }
+
+    /// Whether `insts[k]` computes the address for `insts[k + 1]`, a load or
+    /// store at offset 0, which can then add it itself: (the address, how,
+    /// the shift result folded along if scaled).
+    fn indexed_access(&self, f: &Function, uses: &[u32], insts: &[Inst], k: usize) -> Option<(Value, Indexed, Option<Value>)> {
+        let add = &insts[k];
+        let addr = add.result?;
+        let Op::Bin(BinOp::Add, a, b) = add.op else { return None };
+        if f.ty(addr) != Type::I64 || uses[addr.0 as usize] != 1 || self.bin_imm(f, BinOp::Add, a, b).is_some() {
+            return None;
+        }
+        let ty = match &insts[k + 1].op {
+            Op::Load { addr: x, offset: 0 } if *x == addr => f.ty(insts[k + 1].result?),
+            Op::Store { value, addr: x, offset: 0 } if *x == addr && *value != addr => f.ty(*value),
+            _ => return None,
+        };
+        // `base + (i << log2(size))` computed just before the add.
+        let size = ty.bytes() as i64;
+        if k > 0 && size > 1 {
+            let sh = &insts[k - 1];
+            if let Some(s) = sh.result.filter(|s| (*s == a || *s == b) && a != b && uses[s.0 as usize] == 1) {
+                let index = match sh.op {
+                    Op::Bin(BinOp::Shl, i, c) if self.const_of(c) == Some(size.trailing_zeros() as i64) => Some(i),
+                    Op::Bin(BinOp::Mul, i, c) if self.const_of(c) == Some(size) => Some(i),
+                    Op::Bin(BinOp::Mul, c, i) if self.const_of(c) == Some(size) => Some(i),
+                    _ => None,
+                };
+                if let Some(index) = index.filter(|i| f.ty(*i) == Type::I64) {
+                    let base = if s == a { b } else { a };
+                    return Some((addr, Indexed { base, index, scaled: true }, Some(s)));
+                }
+            }
+        }
+        Some((addr, Indexed { base: a, index: b, scaled: false }, None))
+    }
+
+    pub fn indexed(&self, addr: Value) -> Option<Indexed> {
+        self.indexed[addr.0 as usize]
     }
 
     pub fn const_of(&self, v: Value) -> Option<i64> {
@@ -309,7 +386,7 @@ impl Selection {
             }
             Op::Syscall(args) => out.extend(args.iter().filter(|a| self.remat(f, **a).is_some())),
             Op::Load { addr, offset } => {
-                if self.slot_access(*addr, *offset, load_ty.unwrap_or(Type::I64)).is_some() {
+                if self.indexed(*addr).is_some() || self.slot_access(*addr, *offset, load_ty.unwrap_or(Type::I64)).is_some() {
                     out.push(*addr);
                 }
             }
@@ -317,7 +394,7 @@ impl Selection {
                 if self.stores_zero(f, *value) {
                     out.push(*value);
                 }
-                if self.slot_access(*addr, *offset, f.ty(*value)).is_some() {
+                if self.indexed(*addr).is_some() || self.slot_access(*addr, *offset, f.ty(*value)).is_some() {
                     out.push(*addr);
                 }
             }

@@ -205,6 +205,13 @@ fn encodings_match_objdump() {
         enc::ldst_uimm(false, Mem::B, ZR, 4, 1).unwrap(),
         enc::ldst_simm9(false, Mem::X, ZR, 4, -8).unwrap(),
         enc::movz(false, 3, 0, 0),
+        enc::ldst_reg_lsl(true, Mem::X, 1, 2, 3, true),
+        enc::ldst_reg_lsl(false, Mem::W, 1, SP, 3, true),
+        enc::ldst_reg_lsl(true, Mem::H, 1, 2, 3, true),
+        enc::ldst_reg_lsl(false, Mem::D, 1, 2, 3, true),
+        enc::ldst_reg_lsl(true, Mem::S, 1, 2, 3, true),
+        enc::ldst_reg_lsl(false, Mem::X, ZR, 2, 3, true),
+        enc::ldst_reg_lsl(true, Mem::B, 1, 2, 3, false),
     ]);
     for x in [false, true] {
         let w = if x { 64 } else { 32 };
@@ -1336,4 +1343,101 @@ fn cold_blocks_go_last() {
     assert!(!text.lines().any(|l| l.contains("\tb\t")), "{}", text);
     let Some((status, _)) = run(&link(&compile(&[f], &[], false))) else { return };
     assert_eq!(status, 12);
+}
+
+/// Loads and stores whose address is `base + index` or `base + (index <<
+/// log2(size))` (as a shift or a multiply) computed right before them use
+/// the register-offset forms; in every width, both allocations.
+#[test]
+fn indexed_addressing() {
+    let table = Data { name: "table".into(), bytes: (0..64u8).map(|i| i.wrapping_mul(37)).collect(), align: 8, readonly: true, linkage: Linkage::Local, relocs: vec![] };
+    let widths = [(Type::I8, 0), (Type::I16, 1), (Type::I32, 2), (Type::I64, 3), (Type::F32, 2), (Type::F64, 3)];
+    let main = main_writing(|b| {
+        let mut out = Vec::new();
+        let slot = b.new_slot(64, 8);
+        for (n, &(ty, log)) in widths.iter().enumerate() {
+            let i = b.iconst(Type::I64, 3);
+            let t = b.sym_addr("table");
+            // Scaled by a shift, by a multiply, and unscaled.
+            let l = b.iconst(Type::I64, log);
+            let s = b.bin(BinOp::Shl, i, l);
+            let a = b.bin(BinOp::Add, t, s);
+            let v = b.load(ty, a, 0);
+            out.push(v);
+            let size = b.iconst(Type::I64, 1 << log);
+            let s = b.bin(BinOp::Mul, size, i);
+            let a = b.bin(BinOp::Add, s, t);
+            out.push(b.load(ty, a, 0));
+            let a = b.bin(BinOp::Add, t, i);
+            out.push(b.load(ty, a, 0));
+            // Store it scaled into the slot, then zero next to it; read both back.
+            let base = b.slot_addr(slot);
+            let j = b.iconst(Type::I64, n as i64 % 2);
+            let s = b.bin(BinOp::Shl, j, l);
+            let a = b.bin(BinOp::Add, base, s);
+            b.store(v, a, 0);
+            let one = b.iconst(Type::I64, 1);
+            let j1 = b.bin(BinOp::Add, j, one);
+            let s = b.bin(BinOp::Shl, j1, l);
+            let a = b.bin(BinOp::Add, base, s);
+            let zero = if ty.is_float() { b.fconst(ty, 0.0) } else { b.iconst(ty, 0) };
+            b.store(zero, a, 0);
+            let a = b.bin(BinOp::Add, base, j);
+            out.push(b.load(ty, a, 0));
+            let z = b.load(ty, base, (((n as i64 % 2) + 1) << log) as i32);
+            out.push(z);
+        }
+        out
+    });
+    let bytes: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37)).collect();
+    let at = |off: usize, ty: Type| -> i64 {
+        let mut w = [0u8; 8];
+        let n = ty.bytes() as usize;
+        w[..n].copy_from_slice(&bytes[off..off + n]);
+        let u = u64::from_le_bytes(w);
+        match ty {
+            Type::I8 => u as u8 as i8 as i64,
+            Type::I16 => u as u16 as i16 as i64,
+            Type::I32 => u as u32 as i32 as i64,
+            Type::F32 => u as i64,
+            _ => u as i64,
+        }
+    };
+    let mut e = Vec::new();
+    // The slot as the stores leave it (every byte read is written first).
+    let mut slot = vec![0u8; 64];
+    for (n, &(ty, log)) in widths.iter().enumerate() {
+        let v = at(3 << log, ty);
+        e.push(v);
+        e.push(v);
+        e.push(at(3, ty));
+        // Unscaled j: byte offset 0 or 1 into what was stored at j << log.
+        let j = n % 2;
+        let size = ty.bytes() as usize;
+        slot[j << log..(j << log) + size].copy_from_slice(&bytes[3 << log..(3 << log) + size]);
+        for x in &mut slot[(j + 1) << log..((j + 1) << log) + size] {
+            *x = 0;
+        }
+        let mut w = [0u8; 8];
+        w[..size].copy_from_slice(&slot[j..j + size]);
+        let u = u64::from_le_bytes(w);
+        e.push(match ty {
+            Type::I8 => u as u8 as i8 as i64,
+            Type::I16 => u as u16 as i16 as i64,
+            Type::I32 => u as u32 as i32 as i64,
+            _ => u as i64,
+        });
+        e.push(0);
+    }
+    expect_output(&[main], &[table.clone()], &e);
+    let o = compile(&[main_writing(|b| {
+        let t = b.sym_addr("table");
+        let i = b.iconst(Type::I64, 2);
+        let l = b.iconst(Type::I64, 3);
+        let s = b.bin(BinOp::Shl, i, l);
+        let a = b.bin(BinOp::Add, t, s);
+        vec![b.load(Type::I64, a, 0)]
+    })], &[table], false);
+    let text = disasm::listing(&o.sections[0].bytes, 0);
+    assert!(text.contains(", lsl #3]"), "{}", text);
 }
