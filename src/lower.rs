@@ -115,6 +115,7 @@ pub fn asm_routine(name: &str) -> Option<(&'static str, usize)> {
         "__ctx_init" => ("__dc_ctx_init", 3),
         "__thread_clone" => ("__dc_thread_clone", 7),
         "__call1" => ("__dc_call1", 2),
+        "__call2" => ("__dc_call2", 3),
         "__tls_get" => ("__dc_tls_get", 0),
         "__tls_set" => ("__dc_tls_set", 1),
         "__gc_spill" => ("__dc_gc_spill", 1),
@@ -134,6 +135,9 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
     for (i, f) in c.funcs.iter().enumerate() {
         let mut func = FnLower::new(c, f, &mut strings, arch).lower_body();
         cabi::export_linkage(f, &mut func);
+        if crate::clib::SHIM_TARGETS.contains(&func.name.as_str()) {
+            func.linkage = ir::Linkage::Global;
+        }
         let _ = i;
         m.functions.push(func);
         if f.item.is_async {

@@ -139,6 +139,14 @@ fn call1() -> Routine {
     routine("__dc_call1", a)
 }
 
+/// `__dc_call2(fn, a, b) -> int64`: an indirect call with two arguments
+/// (dc's C library calls a C comparator with it).
+fn call2() -> Routine {
+    let mut a = asm();
+    dynasm!(a ; .arch aarch64 ; mov x16, x0 ; mov x0, x1 ; mov x1, x2 ; br x16);
+    routine("__dc_call2", a)
+}
+
 /// `__dc_tls_set(p) -> int64`: make `p` this thread's TPIDR_EL0; returns 0.
 fn tls_set() -> Routine {
     let mut a = asm();
@@ -181,6 +189,7 @@ pub fn routines() -> Vec<Routine> {
         ctx_init(),
         thread_clone(),
         call1(),
+        call2(),
         tls_set(),
         gc_spill(),
         gc_sp(),

@@ -130,6 +130,14 @@ fn call1() -> Routine {
     routine("__dc_call1", a)
 }
 
+/// `__dc_call2(fn, a, b) -> int64`: an indirect call with two arguments
+/// (dc's C library calls a C comparator with it).
+fn call2() -> Routine {
+    let mut a = asm();
+    dynasm!(a ; .arch x64 ; mov rax, rdi ; mov rdi, rsi ; mov rsi, rdx ; jmp rax);
+    routine("__dc_call2", a)
+}
+
 /// `__dc_tls_set(p) -> int64`: make `p` this thread's fs base (0 or -errno).
 fn tls_set() -> Routine {
     let mut a = asm();
@@ -179,6 +187,7 @@ pub fn routines() -> Vec<Routine> {
         ctx_init(),
         thread_clone(),
         call1(),
+        call2(),
         tls_set(),
         gc_spill(),
         gc_sp(),
