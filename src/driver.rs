@@ -84,6 +84,7 @@ pub fn compile(file: &Path, arch: Arch, emit: Emit, opt: bool, debug: bool) -> R
             let isa = dc_backend::isa::for_arch(arch);
             let mut entry = dc_backend::obj::Object::new(arch);
             isa.runtime_asm(&mut entry);
+            dc_backend::asm::clib_shims(&mut entry);
             for (c_name, imp) in crate::clib::FUNCTIONS {
                 entry.define_weak_alias(c_name, imp);
             }

@@ -70,7 +70,7 @@ fn append(obj: &mut Object, mut r: Routine) {
 /// The x86-64 runtime assembly: `_start` and the concurrency routines.
 pub fn entry_x86_64(obj: &mut Object) {
     append(obj, x86_64_entry::start());
-    for r in x86_64_conc::routines().into_iter().chain(x86_64_clib::routines()) {
+    for r in x86_64_conc::routines() {
         append(obj, r);
     }
 }
@@ -78,7 +78,19 @@ pub fn entry_x86_64(obj: &mut Object) {
 /// The AArch64 runtime assembly: `_start` and the concurrency routines.
 pub fn entry_aarch64(obj: &mut Object) {
     append(obj, aarch64_entry::start());
-    for r in aarch64_conc::routines().into_iter().chain(aarch64_clib::routines()) {
+    for r in aarch64_conc::routines() {
+        append(obj, r);
+    }
+}
+
+/// The variadic entry points of dc's C library (`asm/<arch>/clib.rs`), for
+/// an executable whose runtime defines the formatter they call.
+pub fn clib_shims(obj: &mut Object) {
+    let routines = match obj.arch {
+        crate::obj::Arch::X86_64 => x86_64_clib::routines(),
+        crate::obj::Arch::Aarch64 => aarch64_clib::routines(),
+    };
+    for r in routines {
         append(obj, r);
     }
 }

@@ -164,7 +164,7 @@ impl Selection {
                     Op::Icmp(..) | Op::Fcmp(..) => s.is_bool[r] = true,
                     _ => {}
                 }
-                pure[r] = !matches!(inst.op, Op::Load { .. } | Op::Call { .. } | Op::Syscall(_) | Op::Store { .. });
+                pure[r] = !matches!(inst.op, Op::Load { .. } | Op::Call { .. } | Op::Syscall(_) | Op::Store { .. } | Op::Atomic(..));
             }
         }
         let mut uses = vec![0u32; n];

@@ -686,7 +686,7 @@ impl<'a> Emitter<'a> {
         (0..k).rev().find(|&j| {
             let inst = &blk.insts[j];
             let Some(r) = inst.result else { return true };
-            let silent = self.loc(r).is_none() && !matches!(inst.op, Op::Call { .. } | Op::Syscall(_))
+            let silent = self.loc(r).is_none() && !matches!(inst.op, Op::Call { .. } | Op::Syscall(_) | Op::Atomic(..))
                 || matches!(inst.op, Op::Iconst(_) | Op::SlotAddr(_)) && !self.needed(r);
             !silent
         })
@@ -858,7 +858,7 @@ impl<'a> Emitter<'a> {
             | Op::Load { .. }
             | Op::Store { .. } => true,
             Op::Cast(op, _) => matches!(op, CastOp::Trunc | CastOp::Sext | CastOp::Zext),
-            _ => inst.result.is_some_and(|r| self.loc(r).is_none()) && !matches!(inst.op, Op::Call { .. } | Op::Syscall(_)),
+            _ => inst.result.is_some_and(|r| self.loc(r).is_none()) && !matches!(inst.op, Op::Call { .. } | Op::Syscall(_) | Op::Atomic(..)),
         }
     }
 

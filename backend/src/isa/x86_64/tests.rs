@@ -2338,7 +2338,10 @@ fn loop_back_edges_repeat_the_test() {
     let code = insts_of(f.clone());
     // Entry and back edge each test; the only `jmp` leaves the loop.
     assert_eq!(code.iter().filter(|i| i.starts_with("cmp")).count(), 2, "{:#?}", code);
-    assert_eq!(code.iter().filter(|i| i.starts_with("jl ")).count(), 2, "{:#?}", code);
+    // The entry test may branch either way (block layout decides which
+    // edge falls through); the back edge jumps while i < n.
+    assert_eq!(code.iter().filter(|i| i.starts_with("jl ") || i.starts_with("jge ")).count(), 2, "{:#?}", code);
+    assert!(code.iter().any(|i| i.starts_with("jl ")), "{:#?}", code);
     assert!(code.iter().filter(|i| i.starts_with("jmp")).count() <= 1, "{:#?}", code);
     let j = jit(vec![f]);
     let sum = func!(j, "sum", fn(i64) -> i64);
