@@ -71,6 +71,15 @@ pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
         "execve" => (59, 221),
         "wait4" => (61, 260),
         "eventfd2" => (290, 19),
+        "socket" => (41, 198),
+        "connect" => (42, 203),
+        "bind" => (49, 200),
+        "listen" => (50, 201),
+        "getsockname" => (51, 204),
+        "setsockopt" => (54, 208),
+        "getsockopt" => (55, 209),
+        "accept4" => (288, 242),
+        "prlimit64" => (302, 261),
         _ => return None,
     };
     Some(if arch == Arch::X86_64 { x86 } else { a64 })
