@@ -71,6 +71,7 @@ pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
         "execve" => (59, 221),
         "wait4" => (61, 260),
         "eventfd2" => (290, 19),
+        "ppoll" => (271, 73),
         _ => return None,
     };
     Some(if arch == Arch::X86_64 { x86 } else { a64 })
