@@ -16,7 +16,10 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: env!() would bake in the checkout the build script
+    // was first compiled in, and a copied target/ would embed that one.
+    let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest);
     let mut files = Vec::new();
     for d in ["std", "rt"] {
         println!("cargo:rerun-if-changed={}", d);

@@ -128,6 +128,15 @@ pub fn front_end_text<'a>(arena: &'a Bump, root: &Path, text: String, runtime: b
                 }
             }
         }
+        // dc's C library implements the C math functions with std.libm's.
+        if ast.items.iter().any(|i| matches!(i, crate::ast::Item::Foreign(_))) {
+            if let Some(found) = resolve_import(&from, &["std", "libm"]) {
+                if seen.insert(canonical(&found.path)) {
+                    let fid = sm.add(found.path, found.text);
+                    queue.push_back((fid, "std.libm".into(), false, found.library));
+                }
+            }
+        }
         // An async func's call returns a std.async.future Future, and the
         // await and async_run keywords call into that module.
         if ast.items.iter().any(|i| matches!(i, crate::ast::Item::Func(f) if f.is_async)) {
@@ -207,10 +216,18 @@ pub fn c_boundary(c: &Checked, arch: Arch, link: bool) -> Result<Vec<Vec<u8>>, (
     }
     let mut objects = Vec::new();
     let mut defined: HashSet<String> = c.funcs.iter().map(|f| f.symbol.clone()).collect();
+    defined.extend(crate::clib::SHIMS.iter().map(|s| s.to_string()));
+    // dc's own C library (src/clib.rs): a name whose implementation is here.
+    for (c_name, imp) in crate::clib::FUNCTIONS {
+        if defined.contains(*imp) {
+            defined.insert(c_name.to_string());
+        }
+    }
     if link {
         for l in &c.cabi.links {
             match l.kind {
                 LinkKind::CSource => diags.error(l.span, format!("@csource '{}' needs a C compiler, which dc does not carry; compile it to an object yourself and name the object with @link", l.value)),
+                LinkKind::Library if crate::clib::is_provided_library(&l.value) => {}
                 LinkKind::Library => diags.error(l.span, format!("@link '{}' names a C library, which dc cannot link: dc builds static executables with no C library; name a relocatable object (.o) instead", l.value)),
                 LinkKind::File if !l.value.ends_with(".o") => {
                     diags.error(l.span, format!("@link '{}': dc's linker reads relocatable objects (.o) only, not archives or shared objects", l.value))
@@ -233,7 +250,7 @@ pub fn c_boundary(c: &Checked, arch: Arch, link: bool) -> Result<Vec<Vec<u8>>, (
             if !defined.contains(&d.symbol) {
                 diags.error(
                     d.func.name.span,
-                    format!("foreign function '{}' binds the C symbol '{}', which nothing dc links defines: dc links no C library; define it in an @link'ed object, or build with --emit obj and link with a C toolchain", d.symbol, d.symbol),
+                    format!("foreign function '{}' binds the C symbol '{}', which nothing dc links defines: dc's own C library has no such function; define it in an @link'ed object, or build with --emit obj and link with a C toolchain", d.symbol, d.symbol),
                 );
             }
         }

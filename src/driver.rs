@@ -66,13 +66,14 @@ pub fn compile(file: &Path, arch: Arch, emit: Emit, opt: bool, debug: bool) -> R
         // Show the IR the back end will see.
         let mut m = module.clone();
         if opt {
-            for f in &mut m.functions {
-                dc_backend::passes::optimize(f).map_err(|e| eprintln!("dc: internal error: {}", e))?;
-            }
+            m.functions = dc_backend::optimize_functions(&m.functions, debug).map_err(|e| eprintln!("dc: internal error: {}", e))?;
         }
         return Ok(Output::Text(dc_backend::print::print_module(&m)));
     }
-    let obj = dc_backend::compile_module_opt(&module, arch, opt, debug).map_err(|e| eprintln!("dc: internal error: {}", e))?;
+    let mut obj = dc_backend::compile_module_opt(&module, arch, opt, debug).map_err(|e| eprintln!("dc: internal error: {}", e))?;
+    for (c_name, imp) in crate::clib::FUNCTIONS {
+        obj.define_weak_alias(c_name, imp);
+    }
     match emit {
         Emit::Asm => {
             let isa = dc_backend::isa::for_arch(arch);
@@ -83,6 +84,9 @@ pub fn compile(file: &Path, arch: Arch, emit: Emit, opt: bool, debug: bool) -> R
             let isa = dc_backend::isa::for_arch(arch);
             let mut entry = dc_backend::obj::Object::new(arch);
             isa.runtime_asm(&mut entry);
+            for (c_name, imp) in crate::clib::FUNCTIONS {
+                entry.define_weak_alias(c_name, imp);
+            }
             // The program, the runtime entry, then any `@link`ed objects.
             let mut files = Vec::new();
             for o in [&obj, &entry] {

@@ -9,7 +9,7 @@ use crate::ast::*;
 use crate::check::{key, CallRes, Checked, FuncDecl, LocalId, MainForm, NameRes, PrintCall};
 use crate::layout::{ir_type, is_aggregate, size_align};
 use crate::types::{prim, TyId, TyKind};
-use dc_backend::ir::{self, BinOp as IB, BlockId, CastOp, Callee, FloatCC, FunctionBuilder, IntCC, Op, SlotId, Type, Value};
+use dc_backend::ir::{self, AtomicOp, BinOp as IB, BlockId, CastOp, Callee, FloatCC, FunctionBuilder, IntCC, Op, SlotId, Type, Value};
 use dc_backend::Arch;
 use std::collections::HashMap;
 
@@ -77,7 +77,22 @@ pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
     Some(if arch == Arch::X86_64 { x86 } else { a64 })
 }
 
-/// The concurrency intrinsics: each is a call to a routine of the runtime
+/// The runtime routines the backend emits inline instead of calling (locks
+/// and the task switch live on them): the atomics and the thread pointer.
+/// A seq-cst store is an exchange whose old value goes unused.
+fn inline_routine(symbol: &str) -> Option<fn(Vec<Value>) -> Op> {
+    Some(match symbol {
+        "__dc_atomic_load" => |v| Op::Atomic(AtomicOp::Load, v),
+        "__dc_atomic_store" | "__dc_atomic_xchg" => |v| Op::Atomic(AtomicOp::Xchg, v),
+        "__dc_atomic_add" => |v| Op::Atomic(AtomicOp::Add, v),
+        "__dc_atomic_cas" => |v| Op::Atomic(AtomicOp::Cas, v),
+        "__dc_tls_get" => |_| Op::ThreadPointer,
+        _ => return None,
+    })
+}
+
+/// The concurrency intrinsics: each (except those `inline_routine` emits
+/// inline) is a call to a routine of the runtime
 /// assembly (`asm/<arch>/conc.rs`, docs/concurrency.md) taking `arity` int64
 /// arguments and returning an int64.
 pub fn asm_routine(name: &str) -> Option<(&'static str, usize)> {
@@ -92,6 +107,7 @@ pub fn asm_routine(name: &str) -> Option<(&'static str, usize)> {
         "__ctx_init" => ("__dc_ctx_init", 3),
         "__thread_clone" => ("__dc_thread_clone", 7),
         "__call1" => ("__dc_call1", 2),
+        "__call2" => ("__dc_call2", 3),
         "__tls_get" => ("__dc_tls_get", 0),
         "__tls_set" => ("__dc_tls_set", 1),
         "__gc_spill" => ("__dc_gc_spill", 1),
@@ -111,6 +127,9 @@ pub fn lower(c: &Checked, arch: Arch) -> ir::Module {
     for (i, f) in c.funcs.iter().enumerate() {
         let mut func = FnLower::new(c, f, &mut strings, arch).lower_body();
         cabi::export_linkage(f, &mut func);
+        if crate::clib::SHIM_TARGETS.contains(&func.name.as_str()) {
+            func.linkage = ir::Linkage::Global;
+        }
         let _ = i;
         m.functions.push(func);
         if f.item.is_async {
@@ -138,6 +157,8 @@ fn entry(c: &Checked, main: u32, form: MainForm) -> ir::Function {
     let mut b = FunctionBuilder::new("__dc_entry", "__dc_entry", &[Type::I64, Type::I64], None, ir::Span::NONE);
     b.func.linkage = ir::Linkage::Global;
     let (argc, argv) = (b.block_params(BlockId(0))[0], b.block_params(BlockId(0))[1]);
+    // The thread pointer first: the runtime reads its thread block through it.
+    b.call(Callee::Direct("__rt_thread_install".into()), vec![], None);
     // The environment follows argv; std.os and std.process need it.
     b.call(Callee::Direct("__rt_std_set_args".into()), vec![argc, argv], None);
     let f = &c.funcs[main as usize];
@@ -1182,7 +1203,10 @@ impl<'c, 'a, 's> FnLower<'c, 'a, 's> {
             CallRes::SysNr(name) => Some(self.b.iconst(Type::I64, syscall_number(&name, self.arch).unwrap_or(-1))),
             CallRes::AsmCall(symbol) => {
                 let vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();
-                self.b.call(Callee::Direct(symbol.to_string()), vals, Some(Type::I64))
+                match inline_routine(symbol) {
+                    Some(op) => Some(self.b.ins(Type::I64, op(vals))),
+                    None => self.b.call(Callee::Direct(symbol.to_string()), vals, Some(Type::I64)),
+                }
             }
             CallRes::FnAddr(symbol) => Some(self.b.sym_addr(&symbol)),
             CallRes::Intrinsic(name) => {

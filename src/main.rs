@@ -5,6 +5,7 @@
 mod ast;
 mod ast_copy;
 mod check;
+mod clib;
 mod compile;
 mod diag;
 mod driver;

@@ -1,13 +1,14 @@
 //! AArch64 concurrency primitives the runtime (rt/thread.dusk) cannot
-//! express in dusk: atomics, the green-thread context switch, the clone
+//! express in dusk: the fence, the green-thread context switch, the clone
 //! trampoline that starts an OS thread on a fresh stack, an indirect call and
-//! the TLS register. Every routine follows AAPCS64, so the runtime calls them
-//! as ordinary functions (see docs/concurrency.md).
+//! setting the TLS register. Every routine follows AAPCS64, so the runtime
+//! calls them as ordinary functions (see docs/concurrency.md).
 //!
-//! Atomics are ARMv8.0 exclusive-access loops (no LSE, so they run on every
-//! core and under qemu). Read-modify-writes end with `dmb ish`, making them
-//! full barriers like x86's locked instructions: the runtime's locks then
-//! order the plain accesses around them on both machines alike.
+//! The atomics and reading the thread pointer are IR operations the emitter
+//! writes inline (backend/src/isa/aarch64/emit.rs `atomic`): ARMv8.0
+//! exclusive-access loops (no LSE, so they run on every core and under
+//! qemu) ending with `dmb ish`, full barriers like x86's locked
+//! instructions.
 
 use super::Routine;
 use dynasmrt::{aarch64::Aarch64Relocation, dynasm, DynasmApi, DynasmLabelApi, VecAssembler};
@@ -24,78 +25,6 @@ fn asm() -> VecAssembler<Aarch64Relocation> {
 
 fn routine(name: &'static str, a: VecAssembler<Aarch64Relocation>) -> Routine {
     Routine { name, code: a.finalize().expect("AArch64 concurrency routine assembles"), calls: vec![] }
-}
-
-/// `__dc_atomic_load(p) -> int64`: load-acquire (RCsc with `stlr`).
-fn atomic_load() -> Routine {
-    let mut a = asm();
-    dynasm!(a ; .arch aarch64 ; ldar x0, [x0] ; ret);
-    routine("__dc_atomic_load", a)
-}
-
-/// `__dc_atomic_store(p, v)`: store-release, then a full barrier so a later
-/// plain load cannot pass it (Dekker-style uses need that).
-fn atomic_store() -> Routine {
-    let mut a = asm();
-    dynasm!(a ; .arch aarch64 ; stlr x1, [x0] ; dmb ish ; ret);
-    routine("__dc_atomic_store", a)
-}
-
-/// `__dc_atomic_add(p, d) -> int64`: the new value.
-fn atomic_add() -> Routine {
-    let mut a = asm();
-    dynasm!(a
-        ; .arch aarch64
-        ; ->again:
-        ; ldaxr x2, [x0]
-        ; add x2, x2, x1
-        ; stlxr w3, x2, [x0]
-        ; cbnz w3, ->again
-        ; dmb ish
-        ; mov x0, x2
-        ; ret
-    );
-    routine("__dc_atomic_add", a)
-}
-
-/// `__dc_atomic_xchg(p, v) -> int64`: the old value.
-fn atomic_xchg() -> Routine {
-    let mut a = asm();
-    dynasm!(a
-        ; .arch aarch64
-        ; ->again:
-        ; ldaxr x2, [x0]
-        ; stlxr w3, x1, [x0]
-        ; cbnz w3, ->again
-        ; dmb ish
-        ; mov x0, x2
-        ; ret
-    );
-    routine("__dc_atomic_xchg", a)
-}
-
-/// `__dc_atomic_cas(p, expect, desired) -> int64`: the value found, so the
-/// swap happened exactly when the result equals `expect`.
-fn atomic_cas() -> Routine {
-    let mut a = asm();
-    dynasm!(a
-        ; .arch aarch64
-        ; ->again:
-        ; ldaxr x3, [x0]
-        ; cmp x3, x1
-        ; b.ne ->differs
-        ; stlxr w4, x2, [x0]
-        ; cbnz w4, ->again
-        ; dmb ish
-        ; mov x0, x3
-        ; ret
-        ; ->differs:
-        ; clrex
-        ; dmb ish
-        ; mov x0, x3
-        ; ret
-    );
-    routine("__dc_atomic_cas", a)
 }
 
 /// `__dc_fence()`: a full barrier.
@@ -210,11 +139,12 @@ fn call1() -> Routine {
     routine("__dc_call1", a)
 }
 
-/// `__dc_tls_get() -> int64`: the thread block (TPIDR_EL0).
-fn tls_get() -> Routine {
+/// `__dc_call2(fn, a, b) -> int64`: an indirect call with two arguments
+/// (dc's C library calls a C comparator with it).
+fn call2() -> Routine {
     let mut a = asm();
-    dynasm!(a ; .arch aarch64 ; mrs x0, TPIDR_EL0 ; ret);
-    routine("__dc_tls_get", a)
+    dynasm!(a ; .arch aarch64 ; mov x16, x0 ; mov x0, x1 ; mov x1, x2 ; br x16);
+    routine("__dc_call2", a)
 }
 
 /// `__dc_tls_set(p) -> int64`: make `p` this thread's TPIDR_EL0; returns 0.
@@ -254,17 +184,12 @@ fn gc_sp() -> Routine {
 
 pub fn routines() -> Vec<Routine> {
     vec![
-        atomic_load(),
-        atomic_store(),
-        atomic_add(),
-        atomic_xchg(),
-        atomic_cas(),
         fence(),
         ctx_switch(),
         ctx_init(),
         thread_clone(),
         call1(),
-        tls_get(),
+        call2(),
         tls_set(),
         gc_spill(),
         gc_sp(),

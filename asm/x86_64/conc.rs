@@ -1,11 +1,10 @@
 //! x86-64 concurrency primitives the runtime (rt/thread.dusk) cannot express
-//! in dusk: atomics, the green-thread context switch, the clone trampoline
-//! that starts an OS thread on a fresh stack, an indirect call and the TLS
-//! register. Every routine follows the System V calling convention, so the
-//! runtime calls them as ordinary functions (see docs/concurrency.md).
-//!
-//! x86-64 is TSO: plain loads are already sequentially consistent when every
-//! seq-cst store is an `xchg` (implicitly locked), so load is a `mov`.
+//! in dusk: the fence, the green-thread context switch, the clone trampoline
+//! that starts an OS thread on a fresh stack, an indirect call and setting
+//! the TLS register. Every routine follows the System V calling convention,
+//! so the runtime calls them as ordinary functions (see docs/concurrency.md).
+//! The atomics and reading the thread pointer are IR operations the
+//! emitter writes inline (`Op::Atomic`, `Op::ThreadPointer`).
 
 use super::Routine;
 use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, DynasmLabelApi, VecAssembler};
@@ -21,53 +20,6 @@ fn asm() -> VecAssembler<X64Relocation> {
 
 fn routine(name: &'static str, a: VecAssembler<X64Relocation>) -> Routine {
     Routine { name, code: a.finalize().expect("x86-64 concurrency routine assembles"), calls: vec![] }
-}
-
-/// `__dc_atomic_load(p) -> int64`.
-fn atomic_load() -> Routine {
-    let mut a = asm();
-    dynasm!(a ; .arch x64 ; mov rax, QWORD [rdi] ; ret);
-    routine("__dc_atomic_load", a)
-}
-
-/// `__dc_atomic_store(p, v)`: `xchg` with memory is locked: a full fence.
-fn atomic_store() -> Routine {
-    let mut a = asm();
-    dynasm!(a ; .arch x64 ; xchg QWORD [rdi], rsi ; ret);
-    routine("__dc_atomic_store", a)
-}
-
-/// `__dc_atomic_add(p, d) -> int64`: the new value.
-fn atomic_add() -> Routine {
-    let mut a = asm();
-    dynasm!(a
-        ; .arch x64
-        ; mov rax, rsi
-        ; lock xadd QWORD [rdi], rax    // rax = old
-        ; add rax, rsi
-        ; ret
-    );
-    routine("__dc_atomic_add", a)
-}
-
-/// `__dc_atomic_xchg(p, v) -> int64`: the old value.
-fn atomic_xchg() -> Routine {
-    let mut a = asm();
-    dynasm!(a ; .arch x64 ; mov rax, rsi ; xchg QWORD [rdi], rax ; ret);
-    routine("__dc_atomic_xchg", a)
-}
-
-/// `__dc_atomic_cas(p, expect, desired) -> int64`: the value found, so the
-/// swap happened exactly when the result equals `expect`.
-fn atomic_cas() -> Routine {
-    let mut a = asm();
-    dynasm!(a
-        ; .arch x64
-        ; mov rax, rsi
-        ; lock cmpxchg QWORD [rdi], rdx
-        ; ret
-    );
-    routine("__dc_atomic_cas", a)
 }
 
 /// `__dc_fence()`: a full barrier.
@@ -178,12 +130,12 @@ fn call1() -> Routine {
     routine("__dc_call1", a)
 }
 
-/// `__dc_tls_get() -> int64`: the thread block, whose first word points at
-/// itself (`mov rax, fs:[0]`; dynasm has no segment prefixes).
-fn tls_get() -> Routine {
+/// `__dc_call2(fn, a, b) -> int64`: an indirect call with two arguments
+/// (dc's C library calls a C comparator with it).
+fn call2() -> Routine {
     let mut a = asm();
-    dynasm!(a ; .arch x64 ; .bytes [0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0] ; ret);
-    routine("__dc_tls_get", a)
+    dynasm!(a ; .arch x64 ; mov rax, rdi ; mov rdi, rsi ; mov rsi, rdx ; jmp rax);
+    routine("__dc_call2", a)
 }
 
 /// `__dc_tls_set(p) -> int64`: make `p` this thread's fs base (0 or -errno).
@@ -230,17 +182,12 @@ fn gc_sp() -> Routine {
 
 pub fn routines() -> Vec<Routine> {
     vec![
-        atomic_load(),
-        atomic_store(),
-        atomic_add(),
-        atomic_xchg(),
-        atomic_cas(),
         fence(),
         ctx_switch(),
         ctx_init(),
         thread_clone(),
         call1(),
-        tls_get(),
+        call2(),
         tls_set(),
         gc_spill(),
         gc_sp(),

@@ -1,6 +1,7 @@
 //! The hand-written assembly in `asm/<arch>/`: code dusk cannot express
-//! (the process entry `_start`; atomics, the green-thread context switch and
-//! the thread-start trampoline of `conc.rs`), assembled with dynasm at
+//! (the process entry `_start`; the fence, the green-thread context switch
+//! and the thread-start trampoline of `conc.rs`; the variadic C library
+//! entry points of `clib.rs`), assembled with dynasm at
 //! compile time of dc and appended to an object by each ISA's
 //! `Isa::runtime_asm`.
 
@@ -17,6 +18,12 @@ mod x86_64_conc;
 
 #[path = "../../asm/aarch64/conc.rs"]
 mod aarch64_conc;
+
+#[path = "../../asm/x86_64/clib.rs"]
+mod x86_64_clib;
+
+#[path = "../../asm/aarch64/clib.rs"]
+mod aarch64_clib;
 
 #[cfg(test)]
 #[path = "asm_tests.rs"]
@@ -63,7 +70,7 @@ fn append(obj: &mut Object, mut r: Routine) {
 /// The x86-64 runtime assembly: `_start` and the concurrency routines.
 pub fn entry_x86_64(obj: &mut Object) {
     append(obj, x86_64_entry::start());
-    for r in x86_64_conc::routines() {
+    for r in x86_64_conc::routines().into_iter().chain(x86_64_clib::routines()) {
         append(obj, r);
     }
 }
@@ -71,7 +78,7 @@ pub fn entry_x86_64(obj: &mut Object) {
 /// The AArch64 runtime assembly: `_start` and the concurrency routines.
 pub fn entry_aarch64(obj: &mut Object) {
     append(obj, aarch64_entry::start());
-    for r in aarch64_conc::routines() {
+    for r in aarch64_conc::routines().into_iter().chain(aarch64_clib::routines()) {
         append(obj, r);
     }
 }

@@ -49,6 +49,9 @@ impl Fb {
     fn call_void(&mut self, f: &str, args: Vec<Value>) {
         self.b.call(Callee::Direct(f.to_string()), args, None);
     }
+    fn atomic(&mut self, op: AtomicOp, args: Vec<Value>) -> Value {
+        self.b.ins(I64, Op::Atomic(op, args))
+    }
     fn add(&mut self, a: Value, k: i64) -> Value {
         let k = self.k(k);
         self.b.bin(BinOp::Add, a, k)
@@ -150,7 +153,8 @@ fn run(test: &str, arch: Arch, mut funcs: Vec<Function>, data: Vec<Data>) -> Opt
     Some(out.stdout.chunks(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect())
 }
 
-/// Each atomic on one word, their results in order; then `__dc_call1`.
+/// Each atomic (inline IR ops) on one word, their results in order; then
+/// `__dc_call1`.
 fn atomics_program(arch: Arch) -> Vec<Function> {
     let mut f = Fb::new("__dc_entry", 2, arch);
     let s = f.b.new_slot(8, 8);
@@ -158,22 +162,22 @@ fn atomics_program(arch: Arch) -> Vec<Function> {
     let five = f.k(5);
     f.b.store(five, w, 0);
     let three = f.k(3);
-    let r = f.call("__dc_atomic_add", vec![w, three]);
+    let r = f.atomic(AtomicOp::Add, vec![w, three]);
     f.emit(r);
     let (seven, hundred) = (f.k(7), f.k(100));
-    let r = f.call("__dc_atomic_cas", vec![w, seven, hundred]);
+    let r = f.atomic(AtomicOp::Cas, vec![w, seven, hundred]);
     f.emit(r);
-    let r = f.call("__dc_atomic_load", vec![w]);
+    let r = f.atomic(AtomicOp::Load, vec![w]);
     f.emit(r);
     let eight = f.k(8);
-    let r = f.call("__dc_atomic_cas", vec![w, eight, hundred]);
+    let r = f.atomic(AtomicOp::Cas, vec![w, eight, hundred]);
     f.emit(r);
-    let r = f.call("__dc_atomic_load", vec![w]);
+    let r = f.atomic(AtomicOp::Load, vec![w]);
     f.emit(r);
     let m1 = f.k(-1);
-    f.call_void("__dc_atomic_store", vec![w, m1]);
+    f.atomic(AtomicOp::Xchg, vec![w, m1]);
     let ft = f.k(42);
-    let r = f.call("__dc_atomic_xchg", vec![w, ft]);
+    let r = f.atomic(AtomicOp::Xchg, vec![w, ft]);
     f.emit(r);
     let r = f.b.load(I64, w, 0);
     f.emit(r);
@@ -191,7 +195,37 @@ fn atomics_program(arch: Arch) -> Vec<Function> {
     vec![f.finish(true), t.finish(false)]
 }
 
+/// The atomics with every allocatable register busy, so operands and
+/// results are spilled and the emitters' scratch registers carry them.
+fn atomics_pressure_program(arch: Arch) -> Vec<Function> {
+    let mut f = Fb::new("__dc_entry", 2, arch);
+    let s = f.b.new_slot(8, 8);
+    let w = f.b.slot_addr(s);
+    let ten = f.k(10);
+    f.b.store(ten, w, 0);
+    let (expect, desired, d) = (f.k(10), f.k(20), f.k(5));
+    // 30 values live across the atomics.
+    let live: Vec<Value> = (0..30).map(|i| f.k(1000 + i)).collect();
+    let a = f.atomic(AtomicOp::Cas, vec![w, expect, desired]);
+    let b = f.atomic(AtomicOp::Add, vec![w, d]);
+    let c = f.atomic(AtomicOp::Xchg, vec![w, expect]);
+    let l = f.atomic(AtomicOp::Load, vec![w]);
+    let mut sum = f.k(0);
+    for v in live {
+        sum = f.b.bin(BinOp::Add, sum, v);
+    }
+    for v in [a, b, c, l, sum, expect, desired, d] {
+        f.emit(v);
+    }
+    f.exit(0);
+    vec![f.finish(true)]
+}
+
 fn atomics_on(arch: Arch) {
+    if let Some(out) = run("atomics_pressure", arch, atomics_pressure_program(arch), vec![]) {
+        let sum: i64 = (0..30).map(|i| 1000 + i).sum();
+        assert_eq!(out, vec![10, 25, 25, 10, sum, 10, 20, 5], "{:?}", arch);
+    }
     if let Some(out) = run("atomics", arch, atomics_program(arch), vec![]) {
         assert_eq!(out, vec![8, 8, 8, 8, 100, -1, 42, 42], "{:?}", arch);
     }
@@ -298,7 +332,7 @@ fn clone_program(arch: Arch) -> Vec<Function> {
     m.repeat(ADDS, |m, _| {
         let c = m.sym("counter");
         let one = m.k(1);
-        m.call("__dc_atomic_add", vec![c, one]);
+        m.atomic(AtomicOp::Add, vec![c, one]);
     });
     // while (v = load(ctid)) != 0 { futex(ctid, FUTEX_WAIT, v) }
     let head = m.b.new_block();
@@ -307,7 +341,7 @@ fn clone_program(arch: Arch) -> Vec<Function> {
     m.b.jump(head, vec![]);
     m.b.switch_to(head);
     let ctid = m.sym("ctid");
-    let v = m.call("__dc_atomic_load", vec![ctid]);
+    let v = m.atomic(AtomicOp::Load, vec![ctid]);
     let zero = m.k(0);
     let live = m.b.icmp(IntCC::Ne, v, zero);
     m.b.branch(live, wait, vec![], done, vec![]);
@@ -331,9 +365,9 @@ fn clone_program(arch: Arch) -> Vec<Function> {
     let arg = w.param(0);
     w.repeat(ADDS, |w, _| {
         let one = w.k(1);
-        w.call("__dc_atomic_add", vec![arg, one]);
+        w.atomic(AtomicOp::Add, vec![arg, one]);
     });
-    let t = w.call("__dc_tls_get", vec![]);
+    let t = w.b.ins(I64, Op::ThreadPointer);
     let blk = w.sym("tlsblk");
     w.b.store(t, blk, 8);
     vec![m.finish(true), w.finish(false)]

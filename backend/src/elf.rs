@@ -105,7 +105,7 @@ pub fn write_object(o: &Object) -> Result<Vec<u8>, String> {
             size: s.size,
             kind,
             scope,
-            weak: false,
+            weak: s.weak,
             section,
             flags: SymbolFlags::None,
         });

@@ -219,6 +219,39 @@ pub enum Op {
     Syscall(Vec<Value>),
     /// Copy a value (the front end rarely needs it; passes may).
     Copy(Value),
+    /// A sequentially consistent atomic operation on the I64 at `args[0]`,
+    /// inline rather than a call, since locks and the scheduler live on
+    /// them. Each is a full barrier. The result (I64) is the value found.
+    Atomic(AtomicOp, Vec<Value>),
+    /// This thread's thread pointer (the fs base / TPIDR_EL0), I64: the
+    /// runtime's thread block.
+    ThreadPointer,
+}
+
+/// The atomic operations, by their operands after the address.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AtomicOp {
+    /// `[addr]`: the value.
+    Load,
+    /// `[addr, d]`: adds d; the result is the new value.
+    Add,
+    /// `[addr, v]`: stores v; the result is the old value (a store is an
+    /// exchange whose result is unused).
+    Xchg,
+    /// `[addr, expect, desired]`: stores desired if the value is expect;
+    /// the result is the value found (the swap happened when it equals expect).
+    Cas,
+}
+
+impl AtomicOp {
+    /// Operands including the address.
+    pub fn arity(self) -> usize {
+        match self {
+            AtomicOp::Load => 1,
+            AtomicOp::Add | AtomicOp::Xchg => 2,
+            AtomicOp::Cas => 3,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -53,17 +53,7 @@ pub fn compile_module_opt(m: &ir::Module, arch: Arch, opt: bool, debug: bool) ->
         verify::verify_function(f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
     }
     if opt {
-        let mut fs = m.functions.clone();
-        for f in &mut fs {
-            if !debug {
-                // Without a debugger nothing reads the variables' homes:
-                // let mem2reg drop their stores too.
-                f.debug = ir::DebugInfo::default();
-            }
-            passes::optimize(f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
-        }
-        passes::inline::run(&mut fs)?;
-        for f in fs {
+        for f in optimize_functions(&m.functions, debug)? {
             isa.compile_function(&f, &mut o)?;
             if debug {
                 debug_tables.push(f.debug);
@@ -81,6 +71,22 @@ pub fn compile_module_opt(m: &ir::Module, arch: Arch, opt: bool, debug: bool) ->
         dwarf::emit(&mut o, m, &debug_tables)?;
     }
     Ok(o)
+}
+
+/// The functions after the IR passes and the inliner, as the ISA sees them
+/// (`--emit ir` prints these too).
+pub fn optimize_functions(functions: &[ir::Function], debug: bool) -> Result<Vec<ir::Function>, String> {
+    let mut fs = functions.to_vec();
+    for f in &mut fs {
+        if !debug {
+            // Without a debugger nothing reads the variables' homes:
+            // let mem2reg drop their stores too.
+            f.debug = ir::DebugInfo::default();
+        }
+        passes::optimize(f).map_err(|e| format!("IR verifier: {}: {}", f.name, e))?;
+    }
+    passes::inline::run(&mut fs)?;
+    Ok(fs)
 }
 
 /// `--emit asm`: every function symbol of `.text` with its disassembly.

@@ -40,6 +40,8 @@ pub struct Symbol {
     pub size: u64,
     pub global: bool,
     pub is_func: bool,
+    /// A weak global: a strong definition elsewhere wins at link time.
+    pub weak: bool,
 }
 
 /// Relocation kinds, named after what they compute (S = symbol address,
@@ -162,6 +164,15 @@ impl Object {
     }
 
     pub fn define(&mut self, name: &str, section: SectionId, offset: u64, size: u64, global: bool, is_func: bool) {
-        self.symbols.push(Symbol { name: name.to_string(), section: Some(section), offset, size, global, is_func });
+        self.symbols.push(Symbol { name: name.to_string(), section: Some(section), offset, size, global, is_func, weak: false });
+    }
+
+    /// Defines `alias` as a weak global at the definition of `target`, if
+    /// this object defines `target`; whether it did.
+    pub fn define_weak_alias(&mut self, alias: &str, target: &str) -> bool {
+        let Some(t) = self.symbols.iter().find(|s| s.name == target && s.section.is_some()) else { return false };
+        let s = Symbol { name: alias.to_string(), global: true, weak: true, ..t.clone() };
+        self.symbols.push(s);
+        true
     }
 }

@@ -54,6 +54,8 @@ pub fn print_op(op: &Op) -> String {
         Op::Call { callee: Callee::Indirect(v), args: a } => format!("call_indirect {}({})", v, args(a)),
         Op::Syscall(a) => format!("syscall({})", args(a)),
         Op::Copy(v) => format!("copy {}", v),
+        Op::Atomic(o, a) => format!("atomic.{:?}({})", o, args(a)).to_lowercase(),
+        Op::ThreadPointer => "thread_pointer".to_string(),
     }
 }
 

@@ -92,7 +92,8 @@ pub fn inst_uses(op: &Op, mut f: impl FnMut(Value)) {
             }
             args.iter().for_each(|a| f(*a));
         }
-        Op::Syscall(args) => args.iter().for_each(|a| f(*a)),
+        Op::Syscall(args) | Op::Atomic(_, args) => args.iter().for_each(|a| f(*a)),
+        Op::ThreadPointer => {}
     }
 }
 

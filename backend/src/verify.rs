@@ -87,6 +87,15 @@ pub fn verify_function(f: &Function) -> Result<(), String> {
                         check_use(*a)?;
                     }
                 }
+                Op::Atomic(o, args) => {
+                    if args.len() != o.arity() {
+                        return Err(format!("atomic {:?} takes {} operands", o, o.arity()));
+                    }
+                    for a in args {
+                        check_use(*a)?;
+                    }
+                }
+                Op::ThreadPointer => {}
                 Op::Syscall(args) => {
                     if args.is_empty() || args.len() > 7 {
                         return Err("syscall takes a number and up to six arguments".into());

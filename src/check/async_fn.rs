@@ -111,13 +111,13 @@ impl<'a, 'd> Checker<'a, 'd> {
         for (p, &t) in func.params.iter().zip(params) {
             if self.holds_future(t) {
                 self.err(p.span, format!("an async func cannot take '{}': a future belongs to the event loop thread; await it in the caller instead", p.name.name));
-            } else if self.crossing_ban(t).is_some() {
+            } else if self.may_view_frame(t) {
                 self.err(p.span, format!("an async func cannot take '{}': a slice, closure, or interface value may view the caller's frame, which the task outlives", p.name.name));
             }
         }
         if self.holds_future(ret) {
             self.err(func.ret.span, "an async func cannot return a future; a future belongs to the event loop thread, so await it in the caller instead");
-        } else if self.crossing_ban(ret).is_some() {
+        } else if self.may_view_frame(ret) {
             self.err(func.ret.span, "an async func cannot return a slice, closure, or interface value; the value would outlive the task frame it views");
         }
         if self.structs.get("Future").is_none() {

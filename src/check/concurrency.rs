@@ -108,6 +108,13 @@ impl<'a, 'd> Checker<'a, 'd> {
         None
     }
 
+    /// Whether `t` may view a frame. An async func's parameters and result
+    /// stay on the loop's thread, so unlike a thread crossing a collector
+    /// is fine there.
+    pub(super) fn may_view_frame(&self, t: TyId) -> bool {
+        self.views_frame(t, &mut HashSet::new())
+    }
+
     /// Whether `t` holds a slice, closure or interface value anywhere inside
     /// (not behind a pointer: a heap record outlives every frame).
     fn views_frame(&self, t: TyId, seen: &mut HashSet<TyId>) -> bool {

@@ -107,7 +107,7 @@ pub fn run(f: &mut Function) {
 /// for a zero divisor (and `MIN / -1`) unless the divisor is known safe.
 fn has_effect(op: &Op, consts: &[Option<i64>]) -> bool {
     match op {
-        Op::Store { .. } | Op::Call { .. } | Op::Syscall(_) => true,
+        Op::Store { .. } | Op::Call { .. } | Op::Syscall(_) | Op::Atomic(..) => true,
         Op::Bin(BinOp::SDiv | BinOp::SRem | BinOp::UDiv | BinOp::URem, _, d) => {
             !matches!(consts[d.0 as usize], Some(k) if k != 0 && k != -1)
         }

@@ -1,10 +1,21 @@
 //! IR-to-IR optimisation passes, run on each function before register
 //! allocation. `optimize` is the pipeline, in order:
 //!
-//! 1. `mem2reg`: locals the lowering keeps in stack slots become SSA values;
-//! 2. `simplify`: constant folding, copy propagation, constant branches and
+//! 1. `addrfold`: `load [x + c]` and `store [x + c]` put the constant in the
+//!    access's offset (first, so `mem2reg` sees `&local + 0` as the local,
+//!    once `dce` has removed the additions);
+//! 2. `mem2reg`: locals the lowering keeps in stack slots become SSA values;
+//! 3. `simplify`: constant folding, copy propagation, constant branches and
 //!    block parameters that always receive the same value;
-//! 3. `dce`: instructions and block parameters whose results nobody needs.
+//! 4. `dce`, then `jumps`: edges skip empty blocks that only jump, or that branch on a
+//!    value known on the edge (the joins of `&&` and `||`), and branches on
+//!    `x != 0` of a bool branch on it;
+//! 5. `simplify` again, on what threading exposed, and `addrfold` again, on
+//!    the constants folding made;
+//! 6. `dce`: instructions and block parameters whose results nobody needs;
+//! 7. `layout`: a loop's branch that stays in the loop on `then` is turned
+//!    around, so the body follows the test in the order blocks are
+//!    allocated and laid out.
 //!
 //! `inline` is a module pass run after that pipeline (it needs the callees'
 //! optimised bodies), re-running the pipeline on every function it changed.
@@ -14,9 +25,12 @@
 
 use crate::ir::*;
 
+pub mod addrfold;
 pub mod dce;
 pub mod dom;
 pub mod inline;
+pub mod jumps;
+pub mod layout;
 pub mod mem2reg;
 pub mod simplify;
 
@@ -28,7 +42,20 @@ mod tests;
 /// Run the whole pipeline on `f`.
 pub fn optimize(f: &mut Function) -> Result<(), String> {
     type Pass = fn(&mut Function);
-    let passes: [(&str, Pass); 3] = [("mem2reg", mem2reg::run), ("simplify", simplify::run), ("dce", dce::run)];
+    let passes: [(&str, Pass); 10] = [
+        ("addrfold", addrfold::run),
+        // The additions folded away would count as the slots' addresses escaping.
+        ("dce", dce::run),
+        ("mem2reg", mem2reg::run),
+        ("simplify", simplify::run),
+        // Threading skips only blocks without instructions, dead ones included.
+        ("dce", dce::run),
+        ("jumps", jumps::run),
+        ("simplify", simplify::run),
+        ("addrfold", addrfold::run),
+        ("dce", dce::run),
+        ("layout", layout::run),
+    ];
     for (name, pass) in passes {
         pass(f);
         if cfg!(debug_assertions) {
@@ -58,7 +85,8 @@ pub fn op_uses(op: &Op, mut visit: impl FnMut(Value)) {
             }
             args.iter().for_each(|&a| visit(a));
         }
-        Op::Syscall(args) => args.iter().for_each(|&a| visit(a)),
+        Op::Syscall(args) | Op::Atomic(_, args) => args.iter().for_each(|&a| visit(a)),
+        Op::ThreadPointer => {}
     }
 }
 
@@ -82,7 +110,8 @@ pub fn op_uses_mut(op: &mut Op, mut visit: impl FnMut(&mut Value)) {
             }
             args.iter_mut().for_each(visit);
         }
-        Op::Syscall(args) => args.iter_mut().for_each(visit),
+        Op::Syscall(args) | Op::Atomic(_, args) => args.iter_mut().for_each(visit),
+        Op::ThreadPointer => {}
     }
 }
 

@@ -9,7 +9,9 @@
 //!   which unreachable blocks are removed;
 //! - block parameters whose every incoming argument is one value (or the
 //!   parameter itself, around a loop) become that value;
-//! - a block reached only by a jump from one other block is appended to it.
+//! - a block reached only by a jump from one other block is appended to it;
+//! - a branch on `x != 0` (or `x == 0`, arms swapped) of an I8 `x` branches
+//!   on `x` itself: a branch reads any non-zero byte as true.
 //!
 //! Instructions left unused are `dce`'s job.
 
@@ -23,7 +25,8 @@ pub fn run(f: &mut Function) {
         let folded = fold(f);
         let trivial = remove_trivial_params(f);
         let merged = merge_straight_lines(f);
-        if !folded && !trivial && !merged {
+        let bools = branch_on_bools(f);
+        if !folded && !trivial && !merged && !bools {
             break;
         }
     }
@@ -288,4 +291,40 @@ fn merge_straight_lines(f: &mut Function) -> bool {
     rewrite_uses(f, &alias);
     cfg::remove_unreachable_blocks(f);
     true
+}
+
+/// Branches on `x != 0` or `x == 0` of an I8 `x` branch on `x` (the
+/// comparison is left to `dce`). Returns whether any changed.
+fn branch_on_bools(f: &mut Function) -> bool {
+    let consts = constants(f);
+    let mut cmp: Vec<Option<(IntCC, Value)>> = vec![None; f.value_types.len()];
+    for b in &f.blocks {
+        for inst in &b.insts {
+            if let (Some(r), Op::Icmp(cc @ (IntCC::Ne | IntCC::Eq), x, y)) = (inst.result, &inst.op) {
+                let zero = |v: &Value| consts[v.0 as usize] == Some(0);
+                let x = match (zero(x), zero(y)) {
+                    (_, true) => *x,
+                    (true, false) => *y,
+                    _ => continue,
+                };
+                if f.ty(x) == Type::I8 {
+                    cmp[r.0 as usize] = Some((*cc, x));
+                }
+            }
+        }
+    }
+    let mut changed = false;
+    for b in &mut f.blocks {
+        if let Terminator::Branch { cond, then, else_ } = &mut b.term {
+            for _ in 0..4 {
+                let Some((cc, x)) = cmp[cond.0 as usize] else { break };
+                *cond = x;
+                if cc == IntCC::Eq {
+                    std::mem::swap(then, else_);
+                }
+                changed = true;
+            }
+        }
+    }
+    changed
 }

@@ -142,6 +142,7 @@ fn decode_known(w: u32, addr: u64) -> Option<String> {
         return Some(match (op, s) {
             (0, 0) if imm == 0 && sh == 0 && (rd == 31 || rn == 31) => format!("mov\t{}, {}", d, n),
             (1, 1) if rd == 31 => format!("cmp\t{}, #0x{:x}{}", n, imm, lsl),
+            (0, 1) if rd == 31 => format!("cmn\t{}, #0x{:x}{}", n, imm, lsl),
             _ => format!("{}\t{}, {}, #0x{:x}{}", ["add", "adds", "sub", "subs"][(op * 2 + s) as usize], d, n, imm, lsl),
         });
     }
@@ -211,22 +212,39 @@ fn decode_known(w: u32, addr: u64) -> Option<String> {
         };
         return Some(format!("{}\t{}, {}, {}", name, gr(rd, x, false), gr(rn, x, false), gr(rm, x, false)));
     }
-    // bitfield moves: only the extension aliases dc emits
+    // bitfield moves: the extension and shift aliases dc emits
     if w & 0x1f80_0000 == 0x1300_0000 {
         let opc = bits(w, 29, 2);
         let (immr, imms) = (bits(w, 16, 6), bits(w, 10, 6));
-        if immr != 0 || bits(w, 22, 1) != x as u32 {
+        let width = if x { 64 } else { 32 };
+        if bits(w, 22, 1) != x as u32 || opc == 1 || opc == 3 || immr >= width || imms >= width {
             return None;
         }
-        let name = match (opc, imms, x) {
-            (0, 7, _) => "sxtb",
-            (0, 15, _) => "sxth",
-            (0, 31, true) => "sxtw",
-            (2, 7, false) => "uxtb",
-            (2, 15, false) => "uxth",
-            _ => return None,
+        let signed = opc == 0;
+        let (d, n) = (gr(rd, x, false), gr(rn, x, false));
+        if imms == width - 1 {
+            return Some(format!("{}\t{}, {}, #{}", if signed { "asr" } else { "lsr" }, d, n, immr));
+        }
+        if !signed && imms + 1 == immr {
+            return Some(format!("lsl\t{}, {}, #{}", d, n, width - 1 - imms));
+        }
+        let ext = match (signed, immr, imms, x) {
+            (true, 0, 7, _) => Some("sxtb"),
+            (true, 0, 15, _) => Some("sxth"),
+            (true, 0, 31, true) => Some("sxtw"),
+            (false, 0, 7, false) => Some("uxtb"),
+            (false, 0, 15, false) => Some("uxth"),
+            _ => None,
         };
-        return Some(format!("{}\t{}, {}", name, gr(rd, x, false), gr(rn, false, false)));
+        if let Some(name) = ext {
+            return Some(format!("{}\t{}, {}", name, d, gr(rn, false, false)));
+        }
+        let prefix = if signed { "s" } else { "u" };
+        return Some(if imms < immr {
+            format!("{}bfiz\t{}, {}, #{}, #{}", prefix, d, n, width - immr, imms + 1)
+        } else {
+            format!("{}bfx\t{}, {}, #{}, #{}", prefix, d, n, immr, imms - immr + 1)
+        });
     }
     // move wide
     if w & 0x1f80_0000 == 0x1280_0000 {
@@ -330,8 +348,9 @@ fn decode_known(w: u32, addr: u64) -> Option<String> {
             let verb = if load { "ldur" } else { "stur" };
             return Some(format!("{}{}\t{}, {}", verb, suffix, reg, mem_operand(rn, sext(bits(w, 12, 9), 9))));
         }
-        if bits(w, 21, 1) == 1 && bits(w, 10, 2) == 2 && bits(w, 12, 4) == 0b0110 {
-            return Some(format!("{}{}\t{}, [{}, {}]", verb, suffix, reg, gr(rn, true, true), gr(rm, true, false)));
+        if bits(w, 21, 1) == 1 && bits(w, 10, 2) == 2 && bits(w, 13, 3) == 0b011 {
+            let lsl = if bits(w, 12, 1) == 1 { format!(", lsl #{}", size) } else { String::new() };
+            return Some(format!("{}{}\t{}, [{}, {}{}]", verb, suffix, reg, gr(rn, true, true), gr(rm, true, false), lsl));
         }
         return None;
     }
@@ -373,6 +392,9 @@ fn decode_known(w: u32, addr: u64) -> Option<String> {
         }
         if w >> 31 == 0 && w & 0xfc1f == 0x2000 {
             return Some(format!("fcmp\t{}, {}", fr(rn, dbl), fr(rm, dbl)));
+        }
+        if w >> 31 == 0 && w & 0x001f_fc1f == 0x2008 {
+            return Some(format!("fcmp\t{}, #0.0", fr(rn, dbl)));
         }
         if w >> 31 == 0 && w & 0x1fe0 == 0x1000 {
             return Some(format!("fmov\t{}, #{}", fr(rd, dbl), float_text(super::enc::fp_imm8_value(bits(w, 13, 8) as u8))));

@@ -23,6 +23,7 @@
 
 use super::abi::{self, ArgLoc, CALL_TARGET, SYSCALL_NR, V30, V31, X15, X16, X17};
 use super::enc::{self, Cond, Cvt, FOp, Logic, Mem, Shift, FP, LR, SP, ZR};
+use super::select::{self, Selection};
 use crate::ir::*;
 use crate::obj::{LineRow, Object, Reloc, RelocKind};
 use crate::regalloc::{self, Allocation, Loc, MoveLoc, RegClass};
@@ -39,10 +40,11 @@ pub fn compile(f: &Function, alloc: &Allocation, obj: &mut Object) -> Result<(),
     }
     check_locations(f, alloc, &reachable)?;
     let frame = Frame::layout(f, alloc)?;
-    let mut e = Emitter { f, alloc, frame, code: Code::default(), block_labels: Vec::new(), next_block: Vec::new() };
+    let sel = Selection::new(f, &frame.slot_offsets);
+    let mut e = Emitter { f, alloc, frame, sel, pending: None, code: Code::default(), block_labels: Vec::new(), next_block: Vec::new() };
     e.block_labels = (0..f.blocks.len()).map(|_| e.code.new_label()).collect();
     // The block emitted after each one, for falling through instead of jumping.
-    let order: Vec<usize> = (0..f.blocks.len()).filter(|&i| reachable[i]).collect();
+    let order = block_order(f);
     e.next_block = vec![usize::MAX; f.blocks.len()];
     for w in order.windows(2) {
         e.next_block[w[0]] = w[1];
@@ -78,6 +80,46 @@ pub fn compile(f: &Function, alloc: &Allocation, obj: &mut Object) -> Result<(),
     let cfa_offsets = e.frame.slot_offsets.iter().map(|&o| o as i64 - size - 16).collect();
     obj.frames.push(crate::obj::FrameSlots { func: f.name.clone(), cfa_offsets });
     Ok(())
+}
+
+/// The order to emit the reachable blocks in: chains that follow each
+/// block with its likely successor, so the common path falls through, and
+/// the blocks that end in `unreachable` (fault reports after a failed
+/// check) last, out of the way. The entry block comes first.
+fn block_order(f: &Function) -> Vec<usize> {
+    let n = f.blocks.len();
+    let cold = |b: BlockId| matches!(f.block(b).term, Terminator::Unreachable);
+    let mut placed = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    let mut cold_blocks = Vec::new();
+    let mut pending = vec![f.entry()];
+    while let Some(start) = pending.pop() {
+        let mut cur = start;
+        while !placed[cur.0 as usize] {
+            placed[cur.0 as usize] = true;
+            if cold(cur) && cur != f.entry() {
+                cold_blocks.push(cur.0 as usize);
+                break;
+            }
+            order.push(cur.0 as usize);
+            // Continue with the first successor not placed yet that is not
+            // cold (for a branch: `then`, the way the condition usually
+            // goes for loops and checks); the others wait their turn.
+            let succs = crate::cfg::successors(&f.block(cur).term);
+            let next = succs.iter().copied().find(|&s| !placed[s.0 as usize] && !cold(s));
+            for &s in succs.iter().rev() {
+                if Some(s) != next && !placed[s.0 as usize] {
+                    pending.push(s);
+                }
+            }
+            match next {
+                Some(s) => cur = s,
+                None => break,
+            }
+        }
+    }
+    order.extend(cold_blocks);
+    order
 }
 
 /// Every used value must have a location; the emitter relies on it.
@@ -126,7 +168,8 @@ fn operands(op: &Op) -> Vec<Value> {
             }
             v
         }
-        Op::Syscall(args) => args.clone(),
+        Op::Syscall(args) | Op::Atomic(_, args) => args.clone(),
+        Op::ThreadPointer => vec![],
     }
 }
 
@@ -260,10 +303,66 @@ impl Code {
     }
 }
 
+/// How a conditional branch tests its condition.
+#[derive(Copy, Clone, Debug)]
+enum Test {
+    /// The flags, set by the instruction just before the branch.
+    Flags(Cond),
+    /// A register against zero: cbnz when `nonzero`, else cbz.
+    Zero { x: bool, reg: u8, nonzero: bool },
+}
+
+impl Test {
+    fn invert(self) -> Test {
+        match self {
+            Test::Flags(c) => Test::Flags(c.invert()),
+            Test::Zero { x, reg, nonzero } => Test::Zero { x, reg, nonzero: !nonzero },
+        }
+    }
+    /// The branch instruction, its offset left for a fixup.
+    fn word(self) -> u32 {
+        match self {
+            Test::Flags(c) => enc::b_cond(c, 0),
+            Test::Zero { x, reg, nonzero: true } => enc::cbnz(x, reg, 0),
+            Test::Zero { x, reg, nonzero: false } => enc::cbz(x, reg, 0),
+        }
+    }
+}
+
+fn int_cond(cc: IntCC) -> Cond {
+    match cc {
+        IntCC::Eq => Cond::Eq,
+        IntCC::Ne => Cond::Ne,
+        IntCC::Slt => Cond::Lt,
+        IntCC::Sle => Cond::Le,
+        IntCC::Sgt => Cond::Gt,
+        IntCC::Sge => Cond::Ge,
+        IntCC::Ult => Cond::Lo,
+        IntCC::Ule => Cond::Ls,
+        IntCC::Ugt => Cond::Hi,
+        IntCC::Uge => Cond::Hs,
+    }
+}
+
+/// The integer access of `ty`'s width (for storing the zero register).
+fn int_mem(ty: Type) -> Mem {
+    match ty.bytes() {
+        1 => Mem::B,
+        2 => Mem::H,
+        4 => Mem::W,
+        _ => Mem::X,
+    }
+}
+
 struct Emitter<'a> {
     f: &'a Function,
     alloc: &'a Allocation,
     frame: Frame,
+    sel: Selection,
+    /// The test a fused compare left for its block's branch. The branch is
+    /// the first instruction the terminator emits (edge moves come after
+    /// it), so the flags and the compared register are still intact there.
+    pending: Option<Test>,
     code: Code,
     block_labels: Vec<u32>,
     /// The block emitted after block i (`usize::MAX` after the last).
@@ -445,13 +544,44 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The moves that pass `call`'s arguments into its target's parameters.
-    fn edge_moves(&self, call: &BlockCall) -> Vec<(Loc, Loc, RegClass)> {
+    /// Move values to locations as if all at once. Cheap integer constants
+    /// read nothing, so they are written last, straight into their
+    /// destinations (`Selection` counts those uses as folded).
+    fn move_values(&mut self, moves: &[(Loc, Value)]) {
+        let mut regs = Vec::new();
+        let mut consts = Vec::new();
+        for &(dst, v) in moves {
+            let ty = self.f.ty(v);
+            match self.sel.remat(self.f, v) {
+                Some(c) => consts.push((dst, c, ty)),
+                None => {
+                    if let Some(src) = self.loc(v).filter(|&src| src != dst) {
+                        regs.push((dst, src, abi::class_of(ty)));
+                    }
+                }
+            }
+        }
+        self.parallel_move(&regs);
+        for (dst, c, ty) in consts {
+            match dst {
+                Loc::Reg(r) => self.mov_imm(ty == Type::I64, r.hw, c as u64),
+                Loc::Spill(n) => {
+                    self.mov_imm(ty == Type::I64, X16, c as u64);
+                    self.frame_ldst(false, Mem::X, X16, self.frame.spill(n));
+                }
+            }
+        }
+    }
+
+    /// The moves that pass `call`'s arguments into its target's parameters
+    /// (none for a parameter already in place or never used).
+    fn edge_moves(&self, call: &BlockCall) -> Vec<(Loc, Value)> {
         let params = &self.f.block(call.block).params;
         let mut moves = Vec::new();
         for (a, p) in call.args.iter().zip(params) {
-            if let (Some(dst), Some(src)) = (self.loc(*p), self.loc(*a)) {
-                moves.push((dst, src, abi::class_of(self.f.ty(*p))));
+            let Some(dst) = self.loc(*p) else { continue };
+            if self.sel.remat(self.f, *a).is_some() || self.loc(*a).is_some_and(|src| src != dst) {
+                moves.push((dst, *a));
             }
         }
         moves
@@ -518,6 +648,9 @@ impl<'a> Emitter<'a> {
         let f = self.f;
         let res = inst.result;
         let rty = res.map(|r| f.ty(r));
+        if res.is_some_and(|r| self.sel.skip[r.0 as usize]) {
+            return Ok(());
+        }
         match &inst.op {
             Op::Iconst(v) => {
                 let ty = rty.unwrap_or(Type::I64);
@@ -555,35 +688,16 @@ impl<'a> Emitter<'a> {
                     self.def(res, d);
                 }
             }
-            Op::Icmp(cc, a, b) => {
-                let ty = f.ty(*a);
-                let signed = matches!(cc, IntCC::Slt | IntCC::Sle | IntCC::Sgt | IntCC::Sge);
-                let ra = self.int_in(*a, X16);
-                let rb = self.int_in(*b, X17);
-                let ra = self.extend32(ty, signed, X16, ra);
-                let rb = self.extend32(ty, signed, X17, rb);
-                self.code.put(enc::subs(ty == Type::I64, ZR, ra, rb));
-                let cond = match cc {
-                    IntCC::Eq => Cond::Eq,
-                    IntCC::Ne => Cond::Ne,
-                    IntCC::Slt => Cond::Lt,
-                    IntCC::Sle => Cond::Le,
-                    IntCC::Sgt => Cond::Gt,
-                    IntCC::Sge => Cond::Ge,
-                    IntCC::Ult => Cond::Lo,
-                    IntCC::Ule => Cond::Ls,
-                    IntCC::Ugt => Cond::Hi,
-                    IntCC::Uge => Cond::Hs,
-                };
-                let d = self.out(res, X16);
-                self.code.put(enc::cset(d, cond));
-                self.def(res, d);
-            }
+            Op::Icmp(cc, a, b) => self.icmp(*cc, *a, *b, res),
             Op::Fcmp(cc, a, b) => {
                 let dbl = f.ty(*a) == Type::F64;
                 let ra = self.fp_in(*a, V30);
-                let rb = self.fp_in(*b, V31);
-                self.code.put(enc::fcmp(dbl, ra, rb));
+                if self.sel.is_fzero(*b) {
+                    self.code.put(enc::fcmp_zero(dbl, ra));
+                } else {
+                    let rb = self.fp_in(*b, V31);
+                    self.code.put(enc::fcmp(dbl, ra, rb));
+                }
                 // After fcmp an unordered result sets C and V: mi and ls
                 // are false for it where lt and le would be true.
                 let cond = match cc {
@@ -594,14 +708,33 @@ impl<'a> Emitter<'a> {
                     FloatCC::Gt => Cond::Gt,
                     FloatCC::Ge => Cond::Ge,
                 };
-                let d = self.out(res, X16);
-                self.code.put(enc::cset(d, cond));
-                self.def(res, d);
+                if res.is_some_and(|r| self.sel.fused[r.0 as usize]) {
+                    self.pending = Some(Test::Flags(cond));
+                } else {
+                    let d = self.out(res, X16);
+                    self.code.put(enc::cset(d, cond));
+                    self.def(res, d);
+                }
             }
             Op::Cast(op, a) => self.cast(*op, *a, res)?,
             Op::Load { addr, offset } => {
                 let ty = rty.ok_or("load without a result")?;
-                let base = self.int_in(*addr, X16);
+                if let Some(ix) = self.sel.indexed(*addr) {
+                    let rb = self.int_in(ix.base, X16);
+                    let ri = self.int_in(ix.index, X17);
+                    let (m, d) = match ty {
+                        Type::F32 => (Mem::S, self.out(res, V30)),
+                        Type::F64 => (Mem::D, self.out(res, V30)),
+                        _ => (int_mem(ty), self.out(res, X16)),
+                    };
+                    self.code.put(enc::ldst_reg_lsl(true, m, d, rb, ri, ix.scaled));
+                    self.def(res, d);
+                    return Ok(());
+                }
+                let (base, off) = match self.sel.slot_access(*addr, *offset, ty) {
+                    Some(off) => (SP, off),
+                    None => (self.int_in(*addr, X16), *offset as i64),
+                };
                 let (m, d) = match ty {
                     Type::I8 => (Mem::B, self.out(res, X16)),
                     Type::I16 => (Mem::H, self.out(res, X16)),
@@ -610,12 +743,13 @@ impl<'a> Emitter<'a> {
                     Type::F32 => (Mem::S, self.out(res, V30)),
                     Type::F64 => (Mem::D, self.out(res, V30)),
                 };
-                self.ldst(true, m, d, base, *offset as i64, X17);
+                self.ldst(true, m, d, base, off, X17);
                 self.def(res, d);
             }
             Op::Store { value, addr, offset } => {
                 let ty = f.ty(*value);
                 let (m, r) = match ty {
+                    _ if self.sel.stores_zero(f, *value) => (int_mem(ty), ZR),
                     Type::I8 => (Mem::B, self.int_in(*value, X16)),
                     Type::I16 => (Mem::H, self.int_in(*value, X16)),
                     Type::I32 => (Mem::W, self.int_in(*value, X16)),
@@ -623,13 +757,22 @@ impl<'a> Emitter<'a> {
                     Type::F32 => (Mem::S, self.fp_in(*value, V30)),
                     Type::F64 => (Mem::D, self.fp_in(*value, V30)),
                 };
-                let base = self.int_in(*addr, X17);
-                self.ldst(false, m, r, base, *offset as i64, X15);
+                if let Some(ix) = self.sel.indexed(*addr) {
+                    let rb = self.int_in(ix.base, X17);
+                    let ri = self.int_in(ix.index, X15);
+                    self.code.put(enc::ldst_reg_lsl(false, m, r, rb, ri, ix.scaled));
+                    return Ok(());
+                }
+                let (base, off) = match self.sel.slot_access(*addr, *offset, ty) {
+                    Some(off) => (SP, off),
+                    None => (self.int_in(*addr, X17), *offset as i64),
+                };
+                self.ldst(false, m, r, base, off, X15);
             }
             Op::SlotAddr(s) => {
-                let off = *self.frame.slot_offsets.get(s.0 as usize).ok_or_else(|| format!("no stack slot {}", s))?;
+                let off = self.slot_offset(*s)?;
                 let d = self.out(res, X16);
-                self.add_const(d, SP, off as i64, X17);
+                self.add_const(d, SP, off, X17);
                 self.def(res, d);
             }
             Op::SymAddr(name) => {
@@ -645,13 +788,19 @@ impl<'a> Emitter<'a> {
                 if args.is_empty() || args.len() > 7 {
                     return Err(format!("syscall with {} operands (1 to 7 allowed)", args.len()));
                 }
-                let mut moves = vec![(Loc::Reg(abi::int(SYSCALL_NR)), self.loc(args[0]).unwrap(), RegClass::Int)];
+                let mut moves = vec![(Loc::Reg(abi::int(SYSCALL_NR)), args[0])];
                 for (i, a) in args[1..].iter().enumerate() {
-                    moves.push((Loc::Reg(abi::int(i as u8)), self.loc(*a).unwrap(), RegClass::Int));
+                    moves.push((Loc::Reg(abi::int(i as u8)), *a));
                 }
-                self.parallel_move(&moves);
+                self.move_values(&moves);
                 self.code.put(enc::svc(0));
                 self.result_from(res, abi::int(0));
+            }
+            Op::Atomic(op, args) => self.atomic(*op, args, res),
+            Op::ThreadPointer => {
+                let d = self.out(res, X16);
+                self.code.put(enc::mrs_tpidr_el0(d));
+                self.def(res, d);
             }
             Op::Copy(a) => {
                 if let (Some(r), Some(src)) = (res, self.loc(*a)) {
@@ -662,6 +811,177 @@ impl<'a> Emitter<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The atomics as exclusive-access loops, like the runtime's assembly
+    /// (asm/aarch64/conc.rs): acquire/release accesses and a trailing
+    /// `dmb ish`, so each is a full barrier. Up to four registers are needed
+    /// at once; spilled operands and temporaries use x16, x17, x30 (the link
+    /// register, saved by every prologue) and x15, reloaded at the top of the
+    /// loop (outside the exclusive window). x15 is loaded last because a
+    /// reload from a far frame offset uses it as its address temporary.
+    fn atomic(&mut self, op: AtomicOp, args: &[Value], res: Option<Value>) {
+        let mut free = vec![X16, X17, LR, X15];
+        let take = |free: &mut Vec<u8>| free.remove(0);
+        // Registers of the operands; spilled ones get scratch (loaded below).
+        let mut regs = Vec::new();
+        let mut reloads = Vec::new();
+        for &a in args {
+            match self.loc(a) {
+                Some(Loc::Reg(r)) => regs.push(r.hw),
+                _ => {
+                    let s = take(&mut free);
+                    reloads.push((a, s));
+                    regs.push(s);
+                }
+            }
+        }
+        let t = take(&mut free);
+        let loop_top = self.code.here();
+        for &(a, s) in &reloads {
+            self.int_in(a, s);
+        }
+        let addr = regs[0];
+        let out = match op {
+            AtomicOp::Load => {
+                self.code.put(enc::ldar(t, addr));
+                t
+            }
+            AtomicOp::Add | AtomicOp::Xchg => {
+                let s = take(&mut free);
+                self.code.put(enc::ldaxr(t, addr));
+                let stored = if op == AtomicOp::Add {
+                    self.code.put(enc::add(true, t, t, regs[1]));
+                    t
+                } else {
+                    regs[1]
+                };
+                self.code.put(enc::stlxr(s, stored, addr));
+                let back = loop_top as i32 - self.code.here() as i32;
+                self.code.put(enc::cbnz(false, s, back));
+                self.code.put(enc::dmb_ish());
+                t
+            }
+            AtomicOp::Cas => {
+                // The status may reuse t: it is neither the data nor the
+                // address, and on success the value found is `expect`.
+                // clrex on the success path is harmless.
+                let (expect, desired) = (regs[1], regs[2]);
+                self.code.put(enc::ldaxr(t, addr));
+                self.code.put(enc::subs(true, ZR, t, expect));
+                self.code.put(enc::b_cond(Cond::Ne, 4)); // to the clrex
+                self.code.put(enc::stlxr(t, desired, addr));
+                let back = loop_top as i32 - self.code.here() as i32;
+                self.code.put(enc::cbnz(false, t, back));
+                self.code.put(enc::mov(true, t, expect));
+                self.code.put(enc::clrex());
+                self.code.put(enc::dmb_ish());
+                t
+            }
+        };
+        if let Some(Loc::Reg(r)) = res.and_then(|r| self.loc(r)) {
+            if r.hw != out {
+                self.code.put(enc::mov(true, r.hw, out));
+            }
+        } else {
+            self.def(res, out);
+        }
+    }
+
+    fn slot_offset(&self, s: SlotId) -> Result<i64, String> {
+        self.frame.slot_offsets.get(s.0 as usize).map(|&o| o as i64).ok_or_else(|| format!("no stack slot {}", s))
+    }
+
+    fn icmp(&mut self, cc: IntCC, a: Value, b: Value, res: Option<Value>) {
+        let ty = self.f.ty(a);
+        let x = ty == Type::I64;
+        let fused = res.is_some_and(|r| self.sel.fused[r.0 as usize]);
+        let cc = if let Some((cc, a, c)) = self.sel.icmp_imm(self.f, cc, a, b) {
+            let ra = self.int_in(a, X16);
+            let e = select::cmp_value(ty, cc, c);
+            if e == 0 && matches!(cc, IntCC::Eq | IntCC::Ne) && matches!(ty, Type::I8 | Type::I16) {
+                // Test the defined low bits; no extension needed.
+                let nrs = enc::logical_imm(false, if ty == Type::I8 { 0xff } else { 0xffff }).unwrap();
+                self.code.put(enc::logic_imm(Logic::Ands, false, ZR, ra, nrs));
+            } else if e == 0 && matches!(cc, IntCC::Eq | IntCC::Ne) && fused {
+                self.pending = Some(Test::Zero { x, reg: ra, nonzero: cc == IntCC::Ne });
+                return;
+            } else {
+                let ra = self.extend32(ty, select::is_signed(cc), X16, ra);
+                let (cmn, imm, lsl12) = select::cmp_imm_form(ty, cc, c).unwrap();
+                self.code.put(if cmn { enc::adds_imm(x, ZR, ra, imm, lsl12) } else { enc::subs_imm(x, ZR, ra, imm, lsl12) });
+            }
+            cc
+        } else {
+            let signed = select::is_signed(cc);
+            let ra = self.int_in(a, X16);
+            let rb = self.int_in(b, X17);
+            let ra = self.extend32(ty, signed, X16, ra);
+            let rb = self.extend32(ty, signed, X17, rb);
+            self.code.put(enc::subs(x, ZR, ra, rb));
+            cc
+        };
+        if fused {
+            self.pending = Some(Test::Flags(int_cond(cc)));
+        } else {
+            let d = self.out(res, X16);
+            self.code.put(enc::cset(d, int_cond(cc)));
+            self.def(res, d);
+        }
+    }
+
+    /// `d = rn op c` for a constant `select::bin_imm` accepted.
+    fn binary_imm(&mut self, op: BinOp, ty: Type, d: u8, rn: u8, c: i64) {
+        let x = ty == Type::I64;
+        let reg_bits = if x { 64 } else { 32 };
+        let bits = ty.bytes() * 8;
+        let w = match op {
+            BinOp::Add | BinOp::Sub => {
+                let c = if op == BinOp::Sub { c.wrapping_neg() } else { c };
+                let (sub, imm, lsl12) = select::add_imm_form(ty, c).unwrap();
+                if sub {
+                    enc::sub_imm(x, d, rn, imm, lsl12)
+                } else {
+                    enc::add_imm(x, d, rn, imm, lsl12)
+                }
+            }
+            BinOp::And | BinOp::Or | BinOp::Xor => {
+                let l = match op {
+                    BinOp::And => Logic::And,
+                    BinOp::Or => Logic::Orr,
+                    _ => Logic::Eor,
+                };
+                enc::logic_imm(l, x, d, rn, select::logic_imm_form(ty, c).unwrap())
+            }
+            BinOp::Mul => enc::lsl_imm(x, d, rn, select::mul_shift(ty, c).unwrap()),
+            // The amount is taken modulo the register width, as the
+            // register forms do.
+            BinOp::Shl => enc::lsl_imm(x, d, rn, (c as u32) & (reg_bits - 1)),
+            BinOp::LShr | BinOp::AShr => {
+                let k = (c as u32) & (reg_bits - 1);
+                let signed = op == BinOp::AShr;
+                if bits == reg_bits {
+                    if signed {
+                        enc::asr_imm(x, d, rn, k)
+                    } else {
+                        enc::lsr_imm(x, d, rn, k)
+                    }
+                } else if k < bits {
+                    // Extract bits k.. of the narrow value, extended.
+                    if signed {
+                        enc::sbfm(false, d, rn, k, bits - 1)
+                    } else {
+                        enc::ubfm(false, d, rn, k, bits - 1)
+                    }
+                } else if signed {
+                    enc::sbfm(false, d, rn, bits - 1, bits - 1)
+                } else {
+                    enc::movz(false, d, 0, 0)
+                }
+            }
+            _ => unreachable!("select::bin_imm accepts no {:?}", op),
+        };
+        self.code.put(w);
     }
 
     /// Move a call's result from the ABI register to the value's home.
@@ -684,6 +1004,13 @@ impl<'a> Emitter<'a> {
             let rb = self.fp_in(b, V31);
             let d = self.out(res, V30);
             self.code.put(enc::fbin(fop, ty == Type::F64, d, ra, rb));
+            self.def(res, d);
+            return Ok(());
+        }
+        if let Some((r, c)) = self.sel.bin_imm(self.f, op, a, b) {
+            let rn = self.int_in(r, X16);
+            let d = self.out(res, X16);
+            self.binary_imm(op, ty, d, rn, c);
             self.def(res, d);
             return Ok(());
         }
@@ -837,13 +1164,13 @@ impl<'a> Emitter<'a> {
         let mut moves = Vec::new();
         for (a, al) in args.iter().zip(&locs) {
             if let ArgLoc::Reg(r) = al {
-                moves.push((Loc::Reg(*r), self.loc(*a).unwrap(), r.class));
+                moves.push((Loc::Reg(*r), *a));
             }
         }
         if let Callee::Indirect(t) = callee {
-            moves.push((Loc::Reg(abi::int(CALL_TARGET)), self.loc(*t).unwrap(), RegClass::Int));
+            moves.push((Loc::Reg(abi::int(CALL_TARGET)), *t));
         }
-        self.parallel_move(&moves);
+        self.move_values(&moves);
         match callee {
             Callee::Direct(name) => {
                 self.code.reloc(RelocKind::A64Call26, name);
@@ -863,7 +1190,7 @@ impl<'a> Emitter<'a> {
     /// it is the block emitted next).
     fn edge(&mut self, call: &BlockCall, current: usize) {
         let moves = self.edge_moves(call);
-        self.parallel_move(&moves);
+        self.move_values(&moves);
         if self.next_block.get(current) != Some(&(call.block.0 as usize)) {
             self.code.branch(enc::b(0), self.block_labels[call.block.0 as usize], Fixup::Imm26);
         }
@@ -873,21 +1200,33 @@ impl<'a> Emitter<'a> {
         match t {
             Terminator::Jump(c) => self.edge(c, current),
             Terminator::Branch { cond, then, else_ } => {
-                let c = self.int_in(*cond, X16);
-                // Only the low byte of an I8 is defined.
-                let nrs = enc::logical_imm(false, 0xff).unwrap();
-                self.code.put(enc::logic_imm(Logic::Ands, false, ZR, c, nrs));
+                let test = match self.pending.take() {
+                    Some(t) => t,
+                    // A compare's result is exactly 0 or 1 in the whole register.
+                    None if self.sel.is_bool[cond.0 as usize] => Test::Zero { x: false, reg: self.int_in(*cond, X16), nonzero: true },
+                    None => {
+                        let c = self.int_in(*cond, X16);
+                        // Only the low byte of an I8 is defined.
+                        let nrs = enc::logical_imm(false, 0xff).unwrap();
+                        self.code.put(enc::logic_imm(Logic::Ands, false, ZR, c, nrs));
+                        Test::Flags(Cond::Ne)
+                    }
+                };
                 let then_direct = self.edge_moves(then).is_empty();
                 let else_direct = self.edge_moves(else_).is_empty();
                 let next = self.next_block[current];
+                let label = |b: &BlockCall| self.block_labels[b.block.0 as usize];
                 if then_direct && else_direct && then.block.0 as usize == next {
-                    self.code.branch(enc::b_cond(Cond::Eq, 0), self.block_labels[else_.block.0 as usize], Fixup::Imm19);
+                    self.code.branch(test.invert().word(), label(else_), Fixup::Imm19);
                 } else if then_direct {
-                    self.code.branch(enc::b_cond(Cond::Ne, 0), self.block_labels[then.block.0 as usize], Fixup::Imm19);
+                    self.code.branch(test.word(), label(then), Fixup::Imm19);
                     self.edge(else_, current);
+                } else if else_direct {
+                    self.code.branch(test.invert().word(), label(else_), Fixup::Imm19);
+                    self.edge(then, current);
                 } else {
                     let then_stub = self.code.new_label();
-                    self.code.branch(enc::b_cond(Cond::Ne, 0), then_stub, Fixup::Imm19);
+                    self.code.branch(test.word(), then_stub, Fixup::Imm19);
                     // The else edge must not fall through into the stub.
                     self.edge(else_, usize::MAX);
                     self.code.bind(then_stub);
@@ -897,8 +1236,7 @@ impl<'a> Emitter<'a> {
             Terminator::Return(v) => {
                 if let Some(v) = v {
                     let r = abi::ret_reg(self.f.ty(*v));
-                    let src = self.loc(*v).unwrap();
-                    self.move_one(MoveLoc::Loc(Loc::Reg(r)), MoveLoc::Loc(src), r.class);
+                    self.move_values(&[(Loc::Reg(r), *v)]);
                 }
                 self.epilogue();
             }

@@ -76,6 +76,15 @@ pub fn sub_imm(x: bool, rd: u8, rn: u8, imm12: u32, lsl12: bool) -> u32 {
     add_imm(x, rd, rn, imm12, lsl12) | 0x4000_0000
 }
 
+/// `adds rd, rn, #imm12 {, lsl #12}`; with `rd == ZR` this is `cmn rn, #imm`.
+pub fn adds_imm(x: bool, rd: u8, rn: u8, imm12: u32, lsl12: bool) -> u32 {
+    add_imm(x, rd, rn, imm12, lsl12) | 0x2000_0000
+}
+/// `subs rd, rn, #imm12 {, lsl #12}`; with `rd == ZR` this is `cmp rn, #imm`.
+pub fn subs_imm(x: bool, rd: u8, rn: u8, imm12: u32, lsl12: bool) -> u32 {
+    sub_imm(x, rd, rn, imm12, lsl12) | 0x2000_0000
+}
+
 /// 64-bit `add rd, rn, rm, uxtx`: the form where rd/rn may be `SP`.
 pub fn add_ext(rd: u8, rn: u8, rm: u8) -> u32 {
     rrr(0x8b20_6000, rd, rn, rm)
@@ -140,12 +149,27 @@ pub fn logical_imm(x: bool, v: u64) -> Option<u16> {
 }
 
 /// Signed/unsigned bitfield move; the aliases dc uses are sxtb/sxth/sxtw
-/// (`sbfm #0, #7/15/31`) and uxtb/uxth (`ubfm w #0, #7/15`).
+/// (`sbfm #0, #7/15/31`) and uxtb/uxth (`ubfm w #0, #7/15`), and the
+/// constant shifts below.
 pub fn sbfm(x: bool, rd: u8, rn: u8, immr: u32, imms: u32) -> u32 {
     0x1300_0000 | sf(x) | (x as u32) << 22 | immr << 16 | imms << 10 | (rn as u32) << 5 | rd as u32
 }
 pub fn ubfm(x: bool, rd: u8, rn: u8, immr: u32, imms: u32) -> u32 {
     sbfm(x, rd, rn, immr, imms) | 0x4000_0000
+}
+
+/// `lsl rd, rn, #k` (k below the register width).
+pub fn lsl_imm(x: bool, rd: u8, rn: u8, k: u32) -> u32 {
+    let w = if x { 64 } else { 32 };
+    ubfm(x, rd, rn, (w - k) % w, w - 1 - k)
+}
+/// `lsr rd, rn, #k`.
+pub fn lsr_imm(x: bool, rd: u8, rn: u8, k: u32) -> u32 {
+    ubfm(x, rd, rn, k, if x { 63 } else { 31 })
+}
+/// `asr rd, rn, #k`.
+pub fn asr_imm(x: bool, rd: u8, rn: u8, k: u32) -> u32 {
+    sbfm(x, rd, rn, k, if x { 63 } else { 31 })
 }
 
 pub fn movz(x: bool, rd: u8, imm16: u32, hw: u32) -> u32 {
@@ -181,6 +205,9 @@ pub fn b_cond(cond: Cond, words: i32) -> u32 {
 pub fn cbnz(x: bool, rt: u8, words: i32) -> u32 {
     0x3500_0000 | sf(x) | (words as u32 & 0x7ffff) << 5 | rt as u32
 }
+pub fn cbz(x: bool, rt: u8, words: i32) -> u32 {
+    cbnz(x, rt, words) & !0x0100_0000
+}
 pub fn blr(rn: u8) -> u32 {
     0xd63f_0000 | (rn as u32) << 5
 }
@@ -193,6 +220,30 @@ pub fn svc(imm16: u32) -> u32 {
 pub fn brk(imm16: u32) -> u32 {
     0xd420_0000 | imm16 << 5
 }
+
+// ---- atomics (64-bit, acquire/release forms) ------------------------------
+
+pub fn ldar(rt: u8, rn: u8) -> u32 {
+    0xc8df_fc00 | (rn as u32) << 5 | rt as u32
+}
+pub fn ldaxr(rt: u8, rn: u8) -> u32 {
+    0xc85f_fc00 | (rn as u32) << 5 | rt as u32
+}
+/// `stlxr ws, xt, [xn]`: ws is 0 when the store happened.
+pub fn stlxr(rs: u8, rt: u8, rn: u8) -> u32 {
+    0xc800_fc00 | (rs as u32) << 16 | (rn as u32) << 5 | rt as u32
+}
+pub fn dmb_ish() -> u32 {
+    0xd503_3bbf
+}
+pub fn clrex() -> u32 {
+    0xd503_3f5f
+}
+/// `mrs xt, tpidr_el0`.
+pub fn mrs_tpidr_el0(rt: u8) -> u32 {
+    0xd53b_d040 | rt as u32
+}
+
 /// `adrp rd, #0`: the page offset comes from an `A64AdrPage21` relocation.
 pub fn adrp(rd: u8) -> u32 {
     0x9000_0000 | rd as u32
@@ -259,6 +310,11 @@ pub fn ldst_reg(load: bool, m: Mem, rt: u8, rn: u8, rm: u8) -> u32 {
     (ldst_op(load, m) & !0x0100_0000) | 0x0020_6800 | (rm as u32) << 16 | (rn as u32) << 5 | rt as u32
 }
 
+/// `ldr/str rt, [rn, rm, lsl #log2(size)]` when `scaled`, else as `ldst_reg`.
+pub fn ldst_reg_lsl(load: bool, m: Mem, rt: u8, rn: u8, rm: u8, scaled: bool) -> u32 {
+    ldst_reg(load, m, rt, rn, rm) | (scaled as u32) << 12
+}
+
 /// `stp x29, x30, [sp, #off]!` style pairs of x registers.
 pub fn stp_pre(rt: u8, rt2: u8, rn: u8, off: i32) -> u32 {
     0xa980_0000 | ((off / 8) as u32 & 0x7f) << 15 | (rt2 as u32) << 10 | (rn as u32) << 5 | rt as u32
@@ -293,6 +349,10 @@ pub fn fneg(dbl: bool, rd: u8, rn: u8) -> u32 {
 }
 pub fn fcmp(dbl: bool, rn: u8, rm: u8) -> u32 {
     rrr(0x1e20_2000 | ftype(dbl), 0, rn, rm)
+}
+/// `fcmp rn, #0.0`.
+pub fn fcmp_zero(dbl: bool, rn: u8) -> u32 {
+    fcmp(dbl, rn, 0) | 8
 }
 /// `fcvt dd, sn` (widen) or `fcvt sd, dn` (narrow).
 pub fn fcvt(to_dbl: bool, rd: u8, rn: u8) -> u32 {

@@ -8,6 +8,7 @@ pub mod abi;
 pub mod disasm;
 pub mod emit;
 pub mod enc;
+mod select;
 #[cfg(test)]
 mod tests;
 

@@ -185,6 +185,55 @@ fn encodings_match_objdump() {
         let val = enc::fp_imm8_value(imm8);
         assert_eq!(enc::fp_imm8(val), Some(imm8), "imm8 {:#x} = {}", imm8, val);
     }
+    // Immediate forms: compares, constant shifts and bit-field extracts,
+    // compare-and-branch, fcmp with zero, stores of the zero register.
+    v.extend([
+        enc::subs_imm(true, ZR, 3, 0, false),
+        enc::subs_imm(false, ZR, 3, 4095, false),
+        enc::subs_imm(true, ZR, 3, 0x123, true),
+        enc::adds_imm(true, ZR, 3, 5, false),
+        enc::adds_imm(false, ZR, 3, 1, true),
+        enc::subs_imm(true, 4, 3, 7, false),
+        enc::cbz(true, 3, 8),
+        enc::cbz(false, 16, -8),
+        enc::cbnz(true, 9, 2),
+        enc::fcmp_zero(true, 3),
+        enc::fcmp_zero(false, 30),
+        enc::ldst_uimm(false, Mem::X, ZR, SP, 16).unwrap(),
+        enc::ldst_uimm(false, Mem::W, ZR, 4, 8).unwrap(),
+        enc::ldst_uimm(false, Mem::H, ZR, 4, 2).unwrap(),
+        enc::ldst_uimm(false, Mem::B, ZR, 4, 1).unwrap(),
+        enc::ldst_simm9(false, Mem::X, ZR, 4, -8).unwrap(),
+        enc::movz(false, 3, 0, 0),
+        enc::ldst_reg_lsl(true, Mem::X, 1, 2, 3, true),
+        enc::ldst_reg_lsl(false, Mem::W, 1, SP, 3, true),
+        enc::ldst_reg_lsl(true, Mem::H, 1, 2, 3, true),
+        enc::ldst_reg_lsl(false, Mem::D, 1, 2, 3, true),
+        enc::ldst_reg_lsl(true, Mem::S, 1, 2, 3, true),
+        enc::ldst_reg_lsl(false, Mem::X, ZR, 2, 3, true),
+        enc::ldst_reg_lsl(true, Mem::B, 1, 2, 3, false),
+    ]);
+    for x in [false, true] {
+        let w = if x { 64 } else { 32 };
+        for k in [0, 1, 3, w - 1] {
+            v.push(enc::lsl_imm(x, 1, 2, k));
+            v.push(enc::lsr_imm(x, 1, 2, k));
+            v.push(enc::asr_imm(x, 1, 2, k));
+        }
+    }
+    for bits in [8, 16] {
+        for k in [1, 3, bits - 1] {
+            v.push(enc::ubfm(false, 1, 2, k, bits - 1));
+            v.push(enc::sbfm(false, 1, 2, k, bits - 1));
+        }
+    }
+    v.push(enc::sbfm(true, 1, 2, 60, 3));
+    v.push(enc::ubfm(true, 1, 2, 4, 10));
+    for c in [1u64, 0xff, 0xffff, 0xfff0, 0x8000_0000_0000_0000, 0x5555_5555_5555_5555] {
+        v.push(enc::logic_imm(Logic::And, true, 1, 2, enc::logical_imm(true, c).unwrap()));
+        v.push(enc::logic_imm(Logic::Eor, true, 1, 2, enc::logical_imm(true, c).unwrap()));
+        v.push(enc::logic_imm(Logic::Orr, true, 1, 2, enc::logical_imm(true, c).unwrap()));
+    }
     let code: Vec<u8> = v.iter().flat_map(|w| w.to_le_bytes()).collect();
     check_against_objdump(&code);
     // Unknown words fall back to .inst.
@@ -1013,4 +1062,382 @@ fn branches_permutations_unreachable() {
         out
     });
     expect_output(&[main, pick, digits, perm], &[], &[22, 11, 22, 11, 312]);
+}
+
+// ---- instruction selection ----------------------------------------------------------
+
+/// `a cc b` on the low `bits` bits of a and b.
+fn eval_icmp(cc: IntCC, bits: u32, a: i64, b: i64) -> bool {
+    let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    let sx = |v: u64| -> i64 { ((v << (64 - bits)) as i64) >> (64 - bits) };
+    let (ua, ub) = (a as u64 & mask, b as u64 & mask);
+    let (sa, sb) = (sx(ua), sx(ub));
+    match cc {
+        IntCC::Eq => ua == ub,
+        IntCC::Ne => ua != ub,
+        IntCC::Slt => sa < sb,
+        IntCC::Sle => sa <= sb,
+        IntCC::Sgt => sa > sb,
+        IntCC::Sge => sa >= sb,
+        IntCC::Ult => ua < ub,
+        IntCC::Ule => ua <= ub,
+        IntCC::Ugt => ua > ub,
+        IntCC::Uge => ua >= ub,
+    }
+}
+
+const ALL_CCS: [IntCC; 10] = [IntCC::Eq, IntCC::Ne, IntCC::Slt, IntCC::Sle, IntCC::Sgt, IntCC::Sge, IntCC::Ult, IntCC::Ule, IntCC::Ugt, IntCC::Uge];
+
+/// Constants around the edges of the immediate forms: add/sub 12 bits
+/// (shifted or not), cmp/cmn, bitmasks, powers of two, shift amounts past
+/// a narrow width.
+const IMMS: [i64; 18] = [0, 1, 2, 5, 7, 12, 31, 33, 63, 0x80, 0xff, 4095, 4096, 0x7f_f000, -1, -5, -4095, -0x1000];
+
+/// Register operands with garbage above the narrow widths.
+const REG_OPERANDS: [i64; 4] = [0x1234_5678_9abc_def0, -100, 0x5555_5555_aaaa_8001u64 as i64, 5];
+
+fn narrow(b: &mut FunctionBuilder, ty: Type, v: i64) -> Value {
+    let w = b.iconst(Type::I64, v);
+    if ty == Type::I64 { w } else { b.cast(CastOp::Trunc, w, ty) }
+}
+
+/// Every binary op but division with a constant on either side, in every
+/// width: the constant forms must compute what the register forms do.
+#[test]
+fn immediate_operands_all_widths() {
+    let ops = [BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::And, BinOp::Or, BinOp::Xor, BinOp::Shl, BinOp::LShr, BinOp::AShr];
+    for (ty, bits) in [(Type::I64, 64), (Type::I32, 32), (Type::I16, 16), (Type::I8, 8)] {
+        let f = main_writing(|b| {
+            let mut out = Vec::new();
+            for &x in &REG_OPERANDS {
+                let a = narrow(b, ty, x);
+                for &c in &IMMS {
+                    let k = b.iconst(ty, c);
+                    for op in ops {
+                        out.push(b.bin(op, a, k));
+                        out.push(b.bin(op, k, a));
+                    }
+                }
+            }
+            out
+        });
+        let mut e = Vec::new();
+        for &x in &REG_OPERANDS {
+            for &c in &IMMS {
+                for op in ops {
+                    e.push(eval_bin(op, bits, x, c));
+                    e.push(eval_bin(op, bits, c, x));
+                }
+            }
+        }
+        expect_output(&[f], &[], &e);
+    }
+}
+
+/// Compares with a constant on either side, both materialized (cset) and
+/// fused into the branch (b.cond, cbz/cbnz, tst), with and without edge
+/// arguments, in every width.
+#[test]
+fn compares_with_immediates_and_fused_branches() {
+    for (ty, bits) in [(Type::I64, 64), (Type::I32, 32), (Type::I16, 16), (Type::I8, 8)] {
+        let operands = [0, 5, -5, 0x7f, 0x80, 4096, -4096, 0x1_0000_0000];
+        let f = main_writing(|b| {
+            let mut out = Vec::new();
+            let mut n = 0;
+            for &x in &operands {
+                let a = narrow(b, ty, x + (0x3300 << 32) * (bits < 64) as i64);
+                for &c in &[0i64, 5, -5, 0x7f, 0x80, 4095, -4096, 0x12_3000] {
+                    for cc in ALL_CCS {
+                        let k = b.iconst(ty, c);
+                        let (l, r) = if n % 2 == 0 { (a, k) } else { (k, a) };
+                        n += 1;
+                        out.push(b.icmp(cc, l, r));
+                        // The same compare deciding a branch.
+                        let then = b.new_block();
+                        let else_ = b.new_block();
+                        let join = b.new_block();
+                        let res = b.add_block_param(join, Type::I64);
+                        let k2 = b.iconst(ty, c);
+                        let (l, r) = if n % 2 == 0 { (a, k2) } else { (k2, a) };
+                        let cond = b.icmp(cc, l, r);
+                        if n % 3 == 0 {
+                            // Arguments on the edges: moves after the branch.
+                            let one = b.iconst(Type::I64, 1);
+                            let two = b.iconst(Type::I64, 2);
+                            b.branch(cond, join, vec![one], join, vec![two]);
+                        } else {
+                            b.branch(cond, then, vec![], else_, vec![]);
+                            b.switch_to(then);
+                            let one = b.iconst(Type::I64, 1);
+                            b.jump(join, vec![one]);
+                            b.switch_to(else_);
+                            let two = b.iconst(Type::I64, 2);
+                            b.jump(join, vec![two]);
+                        }
+                        b.switch_to(join);
+                        out.push(res);
+                    }
+                }
+            }
+            out
+        });
+        let mut e = Vec::new();
+        let mut n = 0;
+        for &x in &operands {
+            let x = x + (0x3300 << 32) * (bits < 64) as i64;
+            for &c in &[0i64, 5, -5, 0x7f, 0x80, 4095, -4096, 0x12_3000] {
+                for cc in ALL_CCS {
+                    let (l, r) = if n % 2 == 0 { (x, c) } else { (c, x) };
+                    n += 1;
+                    e.push(eval_icmp(cc, bits, l, r) as i64);
+                    let (l, r) = if n % 2 == 0 { (x, c) } else { (c, x) };
+                    e.push(if eval_icmp(cc, bits, l, r) { 1 } else { 2 });
+                }
+            }
+        }
+        expect_output(&[f], &[], &e);
+    }
+}
+
+/// Float compares fused into branches, against a register and against zero
+/// (fcmp #0.0), NaN included.
+#[test]
+fn fused_float_branches() {
+    let fccs = [FloatCC::Eq, FloatCC::Ne, FloatCC::Lt, FloatCC::Le, FloatCC::Gt, FloatCC::Ge];
+    let xs = [1.5, -2.0, 0.0, -0.0, f64::NAN];
+    let f = main_writing(|b| {
+        let mut out = Vec::new();
+        for ty in [Type::F64, Type::F32] {
+            for &x in &xs {
+                let a = b.fconst(ty, x);
+                for cc in fccs {
+                    for y in [0.0, 1.5] {
+                        let then = b.new_block();
+                        let join = b.new_block();
+                        let res = b.add_block_param(join, Type::I64);
+                        let k = b.fconst(ty, y);
+                        let cond = b.fcmp(cc, a, k);
+                        let two = b.iconst(Type::I64, 2);
+                        b.branch(cond, then, vec![], join, vec![two]);
+                        b.switch_to(then);
+                        let one = b.iconst(Type::I64, 1);
+                        b.jump(join, vec![one]);
+                        b.switch_to(join);
+                        out.push(res);
+                    }
+                }
+            }
+        }
+        out
+    });
+    let mut e = Vec::new();
+    for _ in 0..2 {
+        for &x in &xs {
+            for cc in fccs {
+                for y in [0.0, 1.5] {
+                    let t = match cc {
+                        FloatCC::Eq => x == y,
+                        FloatCC::Ne => x != y,
+                        FloatCC::Lt => x < y,
+                        FloatCC::Le => x <= y,
+                        FloatCC::Gt => x > y,
+                        FloatCC::Ge => x >= y,
+                    };
+                    e.push(if t { 1 } else { 2 });
+                }
+            }
+        }
+    }
+    expect_output(&[f], &[], &e);
+}
+
+fn listing_of(f: Function) -> String {
+    let o = compile(&[f], &[], false);
+    check_against_objdump(&o.sections[0].bytes);
+    disasm::listing(&o.sections[0].bytes, 0)
+}
+
+/// What the selection buys: a loop's compare goes straight into b.cond with
+/// an immediate, constants fold into add/and/shift forms and vanish, stack
+/// slots are addressed from sp, zero is stored from the zero register.
+#[test]
+fn selection_listing() {
+    // sum(n) = for i in 0..n: s += (i & 0xff) << 3 in a stack slot, i += 1
+    let mut b = FunctionBuilder::new("f", "f", &[Type::I64], Some(Type::I64), Span::NONE);
+    let n = b.block_params(BlockId(0))[0];
+    let slot = b.new_slot(16, 8);
+    let head = b.new_block();
+    let exit = b.new_block();
+    let i = b.add_block_param(head, Type::I64);
+    let sa = b.slot_addr(slot);
+    let zero = b.iconst(Type::I64, 0);
+    b.store(zero, sa, 8);
+    b.jump(head, vec![zero]);
+    b.switch_to(head);
+    let mask = b.iconst(Type::I64, 0xff);
+    let m = b.bin(BinOp::And, i, mask);
+    let three = b.iconst(Type::I64, 3);
+    let sh = b.bin(BinOp::Shl, m, three);
+    let sa2 = b.slot_addr(slot);
+    let s = b.load(Type::I64, sa2, 8);
+    let s2 = b.bin(BinOp::Add, s, sh);
+    b.store(s2, sa2, 8);
+    let one = b.iconst(Type::I64, 1);
+    let i2 = b.bin(BinOp::Add, i, one);
+    let more = b.icmp(IntCC::Slt, i2, n);
+    b.branch(more, head, vec![i2], exit, vec![]);
+    b.switch_to(exit);
+    let sa3 = b.slot_addr(slot);
+    let r = b.load(Type::I64, sa3, 8);
+    let ten = b.iconst(Type::I64, 10);
+    let done = b.icmp(IntCC::Sgt, r, ten);
+    let big = b.new_block();
+    let small = b.new_block();
+    b.branch(done, big, vec![], small, vec![]);
+    b.switch_to(big);
+    b.ret(Some(r));
+    b.switch_to(small);
+    let z = b.iconst(Type::I64, 0);
+    let isz = b.icmp(IntCC::Eq, r, z);
+    let w = b.new_block();
+    b.branch(isz, small, vec![], w, vec![]);
+    b.switch_to(w);
+    b.ret(Some(n));
+    let text = listing_of(b.finish());
+    for want in ["str\txzr, [sp, #8]", "and\tx", ", #0xff", "lsl\tx", ", #3", "ldr\tx", "add\tx", ", #0x1", "cmp\tx", "b.lt", "cmp\tx", ", #0xa", "cbz\tx"] {
+        assert!(text.contains(want), "no `{}` in\n{}", want, text);
+    }
+    for unwanted in ["cset", "tst", "add\tx9, sp", "add\tx10, sp"] {
+        assert!(!text.contains(unwanted), "`{}` in\n{}", unwanted, text);
+    }
+    // One constant is loaded: the loop counter's 0, straight into its
+    // parameter's register; the others are immediates.
+    let movs = text.lines().filter(|l| l.contains("\tmov\t") && l.contains('#')).count();
+    assert_eq!(movs, 1, "{}", text);
+}
+
+/// Blocks ending in `unreachable` (fault reports) are emitted last, so the
+/// checked path falls through: one conditional branch out, no jump over the
+/// report.
+#[test]
+fn cold_blocks_go_last() {
+    // get(i) = i < 10 ? i * 3 : fault()
+    let mut b = FunctionBuilder::new("main", "main", &[], Some(Type::I64), Span::NONE);
+    let fault = b.new_block();
+    let ok = b.new_block();
+    let i = b.iconst(Type::I64, 4);
+    let ten = b.iconst(Type::I64, 10);
+    let out = b.icmp(IntCC::Uge, i, ten);
+    b.branch(out, fault, vec![], ok, vec![]);
+    b.switch_to(fault);
+    b.unreachable();
+    b.switch_to(ok);
+    let three = b.iconst(Type::I64, 3);
+    let r = b.bin(BinOp::Mul, i, three);
+    b.ret(Some(r));
+    let f = b.finish();
+    let text = listing_of(f.clone());
+    let last = text.lines().last().unwrap();
+    assert!(last.ends_with("brk\t#0x1"), "{}", text);
+    assert!(text.contains("b.cs"), "{}", text);
+    assert!(!text.lines().any(|l| l.contains("\tb\t")), "{}", text);
+    let Some((status, _)) = run(&link(&compile(&[f], &[], false))) else { return };
+    assert_eq!(status, 12);
+}
+
+/// Loads and stores whose address is `base + index` or `base + (index <<
+/// log2(size))` (as a shift or a multiply) computed right before them use
+/// the register-offset forms; in every width, both allocations.
+#[test]
+fn indexed_addressing() {
+    let table = Data { name: "table".into(), bytes: (0..64u8).map(|i| i.wrapping_mul(37)).collect(), align: 8, readonly: true, linkage: Linkage::Local, relocs: vec![] };
+    let widths = [(Type::I8, 0), (Type::I16, 1), (Type::I32, 2), (Type::I64, 3), (Type::F32, 2), (Type::F64, 3)];
+    let main = main_writing(|b| {
+        let mut out = Vec::new();
+        let slot = b.new_slot(64, 8);
+        for (n, &(ty, log)) in widths.iter().enumerate() {
+            let i = b.iconst(Type::I64, 3);
+            let t = b.sym_addr("table");
+            // Scaled by a shift, by a multiply, and unscaled.
+            let l = b.iconst(Type::I64, log);
+            let s = b.bin(BinOp::Shl, i, l);
+            let a = b.bin(BinOp::Add, t, s);
+            let v = b.load(ty, a, 0);
+            out.push(v);
+            let size = b.iconst(Type::I64, 1 << log);
+            let s = b.bin(BinOp::Mul, size, i);
+            let a = b.bin(BinOp::Add, s, t);
+            out.push(b.load(ty, a, 0));
+            let a = b.bin(BinOp::Add, t, i);
+            out.push(b.load(ty, a, 0));
+            // Store it scaled into the slot, then zero next to it; read both back.
+            let base = b.slot_addr(slot);
+            let j = b.iconst(Type::I64, n as i64 % 2);
+            let s = b.bin(BinOp::Shl, j, l);
+            let a = b.bin(BinOp::Add, base, s);
+            b.store(v, a, 0);
+            let one = b.iconst(Type::I64, 1);
+            let j1 = b.bin(BinOp::Add, j, one);
+            let s = b.bin(BinOp::Shl, j1, l);
+            let a = b.bin(BinOp::Add, base, s);
+            let zero = if ty.is_float() { b.fconst(ty, 0.0) } else { b.iconst(ty, 0) };
+            b.store(zero, a, 0);
+            let a = b.bin(BinOp::Add, base, j);
+            out.push(b.load(ty, a, 0));
+            let z = b.load(ty, base, (((n as i64 % 2) + 1) << log) as i32);
+            out.push(z);
+        }
+        out
+    });
+    let bytes: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37)).collect();
+    let at = |off: usize, ty: Type| -> i64 {
+        let mut w = [0u8; 8];
+        let n = ty.bytes() as usize;
+        w[..n].copy_from_slice(&bytes[off..off + n]);
+        let u = u64::from_le_bytes(w);
+        match ty {
+            Type::I8 => u as u8 as i8 as i64,
+            Type::I16 => u as u16 as i16 as i64,
+            Type::I32 => u as u32 as i32 as i64,
+            Type::F32 => u as i64,
+            _ => u as i64,
+        }
+    };
+    let mut e = Vec::new();
+    // The slot as the stores leave it (every byte read is written first).
+    let mut slot = vec![0u8; 64];
+    for (n, &(ty, log)) in widths.iter().enumerate() {
+        let v = at(3 << log, ty);
+        e.push(v);
+        e.push(v);
+        e.push(at(3, ty));
+        // Unscaled j: byte offset 0 or 1 into what was stored at j << log.
+        let j = n % 2;
+        let size = ty.bytes() as usize;
+        slot[j << log..(j << log) + size].copy_from_slice(&bytes[3 << log..(3 << log) + size]);
+        for x in &mut slot[(j + 1) << log..((j + 1) << log) + size] {
+            *x = 0;
+        }
+        let mut w = [0u8; 8];
+        w[..size].copy_from_slice(&slot[j..j + size]);
+        let u = u64::from_le_bytes(w);
+        e.push(match ty {
+            Type::I8 => u as u8 as i8 as i64,
+            Type::I16 => u as u16 as i16 as i64,
+            Type::I32 => u as u32 as i32 as i64,
+            _ => u as i64,
+        });
+        e.push(0);
+    }
+    expect_output(&[main], &[table.clone()], &e);
+    let o = compile(&[main_writing(|b| {
+        let t = b.sym_addr("table");
+        let i = b.iconst(Type::I64, 2);
+        let l = b.iconst(Type::I64, 3);
+        let s = b.bin(BinOp::Shl, i, l);
+        let a = b.bin(BinOp::Add, t, s);
+        vec![b.load(Type::I64, a, 0)]
+    })], &[table], false);
+    let text = disasm::listing(&o.sections[0].bytes, 0);
+    assert!(text.contains(", lsl #3]"), "{}", text);
 }

@@ -85,6 +85,105 @@ struct Emitter<'a> {
     rows: Vec<(usize, Span)>,
     uses_rcx: bool,
     uses_rdx: bool,
+    /// How many instructions and terminators read each value.
+    uses: Vec<u32>,
+    /// How many of those reads take the value folded into the reading
+    /// instruction (an immediate, a frame address): a constant or a slot
+    /// address read only that way needs no register of its own.
+    folded: Vec<u32>,
+    /// The value of each integer constant, truncated to its type.
+    konst: Vec<Option<i64>>,
+    /// The stack slot of each `SlotAddr` value.
+    slot_of: Vec<Option<SlotId>>,
+    /// Additions and scalings folded into the address of the load or store
+    /// that follows them (`addr_modes`): not emitted themselves.
+    skip: Vec<bool>,
+    /// The address operand of loads and stores at (block, instruction)
+    /// whose address arithmetic folds into the x86 addressing mode.
+    addr_modes: std::collections::HashMap<(u32, usize), AddrMode>,
+    /// The instruction being emitted: (block, index).
+    at: (u32, usize),
+    /// The compare the current block's branch tests straight from the
+    /// flags (see `fusable`).
+    fused: Option<Value>,
+    /// Set between a fused compare and its branch: the flags are live, so
+    /// nothing may clobber them (`mov_imm` avoids `xor`).
+    pending: Option<(Value, Flags)>,
+    /// The block being emitted.
+    current: BlockId,
+    /// Edge stubs emitted after the last block: label, the edge's moves,
+    /// the target block's label, the branch's span.
+    stubs: Vec<(CodeLabel, Edge, CodeLabel, Span)>,
+}
+
+/// `[base + index*scale + disp]`, from `base + (index * scale) + disp` in IR.
+#[derive(Copy, Clone, Debug)]
+struct AddrMode {
+    base: Value,
+    index: Option<(Value, u32)>,
+    disp: i32,
+}
+
+/// What a jump does on its way: arguments into the target's parameters,
+/// constants written straight into their parameters' locations.
+struct Edge {
+    moves: Vec<(Loc, Loc, RegClass)>,
+    consts: Vec<(Loc, i64, Type)>,
+}
+
+impl Edge {
+    fn is_empty(&self) -> bool {
+        self.moves.is_empty() && self.consts.is_empty()
+    }
+}
+
+/// A condition held in the flags after a compare: an integer condition
+/// code, or a float one after `ucomis` (operands already swapped so that
+/// `Lt`/`Le` read as "above"/"above or equal", like `Gt`/`Ge`).
+#[derive(Copy, Clone, Debug)]
+enum Flags {
+    Int(IntCC),
+    Float(FloatCC),
+}
+
+/// The condition that holds for (b, a) when `cc` holds for (a, b).
+fn swap_sides(cc: IntCC) -> IntCC {
+    match cc {
+        IntCC::Eq | IntCC::Ne => cc,
+        IntCC::Slt => IntCC::Sgt,
+        IntCC::Sgt => IntCC::Slt,
+        IntCC::Sle => IntCC::Sge,
+        IntCC::Sge => IntCC::Sle,
+        IntCC::Ult => IntCC::Ugt,
+        IntCC::Ugt => IntCC::Ult,
+        IntCC::Ule => IntCC::Uge,
+        IntCC::Uge => IntCC::Ule,
+    }
+}
+
+/// Integer constant bits `c` of type `ty`, sign-extended.
+fn sign_extend(c: u64, ty: Type) -> i64 {
+    match ty {
+        Type::I8 => c as i8 as i64,
+        Type::I16 => c as i16 as i64,
+        Type::I32 => c as i32 as i64,
+        _ => c as i64,
+    }
+}
+
+fn negate(cc: IntCC) -> IntCC {
+    match cc {
+        IntCC::Eq => IntCC::Ne,
+        IntCC::Ne => IntCC::Eq,
+        IntCC::Slt => IntCC::Sge,
+        IntCC::Sge => IntCC::Slt,
+        IntCC::Sle => IntCC::Sgt,
+        IntCC::Sgt => IntCC::Sle,
+        IntCC::Ult => IntCC::Uge,
+        IntCC::Uge => IntCC::Ult,
+        IntCC::Ule => IntCC::Ugt,
+        IntCC::Ugt => IntCC::Ule,
+    }
 }
 
 pub fn compile_function(f: &Function, info: &RegInfo, obj: &mut Object) -> Result<(), String> {
@@ -130,7 +229,15 @@ pub fn compile_function(f: &Function, info: &RegInfo, obj: &mut Object) -> Resul
     }
     let mut rows: Vec<LineRow> = Vec::new();
     let mut prev_line = (u32::MAX, u32::MAX);
-    for &(i, span) in &e.rows {
+    // A row followed by one at the same instruction covered no code (an
+    // instruction folded into its user): drop it before it counts as the
+    // previous line.
+    let covering = e
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|&(k, &(i, _))| e.rows.get(k + 1).is_none_or(|&(j, _)| j != i));
+    for (_, &(i, span)) in covering {
         let offset = base + offset_of(i);
         if let Some(last) = rows.last_mut() {
             if last.offset == offset {
@@ -199,6 +306,17 @@ impl<'a> Emitter<'a> {
             rows: Vec::new(),
             uses_rcx,
             uses_rdx,
+            uses: Vec::new(),
+            folded: Vec::new(),
+            konst: Vec::new(),
+            slot_of: Vec::new(),
+            skip: Vec::new(),
+            addr_modes: std::collections::HashMap::new(),
+            at: (0, 0),
+            fused: None,
+            pending: None,
+            current: BlockId(0),
+            stubs: Vec::new(),
         })
     }
 
@@ -319,7 +437,7 @@ impl<'a> Emitter<'a> {
 
     fn mov_imm(&mut self, r: u8, v: i64, wide: bool) -> RI {
         let r = r as usize;
-        if v == 0 {
+        if v == 0 && self.pending.is_none() {
             self.a.xor(G32[r], G32[r])
         } else if !wide || (0..=u32::MAX as i64).contains(&v) {
             self.a.mov(G32[r], v as u32)
@@ -378,16 +496,43 @@ impl<'a> Emitter<'a> {
     }
 
     /// The moves a jump performs: arguments into the target's parameters.
-    fn block_moves(&self, c: &BlockCall) -> Vec<(Loc, Loc, RegClass)> {
+    fn edge(&self, c: &BlockCall) -> Edge {
         let params = &self.f.block(c.block).params;
-        c.args
-            .iter()
-            .zip(params)
-            .filter_map(|(&a, &p)| match (self.loc(a), self.loc(p)) {
-                (Some(s), Some(d)) => Some((s, d, RegClass::of(self.f.ty(p)))),
-                _ => None,
-            })
-            .collect()
+        let mut e = Edge { moves: Vec::new(), consts: Vec::new() };
+        for (&a, &p) in c.args.iter().zip(params) {
+            let Some(d) = self.loc(p) else { continue };
+            if let Some(k) = self.konst[a.0 as usize] {
+                e.consts.push((d, k, self.f.ty(p)));
+            } else if let Some(s) = self.loc(a) {
+                e.moves.push((s, d, RegClass::of(self.f.ty(p))));
+            }
+        }
+        e
+    }
+
+    /// Perform an edge: the parallel moves, then the constants (they read
+    /// nothing, so they go last).
+    fn take_edge(&mut self, e: &Edge) -> R {
+        self.parallel(&e.moves)?;
+        for &(d, k, ty) in &e.consts {
+            self.const_to(d, k, ty)?;
+        }
+        Ok(())
+    }
+
+    /// Write integer constant `k` of type `ty` into `d`.
+    fn const_to(&mut self, d: Loc, k: i64, ty: Type) -> R {
+        match d {
+            Loc::Reg(p) => self.mov_imm(p.hw, k, ty == Type::I64)?,
+            Loc::Spill(s) => match i32::try_from(k) {
+                Ok(i) => self.a.mov(self.spill_mem(s), i)?,
+                Err(_) => {
+                    self.mov_imm(R11, k, true)?;
+                    self.a.mov(self.spill_mem(s), r11)?;
+                }
+            },
+        }
+        Ok(())
     }
 
     // ---- function ---------------------------------------------------------
@@ -406,20 +551,340 @@ impl<'a> Emitter<'a> {
             self.a.sub(rsp, reserve)?;
         }
         self.entry_params()?;
+        self.count_uses();
 
-        let order = crate::cfg::reverse_postorder(f);
+        // Blocks that end in `unreachable` (a fault's call) go last: the
+        // checks before them then fall through on their hot path.
+        let (mut order, cold): (Vec<BlockId>, Vec<BlockId>) = crate::cfg::reverse_postorder(f)
+            .into_iter()
+            .partition(|&b| b == f.entry() || !matches!(f.block(b).term, Terminator::Unreachable));
+        order.extend(cold);
         for (i, &b) in order.iter().enumerate() {
             let mut l = self.block_labels[b.0 as usize];
             self.bind(&mut l)?;
-            let blk = f.block(b);
-            for inst in &blk.insts {
-                self.rows.push((self.here(), inst.span));
-                self.inst(inst)?;
-            }
-            self.rows.push((self.here(), blk.term_span));
-            self.terminator(&blk.term, order.get(i + 1).copied())?;
+            self.block_body(b, order.get(i + 1).copied())?;
+        }
+        for (mut stub, edge, to, span) in std::mem::take(&mut self.stubs) {
+            self.bind(&mut stub)?;
+            self.rows.push((self.here(), span));
+            self.take_edge(&edge)?;
+            self.a.jmp(to)?;
         }
         Ok(())
+    }
+
+    /// Count every value's reads, and those of them folded into the
+    /// reading instruction (decided by the same functions the emission
+    /// uses: `bin_imm`, `cmp_imm`, `store_imm`).
+    fn count_uses(&mut self) {
+        let n = self.f.value_types.len();
+        let mut konst = vec![None; n];
+        let mut slot_of = vec![None; n];
+        for blk in &self.f.blocks {
+            for inst in &blk.insts {
+                if let (Op::SlotAddr(s), Some(r)) = (&inst.op, inst.result) {
+                    slot_of[r.0 as usize] = Some(*s);
+                }
+                if let (Op::Iconst(c), Some(r)) = (&inst.op, inst.result) {
+                    konst[r.0 as usize] = match self.f.ty(r) {
+                        Type::I8 => Some(*c as u8 as i64),
+                        Type::I16 => Some(*c as u16 as i64),
+                        Type::I32 => Some(*c as u32 as i64),
+                        Type::I64 => Some(*c),
+                        _ => None,
+                    };
+                }
+            }
+        }
+        self.konst = konst;
+        self.slot_of = slot_of;
+        let mut uses = vec![0u32; n];
+        let mut folded = vec![0u32; n];
+        for blk in &self.f.blocks {
+            for inst in &blk.insts {
+                regalloc::inst_uses(&inst.op, |v| uses[v.0 as usize] += 1);
+                let mut fold = |v: Value| folded[v.0 as usize] += 1;
+                match inst.op {
+                    Op::Bin(op, a, b) => {
+                        if let Some((x, _)) = self.bin_imm(op, a, b) {
+                            fold(if x == a { b } else { a });
+                        }
+                    }
+                    Op::Icmp(_, a, b) => {
+                        if let Some((x, _, _)) = self.cmp_imm(a, b) {
+                            fold(if x == a { b } else { a });
+                        }
+                    }
+                    Op::Store { value, addr, offset } => {
+                        if self.store_imm(value).is_some() {
+                            fold(value);
+                        }
+                        if self.frame_disp(addr, offset).is_some() {
+                            fold(addr);
+                        }
+                    }
+                    Op::Load { addr, offset } => {
+                        if self.frame_disp(addr, offset).is_some() {
+                            fold(addr);
+                        }
+                    }
+                    Op::Call { ref args, .. } => {
+                        for &a in args {
+                            if self.konst[a.0 as usize].is_some() {
+                                fold(a);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            regalloc::term_uses(&blk.term, |v| uses[v.0 as usize] += 1);
+            let edges = match &blk.term {
+                Terminator::Jump(c) => vec![c],
+                Terminator::Branch { then, else_, .. } => vec![then, else_],
+                _ => vec![],
+            };
+            for c in edges {
+                for &a in &c.args {
+                    if self.konst[a.0 as usize].is_some() {
+                        folded[a.0 as usize] += 1;
+                    }
+                }
+            }
+        }
+        self.uses = uses;
+        self.folded = folded;
+
+        // Second pass, with the constants settled: address arithmetic
+        // right before a load or store folds into its addressing mode.
+        let mut skip = vec![false; n];
+        let mut modes = std::collections::HashMap::new();
+        for (bi, blk) in self.f.blocks.iter().enumerate() {
+            for (k, inst) in blk.insts.iter().enumerate() {
+                let (Op::Load { addr, offset } | Op::Store { addr, offset, .. }) = inst.op else {
+                    continue;
+                };
+                if self.frame_disp(addr, offset).is_some() {
+                    continue;
+                }
+                if let Some((m, folded_defs)) = self.addr_mode(blk, k, addr, offset) {
+                    modes.insert((bi as u32, k), m);
+                    for v in folded_defs.into_iter().flatten() {
+                        skip[v.0 as usize] = true;
+                    }
+                }
+            }
+        }
+        self.skip = skip;
+        self.addr_modes = modes;
+    }
+
+    /// The closest instruction before `k` in `blk` that emits code writing
+    /// a register or memory: its index. Constants and slot addresses whose
+    /// reads all fold, and dead values, write nothing.
+    fn prev_writer(&self, blk: &Block, k: usize) -> Option<usize> {
+        (0..k).rev().find(|&j| {
+            let inst = &blk.insts[j];
+            let Some(r) = inst.result else { return true };
+            let silent = self.loc(r).is_none() && !matches!(inst.op, Op::Call { .. } | Op::Syscall(_))
+                || matches!(inst.op, Op::Iconst(_) | Op::SlotAddr(_)) && !self.needed(r);
+            !silent
+        })
+    }
+
+    /// A load or store at `addr + offset` where `addr` is an addition made
+    /// by the instruction just before it, read by nothing else: the address
+    /// as `[base + index*scale + disp]`, and the values whose instructions
+    /// the addressing mode replaces. Nothing runs between them, so the
+    /// addition's operands still hold their values at the load or store,
+    /// whatever the allocator did with their registers after their last
+    /// read (only the skipped results could have taken them).
+    fn addr_mode(&self, blk: &Block, k: usize, addr: Value, offset: i32) -> Option<(AddrMode, [Option<Value>; 2])> {
+        let j = self.prev_writer(blk, k)?;
+        let Op::Bin(BinOp::Add, a, b) = blk.insts[j].op else { return None };
+        if blk.insts[j].result != Some(addr) || self.uses[addr.0 as usize] != 1 || self.f.ty(addr) != Type::I64 {
+            return None;
+        }
+        if let Some((base, imm)) = self.bin_imm(BinOp::Add, a, b) {
+            let disp = i32::try_from(imm as i64 + offset as i64).ok()?;
+            return Some((AddrMode { base, index: None, disp }, [Some(addr), None]));
+        }
+        // An index scaled right before the addition.
+        let scaled = |idx: Value| -> Option<(Value, u32)> {
+            let m = self.prev_writer(blk, j)?;
+            let inst = &blk.insts[m];
+            if inst.result != Some(idx) || self.uses[idx.0 as usize] != 1 {
+                return None;
+            }
+            match inst.op {
+                Op::Bin(op @ (BinOp::Mul | BinOp::Shl), x, y) => {
+                    let (i, imm) = self.bin_imm(op, x, y)?;
+                    let scale = match (op, imm) {
+                        (BinOp::Mul, 1 | 2 | 4 | 8) => imm as u32,
+                        (BinOp::Shl, 0..=3) => 1 << imm,
+                        _ => return None,
+                    };
+                    Some((i, scale))
+                }
+                _ => None,
+            }
+        };
+        let mode = |base, index| AddrMode { base, index: Some(index), disp: offset };
+        if let Some(ix) = scaled(b) {
+            Some((mode(a, ix), [Some(addr), Some(b)]))
+        } else if let Some(ix) = scaled(a) {
+            Some((mode(b, ix), [Some(addr), Some(a)]))
+        } else {
+            Some((mode(a, (b, 1)), [Some(addr), None]))
+        }
+    }
+
+    /// Whether some read of `v` needs it in a register or spill slot.
+    fn needed(&self, v: Value) -> bool {
+        self.uses[v.0 as usize] > self.folded[v.0 as usize]
+    }
+
+    /// Integer constant `v` as an immediate for an operation of its type:
+    /// narrow operations run at 32 bits or less, where any 32-bit pattern
+    /// with the right low bits will do; 64-bit ones sign-extend imm32.
+    fn imm(&self, v: Value) -> Option<i32> {
+        let c = self.konst[v.0 as usize]?;
+        match self.f.ty(v) {
+            Type::I8 => Some(c as i8 as i32),
+            Type::I16 => Some(c as i16 as i32),
+            Type::I32 => Some(c as i32),
+            _ => i32::try_from(c).ok(),
+        }
+    }
+
+    /// `a op b` with a constant operand that fits an immediate: the other
+    /// operand and the immediate.
+    fn bin_imm(&self, op: BinOp, a: Value, b: Value) -> Option<(Value, i32)> {
+        match op {
+            BinOp::Add | BinOp::Mul | BinOp::And | BinOp::Or | BinOp::Xor => self
+                .imm(b)
+                .map(|i| (a, i))
+                .or_else(|| self.imm(a).map(|i| (b, i))),
+            BinOp::Sub | BinOp::Shl | BinOp::LShr | BinOp::AShr => self.imm(b).map(|i| (a, i)),
+            BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => {
+                self.div_const(op, b).map(|d| (a, d as i32))
+            }
+            _ => None,
+        }
+    }
+
+    /// A division or remainder by a constant that `divide_const` does
+    /// without `div`: the divisor. Unsigned: any power of two whose mask
+    /// fits an immediate, and any divisor of an 8- or 16-bit value (by a
+    /// multiply). Signed: 2^k for 1 <= k <= 30.
+    fn div_const(&self, op: BinOp, b: Value) -> Option<u32> {
+        let c = self.konst[b.0 as usize]? as u64;
+        let ty = self.f.ty(b);
+        let signed = matches!(op, BinOp::SDiv | BinOp::SRem);
+        if signed {
+            let d = sign_extend(c, ty);
+            return (d >= 2 && d <= 1 << 30 && (d as u64).is_power_of_two()).then_some(d as u32);
+        }
+        if c >= 2 && c.is_power_of_two() && c <= 1 << 31 {
+            return Some(c as u32);
+        }
+        (c >= 2 && ty.bytes() <= 2).then_some(c as u32)
+    }
+
+    /// A compare with a constant operand: the other operand, the
+    /// immediate, and whether they swapped sides.
+    fn cmp_imm(&self, a: Value, b: Value) -> Option<(Value, i32, bool)> {
+        self.imm(b)
+            .map(|i| (a, i, false))
+            .or_else(|| self.imm(a).map(|i| (b, i, true)))
+    }
+
+    /// A load or store at `addr + offset` where `addr` is a stack slot's
+    /// address: the displacement from rbp.
+    fn frame_disp(&self, addr: Value, offset: i32) -> Option<i32> {
+        let s = self.slot_of[addr.0 as usize]?;
+        i32::try_from(offset as i64 - self.slot_offs[s.0 as usize] as i64).ok()
+    }
+
+    /// The memory operand at `addr + offset`, rbp-relative when `addr` is
+    /// a slot address, else from `addr`'s register (reloaded into
+    /// `scratch` when spilled).
+    fn mem_at(&mut self, addr: Value, offset: i32, scratch: u8) -> R<AsmMemoryOperand> {
+        if let Some(d) = self.frame_disp(addr, offset) {
+            return Ok(rbp + d);
+        }
+        if let Some(m) = self.addr_modes.get(&self.at).copied() {
+            let base = G64[self.gsrc(m.base, R10)? as usize];
+            return Ok(match m.index {
+                // rax: r10 may hold the base, r11 a stored value.
+                Some((i, scale)) => base + G64[self.gsrc(i, RAX)? as usize] * scale + m.disp,
+                None => base + m.disp,
+            });
+        }
+        Ok(G64[self.gsrc(addr, scratch)? as usize] + offset)
+    }
+
+    /// A stored constant as the store's immediate.
+    fn store_imm(&self, value: Value) -> Option<i32> {
+        self.imm(value)
+    }
+
+    /// The compare a block's branch can test straight from the flags: the
+    /// branch condition is an `Icmp`/`Fcmp` of this block that nothing else
+    /// reads, and every instruction after it leaves the flags alone. The
+    /// compare then emits only `cmp`/`ucomis` where it stands (its operands
+    /// are only sure to be intact there) and the branch a `jcc`; the edge
+    /// moves come after the `jcc`, so they may clobber the flags.
+    fn fusable(&self, blk: &Block) -> Option<Value> {
+        let Terminator::Branch { cond, .. } = blk.term else {
+            return None;
+        };
+        let i = blk.insts.iter().position(|x| x.result == Some(cond))?;
+        let is_compare = matches!(blk.insts[i].op, Op::Icmp(..) | Op::Fcmp(..));
+        let alone = self.uses[cond.0 as usize] == 1;
+        (is_compare && alone && blk.insts[i + 1..].iter().all(|x| self.keeps_flags(x))).then_some(cond)
+    }
+
+    /// Whether emitting `inst` leaves the flags as they are: it emits only
+    /// moves, loads, stores and `lea` (constants use `mov`, not `xor`, while
+    /// a fused compare's flags are live).
+    fn keeps_flags(&self, inst: &Inst) -> bool {
+        match &inst.op {
+            Op::Iconst(_)
+            | Op::Fconst(_)
+            | Op::SlotAddr(_)
+            | Op::SymAddr(_)
+            | Op::Copy(_)
+            | Op::Load { .. }
+            | Op::Store { .. } => true,
+            Op::Cast(op, _) => matches!(op, CastOp::Trunc | CastOp::Sext | CastOp::Zext),
+            _ => inst.result.is_some_and(|r| self.loc(r).is_none()) && !matches!(inst.op, Op::Call { .. } | Op::Syscall(_)),
+        }
+    }
+
+    /// A block's instructions and terminator; `next` is the block laid out
+    /// after this code.
+    fn block_body(&mut self, b: BlockId, next: Option<BlockId>) -> R {
+        let blk = self.f.block(b);
+        self.current = b;
+        self.fused = self.fusable(blk);
+        self.pending = None;
+        for (k, inst) in blk.insts.iter().enumerate() {
+            self.at = (b.0, k);
+            self.rows.push((self.here(), inst.span));
+            self.inst(inst)?;
+        }
+        self.rows.push((self.here(), blk.term_span));
+        self.terminator(&blk.term, next)
+    }
+
+    /// A block worth repeating at the end of a jump to it: a fused compare
+    /// (with constants and the like around it) and a branch.
+    fn repeatable(&self, b: BlockId) -> bool {
+        let blk = self.f.block(b);
+        matches!(blk.term, Terminator::Branch { .. })
+            && blk.insts.len() <= 3
+            && self.fusable(blk).is_some()
     }
 
     /// Move the System V argument registers and stack arguments into the
@@ -493,49 +958,104 @@ impl<'a> Emitter<'a> {
             }
             Terminator::Unreachable => Ok(self.a.ud2()?),
             Terminator::Jump(c) => {
-                let moves = self.block_moves(c);
-                self.parallel(&moves)?;
+                let e = self.edge(c);
+                self.take_edge(&e)?;
+                if Some(c.block) != next && self.repeatable(c.block) {
+                    // Emit the target's few instructions and its branch
+                    // here instead of jumping to them: a loop's back edge
+                    // then ends in the loop test's conditional jump. Each
+                    // copy reads and writes the same allocated locations.
+                    return self.block_body(c.block, next);
+                }
                 if Some(c.block) != next {
                     self.a.jmp(self.block_labels[c.block.0 as usize])?;
                 }
                 Ok(())
             }
             Terminator::Branch { cond, then, else_ } => {
-                match self.loc(*cond) {
-                    Some(Loc::Reg(p)) => self.a.test(G8[p.hw as usize], G8[p.hw as usize])?,
-                    Some(Loc::Spill(s)) => self
-                        .a
-                        .cmp(byte_ptr(rbp - (self.spill_base + 8 * (s as i32 + 1))), 0)?,
-                    None => self.a.test(eax, eax)?,
-                }
-                let then_moves = self.block_moves(then);
-                let else_moves = self.block_moves(else_);
-                let then_label = self.block_labels[then.block.0 as usize];
-                let else_label = self.block_labels[else_.block.0 as usize];
-                if then_moves.is_empty() && else_moves.is_empty() && Some(then.block) == next {
-                    return Ok(self.a.je(else_label)?);
-                }
-                // Edges with moves get a stub: the moves, then the jump.
-                let mut then_stub = self.a.create_label();
-                self.a.jne(if then_moves.is_empty() {
-                    then_label
-                } else {
-                    then_stub
-                })?;
-                self.parallel(&else_moves)?;
-                if !then_moves.is_empty() || Some(else_.block) != next {
-                    self.a.jmp(else_label)?;
-                }
-                if !then_moves.is_empty() {
-                    self.bind(&mut then_stub)?;
-                    self.parallel(&then_moves)?;
-                    if Some(then.block) != next {
-                        self.a.jmp(then_label)?;
+                let flags = match self.pending.take() {
+                    Some((v, flags)) if v == *cond => flags,
+                    _ => {
+                        match self.loc(*cond) {
+                            Some(Loc::Reg(p)) => {
+                                self.a.test(G8[p.hw as usize], G8[p.hw as usize])?
+                            }
+                            Some(Loc::Spill(s)) => self
+                                .a
+                                .cmp(byte_ptr(rbp - (self.spill_base + 8 * (s as i32 + 1))), 0)?,
+                            None => self.a.test(eax, eax)?,
+                        }
+                        Flags::Int(IntCC::Ne)
                     }
+                };
+                let span = self.f.block(self.current).term_span;
+                let (tm, em) = (self.edge(then), self.edge(else_));
+                let then_next = Some(then.block) == next;
+                let else_next = Some(else_.block) == next;
+                // One edge is taken by the conditional jump, the other falls
+                // into its moves and jumps (or falls through to its block).
+                // The jumped edge is the one whose block is not next, or,
+                // neither being next, the one without moves.
+                let flip = then_next || (!else_next && !tm.is_empty() && em.is_empty());
+                let (jumped, jm, fallen, fm) = if flip {
+                    (else_, em, then, tm)
+                } else {
+                    (then, tm, else_, em)
+                };
+                let jumped_label = self.block_labels[jumped.block.0 as usize];
+                let to = if jm.is_empty() {
+                    jumped_label
+                } else {
+                    // An edge with moves jumps to a stub at the function's end.
+                    let stub = self.a.create_label();
+                    self.stubs.push((stub, jm, jumped_label, span));
+                    stub
+                };
+                self.jump_if(flags, !flip, to)?;
+                self.take_edge(&fm)?;
+                if Some(fallen.block) != next {
+                    self.a.jmp(self.block_labels[fallen.block.0 as usize])?;
                 }
                 Ok(())
             }
         }
+    }
+
+    /// Jump to `to` when `flags` hold (`sense`) or do not hold (`!sense`).
+    fn jump_if(&mut self, flags: Flags, sense: bool, to: CodeLabel) -> R {
+        match flags {
+            Flags::Int(cc) => match if sense { cc } else { negate(cc) } {
+                IntCC::Eq => self.a.je(to)?,
+                IntCC::Ne => self.a.jne(to)?,
+                IntCC::Slt => self.a.jl(to)?,
+                IntCC::Sle => self.a.jle(to)?,
+                IntCC::Sgt => self.a.jg(to)?,
+                IntCC::Sge => self.a.jge(to)?,
+                IntCC::Ult => self.a.jb(to)?,
+                IntCC::Ule => self.a.jbe(to)?,
+                IntCC::Ugt => self.a.ja(to)?,
+                IntCC::Uge => self.a.jae(to)?,
+            },
+            // After ucomis, unordered sets ZF, PF and CF.
+            Flags::Float(cc) => match (cc, sense) {
+                (FloatCC::Gt | FloatCC::Lt, true) => self.a.ja(to)?,
+                (FloatCC::Gt | FloatCC::Lt, false) => self.a.jbe(to)?,
+                (FloatCC::Ge | FloatCC::Le, true) => self.a.jae(to)?,
+                (FloatCC::Ge | FloatCC::Le, false) => self.a.jb(to)?,
+                // Equal and ordered: ZF=1 and PF=0.
+                (FloatCC::Eq, true) | (FloatCC::Ne, false) => {
+                    let mut skip = self.a.create_label();
+                    self.a.jp(skip)?;
+                    self.a.je(to)?;
+                    self.bind(&mut skip)?;
+                }
+                (FloatCC::Eq, false) | (FloatCC::Ne, true) => {
+                    self.a.jne(to)?;
+                    self.a.jp(to)?;
+                }
+            },
+        }
+        Ok(())
     }
 
     // ---- instructions -------------------------------------------------------
@@ -543,8 +1063,14 @@ impl<'a> Emitter<'a> {
     fn inst(&mut self, inst: &Inst) -> R {
         let res = inst.result;
         let dead = res.map_or(true, |r| self.loc(r).is_none());
-        let has_effect = matches!(inst.op, Op::Call { .. } | Op::Syscall(_) | Op::Store { .. });
+        let has_effect = matches!(inst.op, Op::Call { .. } | Op::Syscall(_) | Op::Store { .. } | Op::Atomic(..));
         if dead && !has_effect {
+            return Ok(());
+        }
+        if res.is_some_and(|r| self.skip[r.0 as usize]) {
+            return Ok(());
+        }
+        if matches!(inst.op, Op::Iconst(_) | Op::SlotAddr(_)) && !self.needed(res.unwrap()) {
             return Ok(());
         }
         match &inst.op {
@@ -619,6 +1145,16 @@ impl<'a> Emitter<'a> {
             }
             Op::Call { callee, args } => self.call(res, callee, args),
             Op::Syscall(args) => self.syscall(res, args),
+            Op::Atomic(op, args) => self.atomic(*op, res, args),
+            Op::ThreadPointer => {
+                let r = res.unwrap();
+                let d = self.gdst(r, R10);
+                // mov d, fs:[0] (the thread block's first word points at
+                // itself): fs, REX.W(+R), 8B, ModRM(mod=00, rm=100), SIB(disp32).
+                let rex = 0x48 | if d >= 8 { 0x04 } else { 0 };
+                self.a.db(&[0x64, rex, 0x8b, ((d & 7) << 3) | 0b100, 0x25, 0, 0, 0, 0])?;
+                self.gput(r, d)
+            }
             Op::Copy(a) => {
                 let r = res.unwrap();
                 if self.f.ty(*a).is_float() {
@@ -633,6 +1169,10 @@ impl<'a> Emitter<'a> {
     }
 
     fn int_bin(&mut self, op: BinOp, res: Value, a: Value, b: Value) -> R {
+        if let Some((x, imm)) = self.bin_imm(op, a, b) {
+            let wide = self.f.ty(res) == Type::I64;
+            return self.int_bin_imm(op, res, x, imm, wide);
+        }
         match op {
             BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => {
                 return self.divide(op, res, a, b)
@@ -643,6 +1183,17 @@ impl<'a> Emitter<'a> {
         let wide = self.f.ty(res) == Type::I64;
         let ra = self.gsrc(a, R10)?;
         let rb = self.gsrc(b, R11)?;
+        if let (BinOp::Add, Some(Loc::Reg(p))) = (op, self.loc(res)) {
+            if p.hw != ra && p.hw != rb {
+                let m = ptr(G64[ra as usize] + G64[rb as usize]);
+                if wide {
+                    self.a.lea(G64[p.hw as usize], m)?;
+                } else {
+                    self.a.lea(G32[p.hw as usize], m)?;
+                }
+                return Ok(());
+            }
+        }
         let commutative = op != BinOp::Sub;
         let (t, src) = match self.loc(res) {
             Some(Loc::Reg(p)) if p.hw != rb => {
@@ -676,6 +1227,169 @@ impl<'a> Emitter<'a> {
             _ => return Err(Fail::msg("float operator on integers")),
         }
         self.gput(res, t as u8)
+    }
+
+    /// `x op imm`. Add and subtract into another register are `lea`;
+    /// multiplication by a power of two is a shift.
+    fn int_bin_imm(&mut self, op: BinOp, res: Value, x: Value, imm: i32, wide: bool) -> R {
+        let ty = self.f.ty(res);
+        // x is the only register operand: a spilled x loads straight into
+        // the result's register.
+        let t = self.gdst(res, R10);
+        let rx = self.gsrc(x, t)?;
+        let (tu, xu) = (t as usize, rx as usize);
+        let neg = (imm as i64).wrapping_neg();
+        match op {
+            BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => {
+                return self.divide_const(op, res, rx, imm as u32);
+            }
+            BinOp::Add | BinOp::Sub if t != rx => {
+                let k = if op == BinOp::Add { imm as i64 } else { neg };
+                // Narrow adds may take the 64-bit lea: only the low bits count.
+                match i32::try_from(k) {
+                    Ok(k) if wide => self.a.lea(G64[tu], ptr(G64[xu] + k))?,
+                    Ok(k) => self.a.lea(G32[tu], ptr(G64[xu] + k))?,
+                    Err(_) => {
+                        self.a.mov(G64[tu], G64[xu])?;
+                        self.a.sub(G64[tu], imm)?;
+                    }
+                }
+            }
+            BinOp::Mul if imm > 0 && (imm as u32).is_power_of_two() => {
+                if t != rx {
+                    self.a.mov(G64[tu], G64[xu])?;
+                }
+                let k = imm.trailing_zeros();
+                if k > 0 {
+                    if wide {
+                        self.a.shl(G64[tu], k)?;
+                    } else {
+                        self.a.shl(G32[tu], k)?;
+                    }
+                }
+            }
+            BinOp::Mul => {
+                if wide {
+                    self.a.imul_3(G64[tu], G64[xu], imm)?;
+                } else {
+                    self.a.imul_3(G32[tu], G32[xu], imm)?;
+                }
+            }
+            BinOp::Shl | BinOp::LShr | BinOp::AShr => {
+                if t != rx {
+                    self.a.mov(G64[tu], G64[xu])?;
+                }
+                // The machine masks an immediate count as it does cl.
+                let k = imm as u8 as u32;
+                match op {
+                    BinOp::LShr => self.extend_in_place(t, ty, false)?,
+                    BinOp::AShr => self.extend_in_place(t, ty, true)?,
+                    _ => {}
+                }
+                match (op, wide) {
+                    (BinOp::Shl, true) => self.a.shl(G64[tu], k)?,
+                    (BinOp::Shl, false) => self.a.shl(G32[tu], k)?,
+                    (BinOp::LShr, true) => self.a.shr(G64[tu], k)?,
+                    (BinOp::LShr, false) => self.a.shr(G32[tu], k)?,
+                    (BinOp::AShr, true) => self.a.sar(G64[tu], k)?,
+                    _ => self.a.sar(G32[tu], k)?,
+                }
+            }
+            _ => {
+                if t != rx {
+                    self.a.mov(G64[tu], G64[xu])?;
+                }
+                match (op, wide) {
+                    (BinOp::Add, true) => self.a.add(G64[tu], imm)?,
+                    (BinOp::Add, false) => self.a.add(G32[tu], imm)?,
+                    (BinOp::Sub, true) => self.a.sub(G64[tu], imm)?,
+                    (BinOp::Sub, false) => self.a.sub(G32[tu], imm)?,
+                    (BinOp::And, true) => self.a.and(G64[tu], imm)?,
+                    (BinOp::And, false) => self.a.and(G32[tu], imm)?,
+                    (BinOp::Or, true) => self.a.or(G64[tu], imm)?,
+                    (BinOp::Or, false) => self.a.or(G32[tu], imm)?,
+                    (BinOp::Xor, true) => self.a.xor(G64[tu], imm)?,
+                    (BinOp::Xor, false) => self.a.xor(G32[tu], imm)?,
+                    _ => return Err(Fail::msg("no immediate form for this operator")),
+                }
+            }
+        }
+        self.gput(res, t)
+    }
+
+    /// Division and remainder by a constant `d` (see `div_const`) of the
+    /// value in `rx`, in r10 and r11: shifts and masks for powers of two
+    /// (signed ones round toward zero by adding d-1 to negative dividends),
+    /// else q = (x * ceil(2^s/d)) >> s with s = 32 + ceil(log2 d), exact
+    /// for every 16-bit x (Granlund & Montgomery), and x - q*d.
+    fn divide_const(&mut self, op: BinOp, res: Value, rx: u8, d: u32) -> R {
+        let ty = self.f.ty(res);
+        let signed = matches!(op, BinOp::SDiv | BinOp::SRem);
+        let rem = matches!(op, BinOp::SRem | BinOp::URem);
+        let wide = ty == Type::I64;
+        // Operations at the value's width (narrow ones at 32 bits, extended).
+        let bits = if wide { 64 } else { 32 };
+        if rx != R10 {
+            self.a.mov(r10, G64[rx as usize])?;
+        }
+        let k = d.trailing_zeros();
+        let out = if d.is_power_of_two() && !signed {
+            if rem {
+                // The mask keeps the low bits; the bits above need no care.
+                let mask = (d - 1) as i32;
+                if wide { self.a.and(r10, mask)? } else { self.a.and(r10d, mask)? }
+            } else {
+                self.extend_in_place(R10, ty, false)?;
+                if wide { self.a.shr(r10, k)? } else { self.a.shr(r10d, k)? }
+            }
+            R10
+        } else if d.is_power_of_two() {
+            self.extend_in_place(R10, ty, true)?;
+            // r11 = x + (x < 0 ? d-1 : 0)
+            if wide {
+                self.a.mov(r11, r10)?;
+                self.a.sar(r11, bits - 1)?;
+                self.a.shr(r11, bits - k)?;
+                self.a.add(r11, r10)?;
+            } else {
+                self.a.mov(r11d, r10d)?;
+                self.a.sar(r11d, bits - 1)?;
+                self.a.shr(r11d, bits - k)?;
+                self.a.add(r11d, r10d)?;
+            }
+            if rem {
+                let mask = -(d as i32);
+                if wide {
+                    self.a.and(r11, mask)?;
+                    self.a.sub(r10, r11)?;
+                } else {
+                    self.a.and(r11d, mask)?;
+                    self.a.sub(r10d, r11d)?;
+                }
+                R10
+            } else {
+                if wide { self.a.sar(r11, k)? } else { self.a.sar(r11d, k)? }
+                R11
+            }
+        } else {
+            // Unsigned 8- or 16-bit dividend.
+            self.extend_in_place(R10, ty, false)?;
+            let l = 32 - (d - 1).leading_zeros();
+            let s = 32 + l;
+            let m = ((1u64 << s) + d as u64 - 1) / d as u64;
+            self.a.mov(r11d, r10d)?;
+            self.mov_imm(RAX, m as i64, true)?;
+            self.a.imul_2(r11, rax)?;
+            self.a.shr(r11, s)?;
+            if rem {
+                self.a.imul_3(r11d, r11d, d as i32)?;
+                self.a.sub(r10d, r11d)?;
+                R10
+            } else {
+                R11
+            }
+        };
+        self.gput(res, out)
     }
 
     /// Extend integer register `r` (of type `ty`) in place to 32 bits (64 for I64).
@@ -791,6 +1505,30 @@ impl<'a> Emitter<'a> {
 
     fn float_bin(&mut self, op: BinOp, res: Value, a: Value, b: Value) -> R {
         let double = self.f.ty(res) == Type::F64;
+        if let (Some(Loc::Spill(sb)), Some(Loc::Reg(p))) = (self.loc(b), self.loc(res)) {
+            // A spilled second operand is read from its slot.
+            if self.loc(a) != self.loc(b) {
+                let ra = self.xsrc(a, XMM14)?;
+                let t = X[p.hw as usize];
+                if p.hw != ra {
+                    self.a.movaps(t, X[ra as usize])?;
+                }
+                let m = rbp - (self.spill_base + 8 * (sb as i32 + 1));
+                let (md, ms) = (qword_ptr(m), dword_ptr(m));
+                match (op, double) {
+                    (BinOp::FAdd, true) => self.a.addsd(t, md)?,
+                    (BinOp::FAdd, false) => self.a.addss(t, ms)?,
+                    (BinOp::FSub, true) => self.a.subsd(t, md)?,
+                    (BinOp::FSub, false) => self.a.subss(t, ms)?,
+                    (BinOp::FMul, true) => self.a.mulsd(t, md)?,
+                    (BinOp::FMul, false) => self.a.mulss(t, ms)?,
+                    (BinOp::FDiv, true) => self.a.divsd(t, md)?,
+                    (BinOp::FDiv, false) => self.a.divss(t, ms)?,
+                    _ => return Err(Fail::msg("integer operator on floats")),
+                }
+                return Ok(());
+            }
+        }
         let ra = self.xsrc(a, XMM14)?;
         let rb = self.xsrc(b, XMM15)?;
         let commutative = matches!(op, BinOp::FAdd | BinOp::FMul);
@@ -874,13 +1612,38 @@ impl<'a> Emitter<'a> {
 
     fn icmp(&mut self, cc: IntCC, res: Value, a: Value, b: Value) -> R {
         let w = self.int_width(a);
-        let ra = self.gsrc(a, R10)? as usize;
-        let rb = self.gsrc(b, R11)? as usize;
-        match w {
-            1 => self.a.cmp(G8[ra], G8[rb])?,
-            2 => self.a.cmp(G16[ra], G16[rb])?,
-            4 => self.a.cmp(G32[ra], G32[rb])?,
-            _ => self.a.cmp(G64[ra], G64[rb])?,
+        let cc = if let Some((x, imm, swapped)) = self.cmp_imm(a, b) {
+            let r = self.gsrc(x, R10)? as usize;
+            // Against zero, `test r, r` sets the flags as `cmp r, 0` does.
+            match (w, imm) {
+                (1, 0) => self.a.test(G8[r], G8[r])?,
+                (2, 0) => self.a.test(G16[r], G16[r])?,
+                (4, 0) => self.a.test(G32[r], G32[r])?,
+                (_, 0) => self.a.test(G64[r], G64[r])?,
+                (1, _) => self.a.cmp(G8[r], imm)?,
+                (2, _) => self.a.cmp(G16[r], imm)?,
+                (4, _) => self.a.cmp(G32[r], imm)?,
+                _ => self.a.cmp(G64[r], imm)?,
+            }
+            if swapped {
+                swap_sides(cc)
+            } else {
+                cc
+            }
+        } else {
+            let ra = self.gsrc(a, R10)? as usize;
+            let rb = self.gsrc(b, R11)? as usize;
+            match w {
+                1 => self.a.cmp(G8[ra], G8[rb])?,
+                2 => self.a.cmp(G16[ra], G16[rb])?,
+                4 => self.a.cmp(G32[ra], G32[rb])?,
+                _ => self.a.cmp(G64[ra], G64[rb])?,
+            }
+            cc
+        };
+        if self.fused == Some(res) {
+            self.pending = Some((res, Flags::Int(cc)));
+            return Ok(());
         }
         let t = self.gdst(res, R10);
         self.setcc(cc, t)?;
@@ -902,6 +1665,10 @@ impl<'a> Emitter<'a> {
             self.a.ucomisd(x, y)?;
         } else {
             self.a.ucomiss(x, y)?;
+        }
+        if self.fused == Some(res) {
+            self.pending = Some((res, Flags::Float(cc)));
+            return Ok(());
         }
         let t = self.gdst(res, R10);
         let tb = G8[t as usize];
@@ -1118,8 +1885,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn load(&mut self, res: Value, addr: Value, offset: i32) -> R {
-        let ra = self.gsrc(addr, R10)?;
-        let m = G64[ra as usize] + offset;
+        let m = self.mem_at(addr, offset, R10)?;
         let ty = self.f.ty(res);
         if ty.is_float() {
             let d = self.xdst(res, XMM15);
@@ -1142,8 +1908,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn store(&mut self, value: Value, addr: Value, offset: i32) -> R {
-        let ra = self.gsrc(addr, R10)?;
-        let m = G64[ra as usize] + offset;
+        let m = self.mem_at(addr, offset, R10)?;
         let ty = self.f.ty(value);
         if ty.is_float() {
             let x = X[self.xsrc(value, XMM15)? as usize];
@@ -1151,6 +1916,14 @@ impl<'a> Emitter<'a> {
                 self.a.movsd_2(qword_ptr(m), x)
             } else {
                 self.a.movss(dword_ptr(m), x)
+            }?);
+        }
+        if let Some(imm) = self.store_imm(value) {
+            return Ok(match ty {
+                Type::I8 => self.a.mov(byte_ptr(m), imm),
+                Type::I16 => self.a.mov(word_ptr(m), imm),
+                Type::I32 => self.a.mov(dword_ptr(m), imm),
+                _ => self.a.mov(qword_ptr(m), imm),
             }?);
         }
         let r = self.gsrc(value, R11)? as usize;
@@ -1162,6 +1935,48 @@ impl<'a> Emitter<'a> {
         }?)
     }
 
+    /// x86-64 is TSO: a plain load is sequentially consistent when every
+    /// atomic write is locked (`xchg` with memory is implicitly), so only
+    /// the read-modify-writes need the lock.
+    fn atomic(&mut self, op: AtomicOp, res: Option<Value>, args: &[Value]) -> R {
+        let ra = self.gsrc(args[0], R10)?;
+        let m = qword_ptr(G64[ra as usize] + 0);
+        let out = match op {
+            AtomicOp::Load => {
+                self.a.mov(r11, m)?;
+                R11
+            }
+            AtomicOp::Add | AtomicOp::Xchg => {
+                let v = self.gsrc(args[1], R11)?;
+                if v != R11 {
+                    self.a.mov(r11, G64[v as usize])?;
+                }
+                if op == AtomicOp::Add {
+                    self.a.lock().xadd(m, r11)?;
+                    // xadd leaves the old value: the result is the new one.
+                    let v = self.gsrc(args[1], RAX)?;
+                    self.a.add(r11, G64[v as usize])?;
+                } else {
+                    self.a.xchg(m, r11)?;
+                }
+                R11
+            }
+            AtomicOp::Cas => {
+                let e = self.gsrc(args[1], RAX)?;
+                if e != RAX {
+                    self.a.mov(rax, G64[e as usize])?;
+                }
+                let d = self.gsrc(args[2], R11)?;
+                self.a.lock().cmpxchg(m, G64[d as usize])?;
+                RAX
+            }
+        };
+        match res {
+            Some(r) => self.gput(r, out),
+            None => Ok(()),
+        }
+    }
+
     /// A System V call: stack arguments first (while every value is still
     /// where the allocator put it), the callee address into r10, then the
     /// register arguments as one parallel move.
@@ -1169,19 +1984,21 @@ impl<'a> Emitter<'a> {
         let mut moves = Vec::new();
         let mut stack = Vec::new();
         let (mut ni, mut nf) = (0, 0);
+        let mut consts = Vec::new();
         for &v in args {
             let class = RegClass::of(self.f.ty(v));
             let reg = match class {
                 RegClass::Int => INT_ARGS.get(ni).inspect(|_| ni += 1),
                 RegClass::Float => FLOAT_ARGS.get(nf).inspect(|_| nf += 1),
             };
-            match reg {
-                Some(&hw) => {
+            match (reg, self.konst[v.0 as usize]) {
+                (Some(&hw), Some(k)) => consts.push((Loc::Reg(PReg { class, hw }), k, self.f.ty(v))),
+                (Some(&hw), None) => {
                     if let Some(l) = self.loc(v) {
                         moves.push((l, Loc::Reg(PReg { class, hw }), class));
                     }
                 }
-                None => stack.push(v),
+                (None, _) => stack.push(v),
             }
         }
         let area = align_up(8 * stack.len() as i64, 16) as i32;
@@ -1190,7 +2007,15 @@ impl<'a> Emitter<'a> {
         }
         for (k, &v) in stack.iter().enumerate() {
             let m = qword_ptr(rsp + 8 * k as i32);
-            if self.f.ty(v).is_float() {
+            if let Some(c) = self.konst[v.0 as usize] {
+                match i32::try_from(c) {
+                    Ok(i) => self.a.mov(m, i)?,
+                    Err(_) => {
+                        self.mov_imm(R11, c, true)?;
+                        self.a.mov(m, r11)?;
+                    }
+                }
+            } else if self.f.ty(v).is_float() {
                 let x = self.xsrc(v, XMM15)?;
                 self.a.movsd_2(m, X[x as usize])?;
             } else {
@@ -1205,6 +2030,9 @@ impl<'a> Emitter<'a> {
             }
         }
         self.parallel(&moves)?;
+        for (d, k, ty) in consts {
+            self.const_to(d, k, ty)?;
+        }
         if nf > 0 {
             // A variadic C callee reads al as an upper bound on the vector
             // registers holding arguments (System V); dc does not know

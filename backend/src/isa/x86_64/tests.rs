@@ -1183,13 +1183,14 @@ fn symbols_lines_and_listing() {
             line: 2,
             col: 1,
         };
-        let one = b.iconst(Type::I64, 1);
+        // Too wide for an immediate: line 2 has code of its own.
+        let big = b.iconst(Type::I64, 1 << 40);
         b.span = Span {
             file: 0,
             line: 3,
             col: 5,
         };
-        let r = b.bin(BinOp::Add, p[0], one);
+        let r = b.bin(BinOp::Add, p[0], big);
         b.ret(Some(r));
     });
     f.linkage = Linkage::Local;
@@ -1532,4 +1533,941 @@ fn large_function() {
         acc = if acc < k { acc + 1 } else { acc - 1 };
     }
     assert_eq!(big(5), acc + (0..8).map(|k| 5 + k).sum::<i64>());
+}
+
+// ---- instruction selection: the code itself ------------------------------
+
+/// The instructions of one compiled function, without addresses or bytes
+/// (relocations are not applied: calls and rip-relative operands show 0).
+fn insts_of(f: Function) -> Vec<String> {
+    let name = f.name.clone();
+    let m = Module {
+        files: vec!["t.dk".into()],
+        functions: vec![f],
+        data: vec![],
+    };
+    let o = crate::compile_module(&m, Arch::X86_64).unwrap();
+    let sym = o.symbols.iter().find(|s| s.name == name).unwrap();
+    let text = &o.sections[sym.section.unwrap().0 as usize].bytes;
+    let code = &text[sym.offset as usize..(sym.offset + sym.size) as usize];
+    super::disassemble(code, 0)
+        .lines()
+        .map(|l| l.get(42..).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Whether `insts` holds `want` as consecutive instructions, each matched
+/// by its start (`"cmp rdi,rsi"` matches `cmp rdi,rsi`, `"j"` any jump).
+fn has_run(insts: &[String], want: &[&str]) -> bool {
+    insts
+        .windows(want.len())
+        .any(|w| w.iter().zip(want).all(|(i, p)| i.starts_with(p)))
+}
+
+/// Whether an instruction starting with `first` is followed, past any
+/// `mov`s, by one starting with `then` (a compare feeding its jump).
+fn flows(insts: &[String], first: &str, then: &str) -> bool {
+    insts.iter().enumerate().any(|(i, x)| {
+        x.starts_with(first)
+            && insts[i + 1..]
+                .iter()
+                .find(|y| !y.starts_with("mov "))
+                .is_some_and(|y| y.starts_with(then))
+    })
+}
+
+/// fn(x, y) -> i64 branching on `cmp(trunc x, trunc y)` with one of four
+/// layouts of the branch's edges; it returns 1 when the compare holds,
+/// else 2 (layout 3: 0 and 1).
+fn branchy(
+    name: &str,
+    ty: Type,
+    layout: u32,
+    cmp: impl FnOnce(&mut FunctionBuilder, Value, Value) -> Value,
+) -> Function {
+    build(name, &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let (x, y) = if ty == Type::I64 || ty.is_float() {
+            (p[0], p[1])
+        } else {
+            (
+                b.cast(CastOp::Trunc, p[0], ty),
+                b.cast(CastOp::Trunc, p[1], ty),
+            )
+        };
+        let (x, y) = if ty.is_float() {
+            (
+                b.cast(CastOp::Bitcast, x, Type::F64),
+                b.cast(CastOp::Bitcast, y, Type::F64),
+            )
+        } else {
+            (x, y)
+        };
+        let c = cmp(b, x, y);
+        let one = b.iconst(Type::I64, 1);
+        let two = b.iconst(Type::I64, 2);
+        match layout {
+            // Two returns: the else block comes next.
+            0 => {
+                let (t, e) = (b.new_block(), b.new_block());
+                b.branch(c, t, vec![], e, vec![]);
+                b.switch_to(t);
+                b.ret(Some(one));
+                b.switch_to(e);
+                b.ret(Some(two));
+            }
+            // The then block comes next; the else edge carries an argument.
+            1 => {
+                let (t, j) = (b.new_block(), b.new_block());
+                let jp = b.add_block_param(j, Type::I64);
+                b.branch(c, t, vec![], j, vec![two]);
+                b.switch_to(t);
+                b.jump(j, vec![one]);
+                b.switch_to(j);
+                b.ret(Some(jp));
+            }
+            // Both edges to one block, each with its own argument.
+            2 => {
+                let j = b.new_block();
+                let jp = b.add_block_param(j, Type::I64);
+                b.branch(c, j, vec![one], j, vec![two]);
+                b.switch_to(j);
+                b.ret(Some(jp));
+            }
+            // A constant made between the compare and the branch (it must
+            // not clobber the flags).
+            _ => {
+                let zero = b.iconst(Type::I64, 0);
+                let j = b.new_block();
+                let jp = b.add_block_param(j, Type::I64);
+                b.branch(c, j, vec![zero], j, vec![one]);
+                b.switch_to(j);
+                b.ret(Some(jp));
+            }
+        }
+    })
+}
+
+fn want_int(cc: IntCC, ty: Type, a: u64, b: u64) -> bool {
+    let (ua, ub) = (a & mask(ty), b & mask(ty));
+    let (sa, sb) = (sx(a, ty), sx(b, ty));
+    match cc {
+        IntCC::Eq => ua == ub,
+        IntCC::Ne => ua != ub,
+        IntCC::Slt => sa < sb,
+        IntCC::Sle => sa <= sb,
+        IntCC::Sgt => sa > sb,
+        IntCC::Sge => sa >= sb,
+        IntCC::Ult => ua < ub,
+        IntCC::Ule => ua <= ub,
+        IntCC::Ugt => ua > ub,
+        IntCC::Uge => ua >= ub,
+    }
+}
+
+fn branch_result(layout: u32, holds: bool) -> u64 {
+    match (layout, holds) {
+        (3, true) => 0,
+        (3, false) => 1,
+        (_, true) => 1,
+        (_, false) => 2,
+    }
+}
+
+#[test]
+fn branches_on_integer_compares_use_the_flags() {
+    let mut fs = Vec::new();
+    for ty in WIDTHS {
+        for cc in INT_CCS {
+            for layout in 0..4 {
+                fs.push(branchy(
+                    &format!("br_{:?}_{}_{}", cc, ty, layout),
+                    ty,
+                    layout,
+                    |b, x, y| b.icmp(cc, x, y),
+                ));
+            }
+        }
+    }
+    let j = jit(fs);
+    for ty in WIDTHS {
+        for cc in INT_CCS {
+            for layout in 0..4 {
+                let f = func!(j, &format!("br_{:?}_{}_{}", cc, ty, layout), fn(u64, u64) -> u64);
+                for &a in &INTS {
+                    for &b in &INTS {
+                        let want = branch_result(layout, want_int(cc, ty, a, b));
+                        assert_eq!(f(a, b), want, "{:?} {} layout {} {:#x} {:#x}", cc, ty, layout, a, b);
+                    }
+                }
+            }
+        }
+    }
+    // The compare feeds the jump directly: no setcc, no test of a bool.
+    for layout in 0..4 {
+        let code = insts_of(branchy("f", Type::I64, layout, |b, x, y| b.icmp(IntCC::Slt, x, y)));
+        assert!(!code.iter().any(|i| i.starts_with("set") || i.starts_with("test")), "{:#?}", code);
+        assert!(flows(&code, "cmp r", "jl ") || flows(&code, "cmp r", "jge "), "{:#?}", code);
+    }
+    let code = insts_of(branchy("f", Type::I32, 0, |b, x, y| b.icmp(IntCC::Ult, x, y)));
+    assert!(flows(&code, "cmp e", "jb "), "{:#?}", code);
+    // The then block next: the jump goes to the else edge on the negated condition.
+    let code = insts_of(branchy("f", Type::I64, 1, |b, x, y| b.icmp(IntCC::Sle, x, y)));
+    assert!(flows(&code, "cmp r", "jg "), "{:#?}", code);
+}
+
+#[test]
+fn branches_on_float_compares_use_the_flags() {
+    let ccs = [FloatCC::Eq, FloatCC::Ne, FloatCC::Lt, FloatCC::Le, FloatCC::Gt, FloatCC::Ge];
+    let mut fs = Vec::new();
+    for cc in ccs {
+        for layout in 0..4 {
+            fs.push(branchy(&format!("fbr_{:?}_{}", cc, layout), Type::F64, layout, |b, x, y| {
+                b.fcmp(cc, x, y)
+            }));
+        }
+    }
+    let j = jit(fs);
+    for cc in ccs {
+        for layout in 0..4 {
+            let f = func!(j, &format!("fbr_{:?}_{}", cc, layout), fn(u64, u64) -> u64);
+            for &a in &FLOATS {
+                for &b in &FLOATS {
+                    let holds = match cc {
+                        FloatCC::Eq => a == b,
+                        FloatCC::Ne => a != b,
+                        FloatCC::Lt => a < b,
+                        FloatCC::Le => a <= b,
+                        FloatCC::Gt => a > b,
+                        FloatCC::Ge => a >= b,
+                    };
+                    let got = f(a.to_bits(), b.to_bits());
+                    assert_eq!(got, branch_result(layout, holds), "{:?} layout {} {} {}", cc, layout, a, b);
+                }
+            }
+        }
+    }
+    let code = insts_of(branchy("f", Type::F64, 0, |b, x, y| b.fcmp(FloatCC::Lt, x, y)));
+    assert!(!code.iter().any(|i| i.starts_with("set")), "{:#?}", code);
+    assert!(flows(&code, "ucomisd", "ja "), "{:#?}", code);
+}
+
+/// A compare whose bool is also used elsewhere, or followed by code that
+/// sets the flags, still branches correctly (through setcc and test).
+#[test]
+fn compares_that_cannot_fuse() {
+    let f = build("shared", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let c = b.icmp(IntCC::Ult, p[0], p[1]);
+        let s = b.bin(BinOp::Add, p[0], p[1]);
+        let (t, e) = (b.new_block(), b.new_block());
+        b.branch(c, t, vec![], e, vec![]);
+        b.switch_to(t);
+        let z = b.cast(CastOp::Zext, c, Type::I64);
+        let r = b.bin(BinOp::Add, z, s);
+        b.ret(Some(r));
+        b.switch_to(e);
+        b.ret(Some(s));
+    });
+    let code = insts_of(f.clone());
+    assert!(code.iter().any(|i| i.starts_with("setb")), "{:#?}", code);
+    let j = jit(vec![f]);
+    let g = func!(j, "shared", fn(u64, u64) -> u64);
+    assert_eq!(g(1, 2), 4);
+    assert_eq!(g(2, 1), 3);
+    let f = build("later_add", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let c = b.icmp(IntCC::Eq, p[0], p[1]);
+        let s = b.bin(BinOp::Sub, p[0], p[1]);
+        let j = b.new_block();
+        let jp = b.add_block_param(j, Type::I64);
+        b.branch(c, j, vec![s], j, vec![p[0]]);
+        b.switch_to(j);
+        b.ret(Some(jp));
+    });
+    let j = jit(vec![f]);
+    let g = func!(j, "later_add", fn(u64, u64) -> u64);
+    assert_eq!(g(5, 5), 0);
+    assert_eq!(g(7, 5), 7);
+}
+
+/// Constants that exercise every immediate form and its limits.
+const IMMS: [i64; 16] = [
+    0,
+    1,
+    2,
+    5,
+    8,
+    -1,
+    -7,
+    0x7f,
+    0x80,
+    200,
+    0x7fff,
+    0x1_0000,
+    i32::MAX as i64,
+    i32::MIN as i64,
+    0x8000_0000,
+    0x1234_5678_9abc,
+];
+
+/// Binary operators with one constant operand (either side), at every
+/// width, against the reference evaluation.
+#[test]
+fn operators_with_constant_operands() {
+    let ops = [
+        BinOp::Add,
+        BinOp::Sub,
+        BinOp::Mul,
+        BinOp::And,
+        BinOp::Or,
+        BinOp::Xor,
+        BinOp::Shl,
+        BinOp::LShr,
+        BinOp::AShr,
+    ];
+    let mut fs = Vec::new();
+    for ty in WIDTHS {
+        for op in ops {
+            for (k, &c) in IMMS.iter().enumerate() {
+                for right in [true, false] {
+                    fs.push(narrow_bin(
+                        &format!("k_{:?}_{}_{}_{}", op, ty, k, right),
+                        ty,
+                        |b, x, _| {
+                            let c = b.iconst(ty, c);
+                            if right {
+                                b.bin(op, x, c)
+                            } else {
+                                b.bin(op, c, x)
+                            }
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    let j = jit(fs);
+    for ty in WIDTHS {
+        for op in ops {
+            for (k, &c) in IMMS.iter().enumerate() {
+                for right in [true, false] {
+                    let f = func!(j, &format!("k_{:?}_{}_{}_{}", op, ty, k, right), fn(u64, u64) -> u64);
+                    let c = c as u64 & mask(ty);
+                    for &a in &INTS {
+                        let (l, r) = if right { (a, c) } else { (c, a) };
+                        let shift = matches!(op, BinOp::Shl | BinOp::LShr | BinOp::AShr);
+                        // The reference leaves counts past the width undefined.
+                        if shift && (r & mask(ty)) >= 8 * ty.bytes() as u64 {
+                            continue;
+                        }
+                        let want = eval_bin(op, ty, l, r).unwrap();
+                        assert_eq!(f(a, 0), want, "{:?} {} {:#x} {:#x}", op, ty, l, r);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Compares against constants, on either side, as bools and as branches.
+#[test]
+fn compares_with_constants() {
+    let mut fs = Vec::new();
+    for ty in WIDTHS {
+        for cc in INT_CCS {
+            for (k, &c) in IMMS.iter().enumerate() {
+                for right in [true, false] {
+                    let name = format!("kc_{:?}_{}_{}_{}", cc, ty, k, right);
+                    fs.push(narrow_bin(&name, ty, |b, x, _| {
+                        let c = b.iconst(ty, c);
+                        if right {
+                            b.icmp(cc, x, c)
+                        } else {
+                            b.icmp(cc, c, x)
+                        }
+                    }));
+                    fs.push(branchy(&format!("b{}", name), ty, k as u32 % 4, |b, x, _| {
+                        let c = b.iconst(ty, c);
+                        if right {
+                            b.icmp(cc, x, c)
+                        } else {
+                            b.icmp(cc, c, x)
+                        }
+                    }));
+                }
+            }
+        }
+    }
+    let j = jit(fs);
+    for ty in WIDTHS {
+        for cc in INT_CCS {
+            for (k, &c) in IMMS.iter().enumerate() {
+                for right in [true, false] {
+                    let name = format!("kc_{:?}_{}_{}_{}", cc, ty, k, right);
+                    let f = func!(j, &name, fn(u64, u64) -> u64);
+                    let g = func!(j, &format!("b{}", name), fn(u64, u64) -> u64);
+                    for &a in &INTS {
+                        let (l, r) = if right { (a, c as u64) } else { (c as u64, a) };
+                        let holds = want_int(cc, ty, l, r);
+                        assert_eq!(f(a, 0), holds as u64, "{:?} {} {:#x} {:#x}", cc, ty, l, r);
+                        let want = branch_result(k as u32 % 4, holds);
+                        assert_eq!(g(a, 0), want, "branch {:?} {} {:#x} {:#x}", cc, ty, l, r);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Stores of constants write exactly their width.
+#[test]
+fn stores_of_constants() {
+    let mut fs = Vec::new();
+    for ty in WIDTHS {
+        for (k, &c) in IMMS.iter().enumerate() {
+            fs.push(build(&format!("st_{}_{}", ty, k), &[Type::I64], None, |b, p| {
+                let v = b.iconst(ty, c);
+                b.store(v, p[0], 8);
+                b.ret(None);
+            }));
+        }
+    }
+    let j = jit(fs);
+    for ty in WIDTHS {
+        for (k, &c) in IMMS.iter().enumerate() {
+            let f = func!(j, &format!("st_{}_{}", ty, k), fn(*mut u64) -> ());
+            let mut mem = [0x5555_5555_5555_5555u64; 3];
+            f(mem.as_mut_ptr());
+            let m = mask(ty);
+            let want = (0x5555_5555_5555_5555 & !m) | (c as u64 & m);
+            assert_eq!(mem, [0x5555_5555_5555_5555, want, 0x5555_5555_5555_5555], "{} {:#x}", ty, c);
+        }
+    }
+}
+
+#[test]
+fn constants_become_immediates() {
+    let unary = |name: &str, body: &dyn Fn(&mut FunctionBuilder, Value) -> Value| {
+        insts_of(build(name, &[Type::I64], Some(Type::I64), |b, p| {
+            let r = body(b, p[0]);
+            b.ret(Some(r));
+        }))
+    };
+    // x + 5 into another register: one lea, the constant never materialized.
+    let code = unary("add", &|b, x| {
+        let c = b.iconst(Type::I64, 5);
+        let s = b.bin(BinOp::Add, x, c);
+        b.bin(BinOp::Mul, s, x)
+    });
+    assert!(code.iter().any(|i| i.starts_with("lea ") && i.ends_with("+5]")), "{:#?}", code);
+    assert!(!code.iter().any(|i| i.ends_with(",5")), "{:#?}", code);
+    let code = unary("and", &|b, x| {
+        let c = b.iconst(Type::I64, 0xff);
+        b.bin(BinOp::And, c, x)
+    });
+    assert!(code.iter().any(|i| i.starts_with("and") && i.ends_with(",0FFh")), "{:#?}", code);
+    assert!(!code.iter().any(|i| i.starts_with("mov") && i.ends_with(",0FFh")), "{:#?}", code);
+    let code = unary("mul8", &|b, x| {
+        let c = b.iconst(Type::I64, 8);
+        b.bin(BinOp::Mul, x, c)
+    });
+    assert!(code.iter().any(|i| i.starts_with("shl") && i.ends_with(",3")), "{:#?}", code);
+    let code = unary("mul7", &|b, x| {
+        let c = b.iconst(Type::I64, 7);
+        b.bin(BinOp::Mul, x, c)
+    });
+    assert!(code.iter().any(|i| i.starts_with("imul") && i.ends_with(",7")), "{:#?}", code);
+    let code = unary("sar", &|b, x| {
+        let c = b.iconst(Type::I64, 6);
+        b.bin(BinOp::AShr, x, c)
+    });
+    assert!(code.iter().any(|i| i.starts_with("sar") && i.ends_with(",6")), "{:#?}", code);
+    assert!(!code.iter().any(|i| i.contains("cl")), "{:#?}", code);
+    // A constant too wide for imm32 stays in a register.
+    let code = unary("wide", &|b, x| {
+        let c = b.iconst(Type::I64, 0x1_0000_0000);
+        b.bin(BinOp::Add, x, c)
+    });
+    assert!(code.iter().any(|i| i.starts_with("mov") && i.ends_with(",100000000h")), "{:#?}", code);
+    // `m == 0` branches on `test`; `p[2] != 7` compares with an immediate.
+    let f = build("cond", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let zero = b.iconst(Type::I64, 0);
+        let c = b.icmp(IntCC::Eq, p[0], zero);
+        let (t, e, t2) = (b.new_block(), b.new_block(), b.new_block());
+        b.branch(c, t, vec![], e, vec![]);
+        b.switch_to(e);
+        let v = b.load(Type::I64, p[1], 16);
+        let k = b.iconst(Type::I64, 7);
+        let c2 = b.icmp(IntCC::Ne, v, k);
+        b.branch(c2, t, vec![], t2, vec![]);
+        b.switch_to(t);
+        b.ret(Some(zero));
+        b.switch_to(t2);
+        b.ret(Some(v));
+    });
+    let code = insts_of(f.clone());
+    assert!(flows(&code, "test rdi,rdi", "je ") || flows(&code, "test rsi,rsi", "je "), "{:#?}", code);
+    assert!(flows(&code, "cmp r", "jne ") && code.iter().any(|i| i.starts_with("cmp") && i.ends_with(",7")), "{:#?}", code);
+    let j = jit(vec![f]);
+    let g = func!(j, "cond", fn(u64, *const u64) -> u64);
+    let mem = [1u64, 2, 7];
+    assert_eq!(g(0, mem.as_ptr()), 0);
+    assert_eq!(g(1, mem.as_ptr()), 7);
+    let mem = [1u64, 2, 8];
+    assert_eq!(g(1, mem.as_ptr()), 0);
+    // Stored constants are immediates.
+    let code = insts_of(build("st", &[Type::I64], None, |b, p| {
+        let v = b.iconst(Type::I32, 9);
+        b.store(v, p[0], 4);
+        b.ret(None);
+    }));
+    assert!(code.iter().any(|i| i.starts_with("mov dword ptr") && i.ends_with(",9")), "{:#?}", code);
+    assert!(!code.iter().any(|i| i.starts_with("mov e") && i.ends_with(",9")), "{:#?}", code);
+}
+
+/// Loads and stores of a stack slot address it from rbp directly; the
+/// slot address is only materialized for reads that need it as a value.
+#[test]
+fn stack_slots_are_addressed_from_the_frame() {
+    let f = build("frame", &[Type::I64], Some(Type::I64), |b, p| {
+        let s = b.new_slot(16, 8);
+        let a = b.slot_addr(s);
+        b.store(p[0], a, 0);
+        let k = b.iconst(Type::I32, -3);
+        b.store(k, a, 8);
+        let x = b.load(Type::I64, a, 0);
+        let y = b.load(Type::I32, a, 8);
+        let y = b.cast(CastOp::Sext, y, Type::I64);
+        let r = b.bin(BinOp::Add, x, y);
+        b.ret(Some(r));
+    });
+    let code = insts_of(f.clone());
+    assert!(!code.iter().any(|i| i.starts_with("lea ")), "{:#?}", code);
+    assert!(code.iter().any(|i| i.starts_with("mov dword ptr [rbp-") && i.ends_with(",0FFFFFFFDh")), "{:#?}", code);
+    assert!(code.iter().any(|i| i.starts_with("mov r") && i.contains(",[rbp-")), "{:#?}", code);
+    // The address escapes: it is stored into the slot itself and read back
+    // through a loaded pointer.
+    let g = build("escape", &[Type::I64], Some(Type::I64), |b, p| {
+        let s = b.new_slot(24, 8);
+        let a = b.slot_addr(s);
+        b.store(a, a, 16);
+        b.store(p[0], a, 8);
+        let q = b.load(Type::I64, a, 16);
+        let v = b.load(Type::I64, q, 8);
+        let d = b.bin(BinOp::Sub, q, a);
+        let r = b.bin(BinOp::Add, v, d);
+        b.ret(Some(r));
+    });
+    let code = insts_of(g.clone());
+    assert!(code.iter().any(|i| i.starts_with("lea ")), "{:#?}", code);
+    let j = jit(vec![f, g]);
+    let frame = func!(j, "frame", fn(u64) -> u64);
+    let escape = func!(j, "escape", fn(u64) -> u64);
+    for &x in &INTS {
+        assert_eq!(frame(x), x.wrapping_sub(3));
+        assert_eq!(escape(x), x);
+    }
+}
+
+/// `base + index*scale (+ constant)` right before a load or store becomes
+/// its addressing mode, at every width and scale, also when base, index
+/// and the stored value all live in spill slots.
+#[test]
+fn address_arithmetic_folds_into_loads_and_stores() {
+    // fn(base, i, v) { p = base + i*scale; store trunc(v) at p+8; return zext(load p+8) + i }
+    let indexed = |name: &str, ty: Type, scale: i64, shl: bool, pressure: bool| {
+        build(name, &[Type::I64, Type::I64, Type::I64], Some(Type::I64), |b, p| {
+            let keep: Vec<Value> = if pressure {
+                (0..16)
+                    .map(|k| {
+                        let c = b.iconst(Type::I64, k);
+                        b.bin(BinOp::Xor, p[2], c)
+                    })
+                    .collect()
+            } else {
+                vec![]
+            };
+            let v = if ty == Type::I64 { p[2] } else { b.cast(CastOp::Trunc, p[2], ty) };
+            let off = if shl {
+                let k = b.iconst(Type::I64, scale.trailing_zeros() as i64);
+                b.bin(BinOp::Shl, p[1], k)
+            } else {
+                let k = b.iconst(Type::I64, scale);
+                b.bin(BinOp::Mul, p[1], k)
+            };
+            let a = b.bin(BinOp::Add, p[0], off);
+            b.store(v, a, 8);
+            let off2 = {
+                let k = b.iconst(Type::I64, scale);
+                b.bin(BinOp::Mul, k, p[1])
+            };
+            let a2 = b.bin(BinOp::Add, off2, p[0]);
+            let l = b.load(ty, a2, 8);
+            let l = if ty == Type::I64 { l } else { b.cast(CastOp::Zext, l, Type::I64) };
+            let mut acc = b.bin(BinOp::Add, l, p[1]);
+            for &k in &keep {
+                let t = b.bin(BinOp::Xor, k, p[2]);
+                acc = b.bin(BinOp::Add, acc, t);
+            }
+            b.ret(Some(acc));
+        })
+    };
+    let mut fs = Vec::new();
+    for ty in WIDTHS {
+        for scale in [1i64, 2, 4, 8] {
+            for shl in [false, true] {
+                for pressure in [false, true] {
+                    fs.push(indexed(&format!("ix_{}_{}_{}_{}", ty, scale, shl, pressure), ty, scale, shl, pressure));
+                }
+            }
+        }
+    }
+    // The spill-heavy variant does spill.
+    let info = super::abi::reg_info();
+    let last = fs.last().unwrap();
+    assert!(crate::regalloc::allocate(last, &info).num_spill_slots > 0);
+    let code = insts_of(indexed("f", Type::I64, 8, false, false));
+    assert!(
+        code.iter().any(|i| i.starts_with("mov [r") && i.contains("*8+8],")),
+        "{:#?}",
+        code
+    );
+    assert!(code.iter().any(|i| i.starts_with("mov r") && i.contains("*8+8]")), "{:#?}", code);
+    assert!(!code.iter().any(|i| i.starts_with("shl") || i.starts_with("imul") || i.starts_with("lea ")), "{:#?}", code);
+    let j = jit(fs);
+    for ty in WIDTHS {
+        for scale in [1i64, 2, 4, 8] {
+            for shl in [false, true] {
+                for pressure in [false, true] {
+                    let name = format!("ix_{}_{}_{}_{}", ty, scale, shl, pressure);
+                    let f = func!(j, &name, fn(*mut u8, u64, u64) -> u64);
+                    for i in [0u64, 1, 3] {
+                        for &v in &INTS[..8] {
+                            let mut mem = [0xaau8; 64];
+                            let r = f(mem.as_mut_ptr(), i, v);
+                            let at = (i * scale as u64 + 8) as usize;
+                            let n = ty.bytes() as usize;
+                            let mut want = [0xaau8; 64];
+                            want[at..at + n].copy_from_slice(&v.to_le_bytes()[..n]);
+                            assert_eq!(mem, want, "{} i={} v={:#x}", name, i, v);
+                            let extra: u64 = if pressure { (0..16).map(|k| k as u64).sum() } else { 0 };
+                            assert_eq!(r, (v & mask(ty)).wrapping_add(i).wrapping_add(extra), "{}", name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // An addition read twice stays an addition.
+    let g = build("twice", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let a = b.bin(BinOp::Add, p[0], p[1]);
+        let l = b.load(Type::I64, a, 0);
+        let r = b.bin(BinOp::Add, l, a);
+        b.ret(Some(r));
+    });
+    let code = insts_of(g.clone());
+    assert!(code.iter().any(|i| i.starts_with("lea") || i.starts_with("add")), "{:#?}", code);
+    let j = jit(vec![g]);
+    let mem = [5u64, 6];
+    let twice = func!(j, "twice", fn(*const u64, u64) -> u64);
+    assert_eq!(twice(mem.as_ptr(), 8), 6 + mem.as_ptr() as u64 + 8);
+}
+
+/// Constant block and call arguments are written straight into their
+/// parameters' registers, stack slots and argument registers.
+#[test]
+fn constant_arguments_go_straight_to_their_places() {
+    let callee = build("sum8", &[Type::I64; 8], Some(Type::I64), |b, p| {
+        let mut acc = p[0];
+        for (k, &v) in p.iter().enumerate().skip(1) {
+            let w = b.iconst(Type::I64, 1 << k);
+            let m = b.bin(BinOp::Mul, v, w);
+            acc = b.bin(BinOp::Add, acc, m);
+        }
+        b.ret(Some(acc));
+    });
+    let caller = build("call8", &[Type::I64], Some(Type::I64), |b, p| {
+        let ks: Vec<Value> = [3i64, -1, 0, 1 << 40, 7, 0x7fff_ffff, -5]
+            .iter()
+            .map(|&k| b.iconst(Type::I64, k))
+            .collect();
+        let mut args = vec![p[0]];
+        args.extend(&ks);
+        let r = b.call(Callee::Direct("sum8".into()), args, Some(Type::I64)).unwrap();
+        b.ret(Some(r));
+    });
+    // A loop whose counter starts at a constant: the constant goes into
+    // the counter's register on the entry edge.
+    let lp = build("count", &[Type::I64], Some(Type::I64), |b, p| {
+        let h = b.new_block();
+        let (i, acc) = (b.add_block_param(h, Type::I64), b.add_block_param(h, Type::I64));
+        let (body, exit) = (b.new_block(), b.new_block());
+        let zero = b.iconst(Type::I64, 0);
+        let big = b.iconst(Type::I64, 1 << 33);
+        b.jump(h, vec![zero, big]);
+        b.switch_to(h);
+        let c = b.icmp(IntCC::Slt, i, p[0]);
+        b.branch(c, body, vec![], exit, vec![]);
+        b.switch_to(body);
+        let one = b.iconst(Type::I64, 1);
+        let i2 = b.bin(BinOp::Add, i, one);
+        let a2 = b.bin(BinOp::Add, acc, i);
+        b.jump(h, vec![i2, a2]);
+        b.switch_to(exit);
+        b.ret(Some(acc));
+    });
+    let code = insts_of(caller.clone());
+    assert!(code.iter().any(|i| i.starts_with("mov esi,3")), "{:#?}", code);
+    assert!(code.iter().any(|i| i.starts_with("mov qword ptr [rsp") && i.ends_with(",0FFFFFFFFFFFFFFFBh")), "{:#?}", code);
+    let j = jit(vec![callee, caller, lp]);
+    let want = |x: i64| {
+        let ks = [3i64, -1, 0, 1 << 40, 7, 0x7fff_ffff, -5];
+        ks.iter().enumerate().fold(x, |acc, (k, &v)| acc.wrapping_add(v.wrapping_mul(1 << (k + 1))))
+    };
+    let call8 = func!(j, "call8", fn(i64) -> i64);
+    for x in [0i64, 1, -9, 1 << 50] {
+        assert_eq!(call8(x), want(x));
+    }
+    let count = func!(j, "count", fn(i64) -> i64);
+    assert_eq!(count(0), 1 << 33);
+    assert_eq!(count(10), (1 << 33) + 45);
+}
+
+/// An addition into a third register is one `lea`.
+#[test]
+fn three_register_addition_is_lea() {
+    let f = build("add3", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let s = b.bin(BinOp::Add, p[0], p[1]);
+        let t = b.bin(BinOp::Mul, s, p[0]);
+        let u = b.bin(BinOp::Mul, t, p[1]);
+        b.ret(Some(u));
+    });
+    let code = insts_of(f.clone());
+    assert!(code.iter().any(|i| i.starts_with("lea r") && i.contains("+r")), "{:#?}", code);
+    let f32 = build("add3w", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let (x, y) = (b.cast(CastOp::Trunc, p[0], Type::I32), b.cast(CastOp::Trunc, p[1], Type::I32));
+        let s = b.bin(BinOp::Add, x, y);
+        let t = b.bin(BinOp::Mul, s, x);
+        let u = b.bin(BinOp::Mul, t, y);
+        let z = b.cast(CastOp::Zext, u, Type::I64);
+        b.ret(Some(z));
+    });
+    let j = jit(vec![f, f32]);
+    let add3 = func!(j, "add3", fn(u64, u64) -> u64);
+    let add3w = func!(j, "add3w", fn(u64, u64) -> u64);
+    for &a in &INTS {
+        for &b in &INTS[..6] {
+            assert_eq!(add3(a, b), a.wrapping_add(b).wrapping_mul(a).wrapping_mul(b));
+            let (x, y) = (a as u32, b as u32);
+            assert_eq!(add3w(a, b), x.wrapping_add(y).wrapping_mul(x).wrapping_mul(y) as u64);
+        }
+    }
+}
+
+/// Division and remainder by constants: shifts and masks for powers of
+/// two, a multiply for small unsigned values, `div` otherwise; every
+/// dividend of INTS (and all of them for 8 and 16 bits) against the
+/// reference.
+#[test]
+fn division_by_constants() {
+    let divisors: [i64; 24] = [
+        1, 2, 3, 4, 7, 8, 10, 13, 26, 64, 100, 127, 128, 255, 256, 1000, 4096, 0x7fff, 65535,
+        1 << 30, 1 << 31, -2, -8, -1,
+    ];
+    let ops = [BinOp::SDiv, BinOp::UDiv, BinOp::SRem, BinOp::URem];
+    let mut fs = Vec::new();
+    for ty in WIDTHS {
+        for op in ops {
+            for (k, &d) in divisors.iter().enumerate() {
+                fs.push(narrow_bin(&format!("d_{:?}_{}_{}", op, ty, k), ty, |b, x, _| {
+                    let c = b.iconst(ty, d);
+                    b.bin(op, x, c)
+                }));
+            }
+        }
+    }
+    let j = jit(fs);
+    for ty in WIDTHS {
+        let dividends: Vec<u64> = if ty.bytes() <= 2 {
+            (0..=mask(ty)).collect()
+        } else {
+            INTS.to_vec()
+        };
+        for op in ops {
+            for (k, &d) in divisors.iter().enumerate() {
+                let f = func!(j, &format!("d_{:?}_{}_{}", op, ty, k), fn(u64, u64) -> u64);
+                for &a in &dividends {
+                    let Some(want) = eval_bin(op, ty, a, d as u64) else { continue };
+                    assert_eq!(f(a, 0), want, "{:?} {} {:#x} / {}", op, ty, a, d);
+                }
+            }
+        }
+    }
+    let code = insts_of(narrow_bin("h", Type::I64, |b, x, _| {
+        let c = b.iconst(Type::I64, 2);
+        b.bin(BinOp::SDiv, x, c)
+    }));
+    assert!(!code.iter().any(|i| i.starts_with("idiv") || i.starts_with("div")), "{:#?}", code);
+    let code = insts_of(narrow_bin("r", Type::I8, |b, x, _| {
+        let c = b.iconst(Type::I8, 26);
+        b.bin(BinOp::URem, x, c)
+    }));
+    assert!(!code.iter().any(|i| i.starts_with("idiv") || i.starts_with("div")), "{:#?}", code);
+}
+
+/// A loop's back edge repeats the loop test: the body ends in the
+/// conditional jump, not in a jump to the test.
+#[test]
+fn loop_back_edges_repeat_the_test() {
+    let f = build("sum", &[Type::I64], Some(Type::I64), |b, p| {
+        let h = b.new_block();
+        let (i, acc) = (b.add_block_param(h, Type::I64), b.add_block_param(h, Type::I64));
+        let (body, exit) = (b.new_block(), b.new_block());
+        let zero = b.iconst(Type::I64, 0);
+        b.jump(h, vec![zero, zero]);
+        b.switch_to(h);
+        let c = b.icmp(IntCC::Slt, i, p[0]);
+        b.branch(c, body, vec![], exit, vec![]);
+        b.switch_to(body);
+        let one = b.iconst(Type::I64, 1);
+        let i2 = b.bin(BinOp::Add, i, one);
+        let sq = b.bin(BinOp::Mul, i, i);
+        let a2 = b.bin(BinOp::Add, acc, sq);
+        b.jump(h, vec![i2, a2]);
+        b.switch_to(exit);
+        b.ret(Some(acc));
+    });
+    let code = insts_of(f.clone());
+    // Entry and back edge each test; the only `jmp` leaves the loop.
+    assert_eq!(code.iter().filter(|i| i.starts_with("cmp")).count(), 2, "{:#?}", code);
+    assert_eq!(code.iter().filter(|i| i.starts_with("jl ")).count(), 2, "{:#?}", code);
+    assert!(code.iter().filter(|i| i.starts_with("jmp")).count() <= 1, "{:#?}", code);
+    let j = jit(vec![f]);
+    let sum = func!(j, "sum", fn(i64) -> i64);
+    for n in [0i64, 1, 2, 10, 1000] {
+        assert_eq!(sum(n), (0..n).map(|k| k * k).sum::<i64>());
+    }
+}
+
+/// A float operation whose second operand is spilled reads it from its slot.
+#[test]
+fn spilled_float_operands_are_read_from_memory() {
+    for ty in [Type::F64, Type::F32] {
+        let f = build("fs", &[ty, ty], Some(ty), |b, p| {
+            // A call clobbers every xmm register: p[1] lives in a spill slot.
+            b.call(Callee::Direct("nop".into()), vec![], None);
+            let mut acc = p[0];
+            for op in [BinOp::FAdd, BinOp::FMul, BinOp::FSub, BinOp::FDiv] {
+                acc = b.bin(op, acc, p[1]);
+            }
+            b.ret(Some(acc));
+        });
+        let nop = build("nop", &[], None, |b, _| b.ret(None));
+        let code = insts_of(f.clone());
+        let suffix = if ty == Type::F64 { "sd" } else { "ss" };
+        assert!(
+            code.iter().any(|i| i.starts_with(&format!("mul{}", suffix)) && i.contains("[rbp-")),
+            "{:#?}",
+            code
+        );
+        let j = jit(vec![f, nop]);
+        if ty == Type::F64 {
+            let g = func!(j, "fs", fn(f64, f64) -> f64);
+            for (x, y) in [(1.5, 2.0), (-3.0, 0.25), (0.0, -1.0)] {
+                assert_eq!(g(x, y), (((x + y) * y) - y) / y);
+            }
+        } else {
+            let g = func!(j, "fs", fn(f32, f32) -> f32);
+            for (x, y) in [(1.5f32, 2.0f32), (-3.0, 0.25), (0.0, -1.0)] {
+                assert_eq!(g(x, y), (((x + y) * y) - y) / y);
+            }
+        }
+    }
+}
+
+/// Blocks ending in `unreachable` (fault paths) are laid out last, so the
+/// check before them falls through on its hot path.
+#[test]
+fn fault_paths_go_last() {
+    let f = build("checked", &[Type::I64, Type::I64], Some(Type::I64), |b, p| {
+        let c = b.icmp(IntCC::Ult, p[0], p[1]);
+        let (ok, fault) = (b.new_block(), b.new_block());
+        b.branch(c, ok, vec![], fault, vec![]);
+        b.switch_to(fault);
+        b.call(Callee::Direct("abort".into()), vec![], None);
+        b.unreachable();
+        b.switch_to(ok);
+        let r = b.bin(BinOp::Mul, p[0], p[1]);
+        b.ret(Some(r));
+    });
+    let code = insts_of(f.clone());
+    assert!(flows(&code, "cmp", "jae "), "{:#?}", code);
+    assert_eq!(code.last().map(|s| s.as_str()), Some("ud2"), "{:#?}", code);
+    extern "sysv64" fn abort() {
+        std::process::abort()
+    }
+    let j = jit_with(
+        Module {
+            files: vec!["t.dk".into()],
+            functions: vec![f],
+            data: vec![],
+        },
+        &[("abort", abort as usize as u64)],
+    );
+    let g = func!(j, "checked", fn(u64, u64) -> u64);
+    assert_eq!(g(3, 4), 12);
+}
+
+/// Operators with a constant operand on spilled values (loaded straight
+/// into the result's register), every operator kind.
+#[test]
+fn constant_operands_of_spilled_values() {
+    let ops = [
+        (BinOp::Add, 5i64),
+        (BinOp::Sub, 9),
+        (BinOp::Mul, 8),
+        (BinOp::Mul, 7),
+        (BinOp::And, 0xff),
+        (BinOp::Or, 3),
+        (BinOp::Xor, -1),
+        (BinOp::Shl, 3),
+        (BinOp::LShr, 2),
+        (BinOp::AShr, 1),
+        (BinOp::SDiv, 4),
+        (BinOp::SRem, 8),
+        (BinOp::UDiv, 16),
+    ];
+    let f = build("spilled", &[Type::I64], Some(Type::I64), |b, p| {
+        let vs: Vec<Value> = (0..ops.len() as i64)
+            .map(|k| {
+                let c = b.iconst(Type::I64, k * 1001 - 4000);
+                b.bin(BinOp::Mul, p[0], c)
+            })
+            .collect();
+        let rs: Vec<Value> = vs
+            .iter()
+            .zip(ops)
+            .map(|(&v, (op, k))| {
+                let c = b.iconst(Type::I64, k);
+                b.bin(op, v, c)
+            })
+            .collect();
+        let mut acc = p[0];
+        for &r in &rs {
+            let t = b.bin(BinOp::Mul, acc, p[0]);
+            acc = b.bin(BinOp::Xor, t, r);
+        }
+        b.ret(Some(acc));
+    });
+    let info = super::abi::reg_info();
+    assert!(crate::regalloc::allocate(&f, &info).num_spill_slots > 0);
+    let j = jit(vec![f]);
+    let g = func!(j, "spilled", fn(u64) -> u64);
+    for &x in &INTS {
+        let mut acc = x;
+        for (k, (op, c)) in ops.iter().enumerate() {
+            let v = x.wrapping_mul((k as i64 * 1001 - 4000) as u64);
+            let r = eval_bin(*op, Type::I64, v, *c as u64).unwrap();
+            acc = acc.wrapping_mul(x) ^ r;
+        }
+        assert_eq!(g(x), acc, "{:#x}", x);
+    }
 }
