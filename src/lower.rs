@@ -80,6 +80,7 @@ pub fn syscall_number(name: &str, arch: Arch) -> Option<i64> {
         "getsockopt" => (55, 209),
         "accept4" => (288, 242),
         "prlimit64" => (302, 261),
+        "ppoll" => (271, 73),
         _ => return None,
     };
     Some(if arch == Arch::X86_64 { x86 } else { a64 })
